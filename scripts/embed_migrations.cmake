@@ -1,0 +1,10 @@
+# Writes OUT: a C file with every migration in FILES as {name, sql} in order.
+set(body "/* generated from src/store/migrations: do not edit */\n#include \"store/migrations.h\"\n\nconst store_migration store_migrations[] = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} sql HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" sql "${sql}")
+  string(APPEND body "    {\"${name}\", \"${sql}\"},\n")
+endforeach()
+string(APPEND body "};\nconst int store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,199 @@
+/* `bashgah serve`: opens the database (migrating it), makes sure an owner exists, seeds a demo club when asked,
+ * and serves HTTP until SIGTERM or SIGINT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/staff.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/secret.h"
+#include "cli/cli.h"
+#include "core/calendar.h"
+#include "core/phone.h"
+#include "http/server.h"
+
+static const config_def serve_defs[] = {
+    {"listen", "BASHGAH_LISTEN", "127.0.0.1:8080", "address and port to serve on", false},
+    CLI_DATA_DEFS,
+    {"threads", "BASHGAH_THREADS", "0", "event loop threads (0: one per core)", false},
+    {"access-log", "BASHGAH_ACCESS_LOG", "-", "access log: a file, - for standard output, or off", false},
+    {"body-limit", "BASHGAH_BODY_LIMIT", "1048576", "largest JSON request body in bytes", false},
+    {"import-limit", "BASHGAH_IMPORT_LIMIT", "67108864", "largest CSV import body in bytes", false},
+    {"read-timeout-ms", "BASHGAH_READ_TIMEOUT_MS", "10000", "time allowed to send a request", false},
+    {"phone-region", "BASHGAH_PHONE_REGION", "IR", "region of phone numbers written without a country code", false},
+    {"default-time-zone", "BASHGAH_DEFAULT_TIME_ZONE", "UTC", "time zone of members created without one", false},
+    {"default-locale", "BASHGAH_DEFAULT_LOCALE", "fa", "locale of members created without one (fa or en)", false},
+    {"secure-cookies", "BASHGAH_SECURE_COOKIES", "false", "mark session cookies Secure (when served over TLS)", true},
+    {"log-level", "BASHGAH_LOG_LEVEL", "info", "debug, info, warn or error", false},
+    {"clock-file", "BASHGAH_CLOCK_FILE", NULL, "tests only: read the time (ms since 1970) from this file", false},
+    {"demo", "BASHGAH_DEMO", "false", "seed a few demo members into an empty club", true},
+};
+
+static int add_owner(store_tx *tx, void *arg)
+{
+    const char **hash = arg;
+    store_actor system = {"system", 0, "bashgah"};
+    store_user u;
+    return staff_user_add(tx, &system, clock_now_ms(), "owner", *hash, ROLE_OWNER, &u);
+}
+
+/* The first start creates the owner account and prints its password once. */
+static int ensure_owner(store *s)
+{
+    store_reader *r = store_reader_open(s);
+    int64_t users = 0;
+    int status = r ? store_user_count(r, &users) : STORE_ERROR;
+    store_reader_close(r);
+    if (status != STORE_OK)
+        return -1;
+    if (users > 0) {
+        printf("sign in with your staff account (bashgah user add|passwd manages them)\n");
+        return 0;
+    }
+    const char *given = getenv("BASHGAH_OWNER_PASSWORD");
+    char generated[24], hash[SECRET_PASSWORD_HASH_LEN];
+    if (!given || !*given)
+        secret_password_generate(generated);
+    const char *password = given && *given ? given : generated;
+    const char *hp = hash;
+    if (secret_password_hash(password, hash) != 0 || store_run(s, add_owner, &hp) != STORE_OK)
+        return -1;
+    if (given && *given)
+        printf("created the owner account: username owner, password from BASHGAH_OWNER_PASSWORD\n");
+    else
+        printf("created the owner account: username owner, password %s (shown once: keep it)\n", password);
+    return 0;
+}
+
+static int seed_demo(store_tx *tx, void *arg)
+{
+    static const char *people[][6] = {
+        {"D-1001", "سارا", "محمدی", "+989121110001", "sara@example.com", "fa"},
+        {"D-1002", "علی", "رضایی", "+989121110002", "ali@example.com", "fa"},
+        {"D-1003", "Maryam", "Karimi", "+989121110003", "maryam@example.com", "en"},
+        {"D-1004", "نگار", "حسینی", "+989121110004", "", "fa"},
+        {"D-1005", "John", "Miller", "+15555550105", "john@example.com", "en"},
+    };
+    int64_t now = clock_now_ms();
+    member_rules rules = {"IR", "Asia/Tehran", "fa", now};
+    store_actor system = {"system", 0, "demo"};
+    for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
+        member m;
+        member_init(&m, &rules);
+        snprintf(m.external_ref, sizeof(m.external_ref), "%s", people[i][0]);
+        snprintf(m.given_name, sizeof(m.given_name), "%s", people[i][1]);
+        snprintf(m.family_name, sizeof(m.family_name), "%s", people[i][2]);
+        snprintf(m.phone, sizeof(m.phone), "%s", people[i][3]);
+        snprintf(m.email, sizeof(m.email), "%s", people[i][4]);
+        snprintf(m.locale, sizeof(m.locale), "%s", people[i][5]);
+        m.has_birthday = true;
+        m.birthday_calendar = strcmp(people[i][5], "fa") == 0 ? CALENDAR_PERSIAN : CALENDAR_GREGORIAN;
+        m.birthday_y = m.birthday_calendar == CALENDAR_PERSIAN ? 1370 + (int)i : 1990 + (int)i;
+        m.birthday_m = 1 + (int)i * 2;
+        m.birthday_d = 5 + (int)i;
+        m.consent_sms = true;
+        m.consent_sms_at = now;
+        m.kind = i == 3 ? MEMBER_KIND_PROSPECT : MEMBER_KIND_MEMBER;
+        int status = store_tx_member_insert(tx, &m, NULL);
+        if (status == STORE_OK)
+            status = store_tx_audit(tx, &system, now, "member.create", "member", m.id, NULL, member_to_json(&m));
+        member_release(&m);
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+static int maybe_seed_demo(store *s)
+{
+    store_reader *r = store_reader_open(s);
+    int64_t members = 0;
+    int status = r ? store_member_count(r, &members) : STORE_ERROR;
+    store_reader_close(r);
+    if (status != STORE_OK)
+        return -1;
+    if (members == 0 && store_run(s, seed_demo, NULL) != STORE_OK)
+        return -1;
+    return 0;
+}
+
+static int parse_port(const char *s, int *port)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 65535)
+        return -1;
+    *port = (int)v;
+    return 0;
+}
+
+/* Reads the numeric and listed settings into cfg; prints what is wrong and returns -1. */
+static int serve_settings(const config *c, http_serve_config *cfg)
+{
+    char err[256];
+    long threads, body, import, timeout;
+    const char *listen = config_get(c, "listen"), *colon = strrchr(listen, ':');
+    static char host[256];
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host) || parse_port(colon + 1, &cfg->port) != 0) {
+        fprintf(stderr, "bashgah: --listen must be HOST:PORT, such as 127.0.0.1:8080\n");
+        return -1;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') { /* [::1]:8080 */
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = '\0';
+    }
+    cfg->host = host;
+    if (config_long(c, "threads", 0, 256, &threads, err, sizeof(err)) != 0 ||
+        config_long(c, "body-limit", 1024, 64L << 20, &body, err, sizeof(err)) != 0 ||
+        config_long(c, "import-limit", 1024, 1L << 30, &import, err, sizeof(err)) != 0 ||
+        config_long(c, "read-timeout-ms", 100, 3600000, &timeout, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    cfg->threads = threads > 0 ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->read_timeout_ms = (uint64_t)timeout;
+    cfg->access_log = config_get(c, "access-log");
+    cfg->settings.body_limit = (size_t)body;
+    cfg->settings.import_limit = (size_t)(import > body ? import : body);
+    cfg->settings.phone_region = config_get(c, "phone-region");
+    cfg->settings.default_time_zone = config_get(c, "default-time-zone");
+    cfg->settings.default_locale = config_get(c, "default-locale");
+    cfg->settings.secure_cookies = config_switch(c, "secure-cookies");
+    if (!phone_region_valid(cfg->settings.phone_region) || !calendar_tz_valid(cfg->settings.default_time_zone) ||
+        (strcmp(cfg->settings.default_locale, "fa") != 0 && strcmp(cfg->settings.default_locale, "en") != 0)) {
+        fprintf(stderr, "bashgah: --phone-region, --default-time-zone or --default-locale is not valid\n");
+        return -1;
+    }
+    return 0;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    config c;
+    int code;
+    if (!cli_options(&c, serve_defs, sizeof(serve_defs) / sizeof(serve_defs[0]), argc, argv,
+                     "bashgah serve [--listen HOST:PORT] [--data DIR] [options]",
+                     "Serves the club's JSON API (and later its web app) over HTTP.", &code))
+        return code;
+    static const char *levels[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(config_get(&c, "log-level"), levels[i]) == 0)
+            log_set_level(i);
+    clock_use_file(config_get(&c, "clock-file"));
+    http_serve_config cfg = {0};
+    if (serve_settings(&c, &cfg) != 0) {
+        config_release(&c);
+        return 2;
+    }
+    store *s = cli_open_store(&c);
+    code = 1;
+    if (s && ensure_owner(s) == 0 && (!config_switch(&c, "demo") || maybe_seed_demo(s) == 0) &&
+        http_serve(s, &cfg) == 0)
+        code = 0;
+    store_close(s);
+    config_release(&c);
+    return code;
+}

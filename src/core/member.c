@@ -1,0 +1,382 @@
+/* Member validation and JSON. Invariant: a member that passed member_apply_json without errors has every
+ * text field normalised (Persian letters and ASCII digits, E.164 phone, lowercase email) and within limits. */
+#include "core/member.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/email.h"
+#include "core/phone.h"
+#include "core/text.h"
+#include "core/timefmt.h"
+
+void member_init(member *m, const member_rules *r)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->time_zone, sizeof(m->time_zone), "%s", r->default_time_zone ? r->default_time_zone : "UTC");
+    snprintf(m->locale, sizeof(m->locale), "%s", r->default_locale ? r->default_locale : "fa");
+    m->kind = MEMBER_KIND_MEMBER;
+    m->attributes = json_object();
+    m->created_at = m->updated_at = r->now_ms;
+}
+
+void member_release(member *m)
+{
+    json_decref(m->attributes);
+    m->attributes = NULL;
+}
+
+void member_copy(member *dst, const member *src)
+{
+    *dst = *src;
+    dst->attributes = src->attributes ? json_deep_copy(src->attributes) : json_object();
+}
+
+const char *member_kind_name(member_kind k) { return k == MEMBER_KIND_PROSPECT ? "prospect" : "member"; }
+
+int member_kind_from_name(const char *s, member_kind *out)
+{
+    if (strcmp(s, "member") == 0)
+        *out = MEMBER_KIND_MEMBER;
+    else if (strcmp(s, "prospect") == 0)
+        *out = MEMBER_KIND_PROSPECT;
+    else
+        return -1;
+    return 0;
+}
+
+/* A string field's value: NULL for JSON null (clear), or the string; errors for other types. */
+static int want_string(json_t *v, const char *field, errlist *e, const char **out, size_t *len)
+{
+    if (json_is_null(v)) {
+        *out = NULL;
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        errlist_add(e, field, "must be a string or null");
+        return -1;
+    }
+    *out = json_string_value(v);
+    *len = json_string_length(v);
+    if (!text_valid_utf8(*out, *len)) {
+        errlist_add(e, field, "must be valid UTF-8 text without control characters");
+        return -1;
+    }
+    return 0;
+}
+
+/* A name or reference: normalised Persian text within cap bytes. */
+static void set_text(char *dst, size_t cap, json_t *v, const char *field, errlist *e)
+{
+    const char *s;
+    size_t len;
+    if (want_string(v, field, e, &s, &len) != 0)
+        return;
+    if (!s) {
+        dst[0] = '\0';
+        return;
+    }
+    char buf[4 * MEMBER_NAME_MAX + 8];
+    int n = len < sizeof(buf) / 2 ? text_normalize_persian(s, len, buf, sizeof(buf)) : -1;
+    if (n < 0 || (size_t)n >= cap) {
+        errlist_add(e, field, "must be at most %zu bytes", cap - 1);
+        return;
+    }
+    memcpy(dst, buf, (size_t)n + 1);
+}
+
+static void set_phone(member *m, json_t *v, const member_rules *r, errlist *e)
+{
+    const char *s, *why = NULL;
+    size_t len;
+    if (want_string(v, "phone", e, &s, &len) != 0)
+        return;
+    if (!s || len == 0) {
+        m->phone[0] = '\0';
+        return;
+    }
+    if (len > 64 || phone_normalize(s, r->phone_region, m->phone, sizeof(m->phone), &why) != 0)
+        errlist_add(e, "phone", "%s", why ? why : "is not a phone number");
+}
+
+static void set_email(member *m, json_t *v, errlist *e)
+{
+    const char *s, *why = NULL;
+    size_t len;
+    if (want_string(v, "email", e, &s, &len) != 0)
+        return;
+    if (!s || len == 0) {
+        m->email[0] = '\0';
+        return;
+    }
+    if (email_normalize(s, len, m->email, sizeof(m->email), &why) != 0)
+        errlist_add(e, "email", "%s", why ? why : "is not an email address");
+}
+
+static void set_birthday(member *m, json_t *v, const member_rules *r, errlist *e)
+{
+    if (json_is_null(v)) {
+        m->has_birthday = false;
+        return;
+    }
+    if (!json_is_object(v)) {
+        errlist_add(e, "birthday", "must be an object {\"date\": \"YYYY-MM-DD\", \"calendar\": \"gregorian\"|\"persian\"} or null");
+        return;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(v, key, val) {
+        if (strcmp(key, "date") != 0 && strcmp(key, "calendar") != 0) {
+            char field[64];
+            snprintf(field, sizeof(field), "birthday.%.40s", key);
+            errlist_add(e, field, "is not a known field");
+            return;
+        }
+    }
+    calendar_kind cal = CALENDAR_GREGORIAN;
+    json_t *jc = json_object_get(v, "calendar"), *jd = json_object_get(v, "date");
+    if (jc && (!json_is_string(jc) || calendar_from_name(json_string_value(jc), &cal) != 0)) {
+        errlist_add(e, "birthday.calendar", "must be \"gregorian\" or \"persian\"");
+        return;
+    }
+    if (!json_is_string(jd)) {
+        errlist_add(e, "birthday.date", "must be a date as YYYY-MM-DD");
+        return;
+    }
+    int y, mo, d, gy, gm, gd;
+    const char *why = NULL;
+    if (calendar_date_parse(json_string_value(jd), json_string_length(jd), cal, &y, &mo, &d, &why) != 0) {
+        errlist_add(e, "birthday.date", "%s", why ? why : "is not a date");
+        return;
+    }
+    char today[TIMEFMT_LEN], gdate[48];
+    timefmt_rfc3339(r->now_ms, today);
+    if (calendar_to_gregorian(cal, y, mo, d, &gy, &gm, &gd) != 0 || gy < 1900) {
+        errlist_add(e, "birthday.date", "must be after 1900");
+        return;
+    }
+    snprintf(gdate, sizeof(gdate), "%04d-%02d-%02d", gy, gm, gd);
+    if (strncmp(gdate, today, 10) > 0) {
+        errlist_add(e, "birthday.date", "must not be in the future");
+        return;
+    }
+    m->has_birthday = true;
+    m->birthday_calendar = cal;
+    m->birthday_y = y;
+    m->birthday_m = mo;
+    m->birthday_d = d;
+}
+
+static void set_consent(member *m, json_t *v, const member_rules *r, errlist *e)
+{
+    if (!json_is_object(v)) {
+        errlist_add(e, "consent", "must be an object {\"email\": bool, \"sms\": bool}");
+        return;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(v, key, val) {
+        bool *flag;
+        int64_t *at;
+        if (strcmp(key, "email") == 0) {
+            flag = &m->consent_email;
+            at = &m->consent_email_at;
+        } else if (strcmp(key, "sms") == 0) {
+            flag = &m->consent_sms;
+            at = &m->consent_sms_at;
+        } else {
+            char field[64];
+            snprintf(field, sizeof(field), "consent.%.40s", key);
+            errlist_add(e, field, "is not a known channel (email, sms)");
+            continue;
+        }
+        if (!json_is_boolean(val)) {
+            errlist_add(e, strcmp(key, "email") == 0 ? "consent.email" : "consent.sms", "must be true or false");
+            continue;
+        }
+        bool want = json_is_true(val);
+        if (want != *flag || *at == 0) {
+            *flag = want;
+            *at = r->now_ms;
+        }
+    }
+}
+
+/* RFC 7396 merge of patch into target (both objects). */
+static void merge_patch(json_t *target, json_t *patch)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(patch, key, val) {
+        json_t *cur = json_object_get(target, key);
+        if (json_is_null(val))
+            json_object_del(target, key);
+        else if (json_is_object(val) && json_is_object(cur))
+            merge_patch(cur, val);
+        else if (json_is_object(val)) {
+            json_t *fresh = json_object();
+            merge_patch(fresh, val);
+            json_object_set_new(target, key, fresh);
+        } else
+            json_object_set(target, key, val);
+    }
+}
+
+static void set_attributes(member *m, json_t *v, bool creating, errlist *e)
+{
+    if (!json_is_object(v) && !json_is_null(v)) {
+        errlist_add(e, "attributes", "must be a JSON object");
+        return;
+    }
+    json_t *next = creating || json_is_null(v) ? json_object() : json_deep_copy(m->attributes);
+    if (json_is_object(v))
+        merge_patch(next, v);
+    char *dump = json_dumps(next, JSON_COMPACT);
+    size_t size = dump ? strlen(dump) : 0;
+    free(dump);
+    if (size > MEMBER_ATTRIBUTES_MAX) {
+        errlist_add(e, "attributes", "must be at most %d bytes as compact JSON (is %zu)", MEMBER_ATTRIBUTES_MAX, size);
+        json_decref(next);
+        return;
+    }
+    json_decref(m->attributes);
+    m->attributes = next;
+}
+
+static void set_enum_text(char *dst, size_t cap, json_t *v, const char *field, const char *const *allowed, errlist *e)
+{
+    if (json_is_string(v))
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(json_string_value(v), *a) == 0) {
+                snprintf(dst, cap, "%s", *a);
+                return;
+            }
+    char list[128] = "";
+    for (const char *const *a = allowed; *a; a++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof(list) - used, "%s\"%s\"", a == allowed ? "" : ", ", *a);
+    }
+    errlist_add(e, field, "must be one of %s", list);
+}
+
+static void set_time_zone(member *m, json_t *v, errlist *e)
+{
+    if (!json_is_string(v) || json_string_length(v) > MEMBER_TZ_MAX || !calendar_tz_valid(json_string_value(v))) {
+        errlist_add(e, "time_zone", "must be an IANA time zone such as \"Asia/Tehran\"");
+        return;
+    }
+    snprintf(m->time_zone, sizeof(m->time_zone), "%s", json_string_value(v));
+}
+
+int member_apply_json(member *m, json_t *body, const member_rules *r, bool creating, errlist *errs)
+{
+    static const char *const read_only[] = {"id", "created_at", "updated_at", "consent_at", "erased_at", NULL};
+    static const char *const locales[] = {"fa", "en", NULL};
+    static const char *const kinds[] = {"member", "prospect", NULL};
+    int before = errs->count;
+    if (!json_is_object(body)) {
+        errlist_add(errs, "", "the body must be a JSON object");
+        return 1;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, "external_ref") == 0)
+            set_text(m->external_ref, sizeof(m->external_ref), v, key, errs);
+        else if (strcmp(key, "given_name") == 0)
+            set_text(m->given_name, sizeof(m->given_name), v, key, errs);
+        else if (strcmp(key, "family_name") == 0)
+            set_text(m->family_name, sizeof(m->family_name), v, key, errs);
+        else if (strcmp(key, "phone") == 0)
+            set_phone(m, v, r, errs);
+        else if (strcmp(key, "email") == 0)
+            set_email(m, v, errs);
+        else if (strcmp(key, "birthday") == 0)
+            set_birthday(m, v, r, errs);
+        else if (strcmp(key, "time_zone") == 0)
+            set_time_zone(m, v, errs);
+        else if (strcmp(key, "locale") == 0)
+            set_enum_text(m->locale, sizeof(m->locale), v, key, locales, errs);
+        else if (strcmp(key, "kind") == 0) {
+            char kind[16] = "";
+            set_enum_text(kind, sizeof(kind), v, key, kinds, errs);
+            if (kind[0])
+                member_kind_from_name(kind, &m->kind);
+        } else if (strcmp(key, "consent") == 0)
+            set_consent(m, v, r, errs);
+        else if (strcmp(key, "attributes") == 0)
+            set_attributes(m, v, creating, errs);
+        else {
+            bool ro = false;
+            for (const char *const *p = read_only; *p; p++)
+                ro = ro || strcmp(key, *p) == 0;
+            char field[64];
+            snprintf(field, sizeof(field), "%.63s", key);
+            errlist_add(errs, field, ro ? "is read-only" : "is not a known field");
+        }
+    }
+    if (!creating)
+        m->updated_at = r->now_ms;
+    return errs->count - before;
+}
+
+void member_check_complete(const member *m, errlist *errs)
+{
+    if (!m->given_name[0] && !m->family_name[0] && !m->phone[0] && !m->email[0] && !m->external_ref[0])
+        errlist_add(errs, "", "a member needs at least one of given_name, family_name, phone, email or external_ref");
+}
+
+void member_erase(member *m, int64_t now_ms)
+{
+    m->external_ref[0] = m->given_name[0] = m->family_name[0] = m->phone[0] = m->email[0] = '\0';
+    m->has_birthday = false;
+    if (m->consent_email)
+        m->consent_email_at = now_ms;
+    if (m->consent_sms)
+        m->consent_sms_at = now_ms;
+    m->consent_email = m->consent_sms = false;
+    json_decref(m->attributes);
+    m->attributes = json_object();
+    m->erased_at = m->updated_at = now_ms;
+}
+
+static json_t *text_or_null(const char *s) { return s[0] ? json_string(s) : json_null(); }
+
+static json_t *time_or_null(int64_t ms)
+{
+    char buf[TIMEFMT_LEN];
+    if (ms == 0)
+        return json_null();
+    timefmt_rfc3339(ms, buf);
+    return json_string(buf);
+}
+
+json_t *member_to_json(const member *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(m->id));
+    json_object_set_new(o, "external_ref", text_or_null(m->external_ref));
+    json_object_set_new(o, "given_name", text_or_null(m->given_name));
+    json_object_set_new(o, "family_name", text_or_null(m->family_name));
+    json_object_set_new(o, "phone", text_or_null(m->phone));
+    json_object_set_new(o, "email", text_or_null(m->email));
+    if (m->has_birthday) {
+        char date[48];
+        snprintf(date, sizeof(date), "%04d-%02d-%02d", m->birthday_y, m->birthday_m, m->birthday_d);
+        json_object_set_new(o, "birthday",
+                            json_pack("{s:s, s:s}", "date", date, "calendar", calendar_name(m->birthday_calendar)));
+    } else {
+        json_object_set_new(o, "birthday", json_null());
+    }
+    json_object_set_new(o, "time_zone", json_string(m->time_zone));
+    json_object_set_new(o, "locale", json_string(m->locale));
+    json_object_set_new(o, "kind", json_string(member_kind_name(m->kind)));
+    json_object_set_new(o, "consent", json_pack("{s:b, s:b}", "email", m->consent_email, "sms", m->consent_sms));
+    json_object_set_new(o, "consent_at", json_pack("{s:o, s:o}", "email", time_or_null(m->consent_email_at), "sms",
+                                                   time_or_null(m->consent_sms_at)));
+    json_object_set(o, "attributes", m->attributes ? m->attributes : json_object());
+    json_object_set_new(o, "created_at", time_or_null(m->created_at));
+    json_object_set_new(o, "updated_at", time_or_null(m->updated_at));
+    json_object_set_new(o, "erased_at", time_or_null(m->erased_at));
+    return o;
+}

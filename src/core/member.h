@@ -1,0 +1,69 @@
+/* A member of the club (or a prospect): the record, its validation and its JSON form.
+ * member_apply_json() is the single place where outside input becomes a member: the create body, a merge
+ * patch, and each CSV row (through member_csv) all pass through it. Pure: "now" and the phone region come in. */
+#ifndef BASHGAH_MEMBER_H
+#define BASHGAH_MEMBER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/calendar.h"
+#include "core/errlist.h"
+
+#define MEMBER_REF_MAX 64
+#define MEMBER_NAME_MAX 256
+#define MEMBER_PHONE_MAX 24
+#define MEMBER_EMAIL_MAX 254
+#define MEMBER_TZ_MAX 64
+#define MEMBER_ATTRIBUTES_MAX 4096 /* bytes of the attributes object serialised compactly */
+
+typedef enum member_kind { MEMBER_KIND_MEMBER, MEMBER_KIND_PROSPECT } member_kind;
+
+typedef struct member {
+    int64_t id; /* 0 until stored */
+    char external_ref[MEMBER_REF_MAX + 1]; /* "" means none, as for every text field */
+    char given_name[MEMBER_NAME_MAX + 1];
+    char family_name[MEMBER_NAME_MAX + 1];
+    char phone[MEMBER_PHONE_MAX + 1]; /* E.164 */
+    char email[MEMBER_EMAIL_MAX + 1]; /* lowercased */
+    bool has_birthday;
+    calendar_kind birthday_calendar;
+    int birthday_y, birthday_m, birthday_d; /* in birthday_calendar */
+    char time_zone[MEMBER_TZ_MAX + 1];
+    char locale[3];
+    member_kind kind;
+    bool consent_email, consent_sms;
+    int64_t consent_email_at, consent_sms_at; /* ms when last given or withdrawn; 0 = never */
+    json_t *attributes; /* owned; always an object */
+    int64_t created_at, updated_at, erased_at; /* ms; erased_at 0 = not erased */
+} member;
+
+typedef struct member_rules {
+    const char *phone_region; /* ISO 3166 region for national numbers, e.g. "IR" */
+    const char *default_time_zone;
+    const char *default_locale;
+    int64_t now_ms;
+} member_rules;
+
+/* Sets the defaults of a new member. */
+void member_init(member *m, const member_rules *r);
+void member_release(member *m);
+/* Deep copy: dst must be released by the caller. */
+void member_copy(member *dst, const member *src);
+
+/* Applies a JSON object onto m: on create every field of body is set; on update body is a JSON merge patch
+ * (null clears, attributes merged key by key). Errors name the field; returns the number of errors.
+ * m may be partly changed when errors are returned: callers drop it then. */
+int member_apply_json(member *m, json_t *body, const member_rules *r, bool creating, errlist *errs);
+/* On create: the checks that need the whole record (at least one way to know the person). */
+void member_check_complete(const member *m, errlist *errs);
+/* Removes personal data, keeping id, kind and times; sets erased_at. */
+void member_erase(member *m, int64_t now_ms);
+
+/* The API's JSON form (new reference). */
+json_t *member_to_json(const member *m);
+const char *member_kind_name(member_kind k);
+int member_kind_from_name(const char *s, member_kind *out);
+
+#endif

@@ -1,0 +1,47 @@
+/* The access table: one row per role, one column per permission. Ranks order the roles for granting. */
+#include "core/roles.h"
+
+#include <string.h>
+
+static const char *role_names[ROLE_COUNT] = {"", "owner", "manager", "marketer", "cashier", "analyst"};
+
+/* Lower is stronger. A role may grant only roles of its rank or weaker. */
+static const int role_rank[ROLE_COUNT] = {99, 0, 1, 2, 3, 3};
+
+#define R(p) (1u << (p))
+static const unsigned role_perms[ROLE_COUNT] = {
+    [ROLE_OWNER] = ~0u,
+    [ROLE_MANAGER] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_WRITE) |
+                     R(PERM_MEMBER_ERASE) | R(PERM_MEMBER_IMPORT) | R(PERM_MEMBER_EXPORT) | R(PERM_APIKEY_ADMIN),
+    [ROLE_MARKETER] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_WRITE) |
+                      R(PERM_MEMBER_IMPORT) | R(PERM_MEMBER_EXPORT),
+    [ROLE_CASHIER] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_WRITE),
+    [ROLE_ANALYST] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_EXPORT),
+};
+#undef R
+
+role roles_from_name(const char *name)
+{
+    for (int r = ROLE_OWNER; r < ROLE_COUNT; r++)
+        if (name && strcmp(name, role_names[r]) == 0)
+            return (role)r;
+    return ROLE_NONE;
+}
+
+const char *roles_name(role r) { return r > ROLE_NONE && r < ROLE_COUNT ? role_names[r] : "none"; }
+
+bool roles_allows(role r, permission p)
+{
+    if (p == PERM_PUBLIC)
+        return true;
+    if (r <= ROLE_NONE || r >= ROLE_COUNT || p >= PERM_COUNT)
+        return false;
+    return (role_perms[r] >> p) & 1u;
+}
+
+bool roles_may_grant(role granter, role granted)
+{
+    if (granted <= ROLE_NONE || granted >= ROLE_COUNT || granter <= ROLE_NONE || granter >= ROLE_COUNT)
+        return false;
+    return role_rank[granted] >= role_rank[granter];
+}

@@ -1,0 +1,39 @@
+/* Staff roles and what each may do: the one table of access in bashgah (roles.c).
+ * The HTTP layer asks roles_allows() before every handler; nothing else decides access. */
+#ifndef BASHGAH_ROLES_H
+#define BASHGAH_ROLES_H
+
+#include <stdbool.h>
+
+typedef enum role {
+    ROLE_NONE = 0,
+    ROLE_OWNER,
+    ROLE_MANAGER,
+    ROLE_MARKETER,
+    ROLE_CASHIER,
+    ROLE_ANALYST,
+    ROLE_COUNT
+} role;
+
+typedef enum permission {
+    PERM_PUBLIC = 0,     /* no credentials needed */
+    PERM_SIGNED_IN,      /* any staff user or API key */
+    PERM_MEMBER_READ,    /* get, list, search members */
+    PERM_MEMBER_WRITE,   /* create and update members */
+    PERM_MEMBER_ERASE,   /* erase a member's personal data */
+    PERM_MEMBER_IMPORT,  /* CSV import */
+    PERM_MEMBER_EXPORT,  /* CSV export and personal-data export */
+    PERM_USER_ADMIN,     /* staff users */
+    PERM_APIKEY_ADMIN,   /* API keys */
+    PERM_AUDIT_READ,     /* the audit log */
+    PERM_COUNT
+} permission;
+
+/* "owner" -> ROLE_OWNER; ROLE_NONE for anything else. */
+role roles_from_name(const char *name);
+const char *roles_name(role r);
+bool roles_allows(role r, permission p);
+/* Whether a holder of role `granter` may hand out role `granted` (to a key or a user): never a higher one. */
+bool roles_may_grant(role granter, role granted);
+
+#endif

@@ -1,0 +1,176 @@
+/* Shared by the HTTP handlers: the request context, the route table's types, replies (JSON and RFC 9457
+ * problem+json), authentication, and writes through the store's writer. A handler parses and checks its input,
+ * then either answers from its thread's read connection or submits a write and answers when it has committed. */
+#ifndef BASHGAH_HTTP_H
+#define BASHGAH_HTTP_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/errlist.h"
+#include "core/member.h"
+#include "core/roles.h"
+#include "store/store.h"
+
+#define HTTP_QUERY_VALUE_MAX 512
+#define HTTP_PAGE_LIMIT_DEFAULT 50
+#define HTTP_PAGE_LIMIT_MAX 500
+
+typedef struct http_settings {
+    size_t body_limit;   /* JSON bodies */
+    size_t import_limit; /* CSV import bodies */
+    const char *phone_region;
+    const char *default_time_zone;
+    const char *default_locale;
+    bool secure_cookies; /* behind TLS */
+} http_settings;
+
+/* One per event loop thread. */
+typedef struct http_thread {
+    int index;
+    h2o_context_t ctx;
+    store_reader *reader;
+    h2o_multithread_receiver_t write_done; /* writer -> this loop */
+    int pending_writes;
+} http_thread;
+
+typedef struct http_principal {
+    const char *kind; /* "user" | "apikey" | NULL when anonymous */
+    int64_t id;
+    char name[130];
+    role role;
+    bool via_cookie;
+    char csrf_token[64];
+    uint8_t session_hash[32];
+    char key[48]; /* "user:ID" or "apikey:ID": the owner of idempotency keys */
+} http_principal;
+
+struct http_route;
+
+typedef struct http_request {
+    h2o_req_t *req;
+    http_thread *thread;
+    const struct http_route *route;
+    int route_index;
+    http_principal who;
+    int64_t id; /* the {id} of the path, when the route has one */
+    int64_t now_ms;
+    uint64_t start_ns;
+} http_request;
+
+typedef void (*http_handler)(http_request *r);
+
+typedef enum http_body { HTTP_BODY_NONE, HTTP_BODY_JSON, HTTP_BODY_CSV } http_body;
+
+typedef struct http_route {
+    const char *method;
+    const char *path; /* may hold one "{id}" segment */
+    http_handler handler;
+    permission perm;
+    http_body body;
+} http_route;
+
+extern const http_route http_routes[];
+extern const int http_routes_count;
+extern http_settings http_config;
+extern store *http_store;
+
+/* ---- replies (reply.c); every reply goes through http_send, which also logs and counts ---- */
+void http_send(http_request *r, int status, const char *content_type, const char *body, size_t len,
+               const char *location, bool replayed);
+/* Sends body (stolen) as application/json. */
+void http_reply_json(http_request *r, int status, json_t *body);
+void http_reply_problem(http_request *r, int status, const char *slug, const char *detail, const errlist *errs);
+/* A problem+json document as a malloc'd string (for answers produced on the writer thread). */
+char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs);
+/* Parses the JSON body; on failure replies with the problem and returns NULL. */
+json_t *http_body_json(http_request *r);
+/* The decoded value of query parameter name; false when absent. Too long: true with a truncated value. */
+bool http_query(http_request *r, const char *name, char *out, size_t cap);
+/* Checks the query has only the parameters in allowed (NULL-terminated); else replies 400 and returns false. */
+bool http_query_only(http_request *r, const char *const *allowed);
+/* Reads limit and cursor query parameters; replies 400 and returns false when they are bad. */
+bool http_page_params(http_request *r, int *limit, int64_t *after_id);
+/* An opaque cursor for "after this id". */
+void http_cursor_encode(int64_t id, char out[32]);
+const char *http_header(http_request *r, const h2o_token_t *token, size_t *len);
+
+/* ---- authentication (auth.c) ---- */
+/* Fills r->who from the bearer key or the session cookie. Returns 0, or replies 401 and returns -1. */
+int http_authenticate(http_request *r);
+/* For cookie sessions: a write must carry the session's CSRF token. Replies 403 and returns -1 when not. */
+int http_check_csrf(http_request *r);
+/* The audit actor for the request's principal. */
+store_actor http_actor(const http_principal *who);
+
+/* ---- writes through the writer (write.c) ---- */
+typedef struct http_write http_write;
+/* Runs on the writer thread inside the job's savepoint: does the work and sets the answer with
+ * http_write_answer_*. Returns STORE_OK to keep what it wrote, anything else to roll it back. */
+typedef int (*http_write_fn)(store_tx *tx, http_write *w);
+
+struct http_write {
+    store_job job;
+    h2o_multithread_message_t msg;
+    http_thread *thread;
+    http_request *r;     /* NULL once the client has gone */
+    http_write **slot;   /* in the request's pool: lets it clear r */
+    http_write_fn fn;
+    void *arg;
+    void (*arg_free)(void *arg);
+    http_principal who;
+    int64_t now_ms;
+    bool has_key; /* an Idempotency-Key came with the request */
+    char key[STORE_IDEM_KEY_MAX + 1];
+    uint8_t request_hash[32];
+    /* the answer */
+    int status;
+    char *body;
+    char *location;
+    const char *content_type;
+    char *set_cookie; /* a Set-Cookie header for the answer, or NULL */
+    int retry_after;  /* seconds for a Retry-After header, or 0 */
+    bool replayed;
+};
+
+/* Queues fn for the writer; the answer is sent after the commit. Replies 503 itself when the queue is full. */
+/* Registers the thread's receiver of finished writes. */
+void http_write_thread_init(http_thread *t);
+void http_write_submit(http_request *r, http_write_fn fn, void *arg, void (*arg_free)(void *arg));
+void http_write_answer_json(http_write *w, int status, json_t *body, const char *location);
+void http_write_answer_problem(http_write *w, int status, const char *slug, const char *detail, const errlist *errs);
+/* The member rules for the time of the request. */
+member_rules http_member_rules(int64_t now_ms);
+
+/* ---- metrics and access log (metrics.c) ---- */
+void http_metrics_init(int threads, const char *access_log);
+void http_metrics_record(http_request *r, int status);
+void http_metrics_render(http_request *r);
+/* A monotonic clock for request durations. */
+uint64_t http_metrics_now_ns(void);
+
+/* ---- handlers ---- */
+void http_healthz(http_request *r);
+void http_metrics(http_request *r);
+void http_login(http_request *r);
+void http_logout(http_request *r);
+void http_me(http_request *r);
+void http_member_create(http_request *r);
+void http_member_get(http_request *r);
+void http_member_update(http_request *r);
+void http_member_erase(http_request *r);
+void http_member_list(http_request *r);
+void http_member_personal_export(http_request *r);
+void http_member_import(http_request *r);
+void http_member_export(http_request *r);
+void http_user_list(http_request *r);
+void http_user_create(http_request *r);
+void http_user_update(http_request *r);
+void http_apikey_list(http_request *r);
+void http_apikey_create(http_request *r);
+void http_apikey_revoke(http_request *r);
+void http_audit_list(http_request *r);
+
+#endif

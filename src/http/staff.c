@@ -1,0 +1,264 @@
+/* /api/v1/users, /api/v1/apikeys and /api/v1/audit: the club's staff, its integrations' keys, and the log
+ * of every staff write. Who may call each is in the route table; who may grant which role is roles_may_grant. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/staff.h"
+#include "base/secret.h"
+#include "http/http.h"
+
+typedef struct staff_change {
+    char username[STORE_USERNAME_MAX + 1];
+    char name[129];
+    char password_hash[SECRET_PASSWORD_HASH_LEN];
+    bool set_password, set_role, set_disabled, disabled;
+    role role;
+    int64_t id;
+} staff_change;
+
+/* Checks that body has only the named fields; adds errors otherwise. */
+static void only_fields(json_t *body, const char *const *fields, errlist *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        bool known = false;
+        for (const char *const *f = fields; *f; f++)
+            known = known || strcmp(*f, key) == 0;
+        if (!known)
+            errlist_add(e, key, "is not a known field");
+    }
+}
+
+/* Reads the "role" field into *out, checking the caller may grant it. */
+static void read_role(http_request *r, json_t *v, role *out, errlist *e)
+{
+    *out = json_is_string(v) ? roles_from_name(json_string_value(v)) : ROLE_NONE;
+    if (*out == ROLE_NONE)
+        errlist_add(e, "role", "must be one of owner, manager, marketer, cashier, analyst");
+    else if (!roles_may_grant(r->who.role, *out))
+        errlist_add(e, "role", "is above your own role");
+}
+
+static void user_each(const store_user *u, void *items) { json_array_append_new(items, staff_user_json(u)); }
+
+void http_user_list(http_request *r)
+{
+    json_t *items = json_array();
+    store_user_each(r->thread->reader, user_each, items);
+    http_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+static int user_create_write(store_tx *tx, http_write *w)
+{
+    staff_change *c = w->arg;
+    store_actor actor = http_actor(&w->who);
+    store_user u;
+    int status = staff_user_add(tx, &actor, w->now_ms, c->username, c->password_hash, c->role, &u);
+    if (status == STORE_CONFLICT) {
+        errlist e;
+        errlist_init(&e);
+        errlist_add(&e, "username", "is already taken");
+        http_write_answer_problem(w, 409, "conflict", "a user with this username exists", &e);
+    } else if (status == STORE_OK) {
+        char location[64];
+        snprintf(location, sizeof(location), "/api/v1/users/%lld", (long long)u.id);
+        http_write_answer_json(w, 201, staff_user_json(&u), location);
+    }
+    return status;
+}
+
+void http_user_create(http_request *r)
+{
+    static const char *const fields[] = {"username", "password", "role", NULL};
+    json_t *body = http_body_json(r);
+    if (!body)
+        return;
+    errlist e;
+    errlist_init(&e);
+    only_fields(body, fields, &e);
+    staff_change *c = calloc(1, sizeof(*c));
+    json_t *u = json_object_get(body, "username"), *p = json_object_get(body, "password");
+    if (!json_is_string(u))
+        errlist_add(&e, "username", "must be a string");
+    else
+        staff_check_username(json_string_value(u), &e);
+    if (!json_is_string(p))
+        errlist_add(&e, "password", "must be a string");
+    else
+        staff_check_password(json_string_value(p), &e);
+    read_role(r, json_object_get(body, "role"), &c->role, &e);
+    if (e.count == 0) {
+        snprintf(c->username, sizeof(c->username), "%s", json_string_value(u));
+        if (secret_password_hash(json_string_value(p), c->password_hash) != 0)
+            errlist_add(&e, "password", "could not be hashed");
+    }
+    json_decref(body);
+    if (e.count) {
+        free(c);
+        http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
+        return;
+    }
+    http_write_submit(r, user_create_write, c, free);
+}
+
+static int user_update_write(store_tx *tx, http_write *w)
+{
+    staff_change *c = w->arg;
+    store_user u;
+    int status = store_tx_user_get(tx, c->id, &u);
+    if (status != STORE_OK) {
+        http_write_answer_problem(w, 404, "not-found", "there is no user with this id", NULL);
+        return status;
+    }
+    json_t *before = staff_user_json(&u);
+    if (c->set_password)
+        snprintf(u.password_hash, sizeof(u.password_hash), "%s", c->password_hash);
+    if (c->set_role)
+        u.role = c->role;
+    if (c->set_disabled)
+        u.disabled = c->disabled;
+    u.updated_at = w->now_ms;
+    store_actor actor = http_actor(&w->who);
+    status = store_tx_user_update(tx, &u);
+    if (status == STORE_OK)
+        status = store_tx_audit(tx, &actor, w->now_ms, c->set_password ? "user.update_password" : "user.update", "user",
+                                u.id, before, staff_user_json(&u));
+    else
+        json_decref(before);
+    http_write_answer_json(w, 200, staff_user_json(&u), NULL);
+    return status;
+}
+
+void http_user_update(http_request *r)
+{
+    static const char *const fields[] = {"password", "role", "disabled", NULL};
+    json_t *body = http_body_json(r);
+    if (!body)
+        return;
+    errlist e;
+    errlist_init(&e);
+    only_fields(body, fields, &e);
+    staff_change *c = calloc(1, sizeof(*c));
+    c->id = r->id;
+    json_t *v;
+    if ((v = json_object_get(body, "password")) != NULL) {
+        c->set_password = true;
+        if (!json_is_string(v))
+            errlist_add(&e, "password", "must be a string");
+        else if (staff_check_password(json_string_value(v), &e), e.count == 0 &&
+                 secret_password_hash(json_string_value(v), c->password_hash) != 0)
+            errlist_add(&e, "password", "could not be hashed");
+    }
+    if ((v = json_object_get(body, "role")) != NULL) {
+        c->set_role = true;
+        read_role(r, v, &c->role, &e);
+    }
+    if ((v = json_object_get(body, "disabled")) != NULL) {
+        c->set_disabled = true;
+        if (!json_is_boolean(v))
+            errlist_add(&e, "disabled", "must be true or false");
+        c->disabled = json_is_true(v);
+    }
+    json_decref(body);
+    if (e.count) {
+        free(c);
+        http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
+        return;
+    }
+    http_write_submit(r, user_update_write, c, free);
+}
+
+static void apikey_each(const store_apikey *k, void *items) { json_array_append_new(items, staff_apikey_json(k)); }
+
+void http_apikey_list(http_request *r)
+{
+    json_t *items = json_array();
+    store_apikey_each(r->thread->reader, apikey_each, items);
+    http_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+static int apikey_create_write(store_tx *tx, http_write *w)
+{
+    staff_change *c = w->arg;
+    store_actor actor = http_actor(&w->who);
+    store_apikey k;
+    char key[SECRET_APIKEY_LEN];
+    int status = staff_apikey_create(tx, &actor, w->now_ms, c->name, c->role, &k, key);
+    if (status == STORE_OK) {
+        json_t *doc = staff_apikey_json(&k);
+        json_object_set_new(doc, "key", json_string(key));
+        char location[64];
+        snprintf(location, sizeof(location), "/api/v1/apikeys/%lld", (long long)k.id);
+        http_write_answer_json(w, 201, doc, location);
+    }
+    return status;
+}
+
+void http_apikey_create(http_request *r)
+{
+    static const char *const fields[] = {"name", "role", NULL};
+    json_t *body = http_body_json(r);
+    if (!body)
+        return;
+    errlist e;
+    errlist_init(&e);
+    only_fields(body, fields, &e);
+    staff_change *c = calloc(1, sizeof(*c));
+    json_t *n = json_object_get(body, "name");
+    if (!json_is_string(n) || json_string_length(n) == 0 || json_string_length(n) >= sizeof(c->name))
+        errlist_add(&e, "name", "must be a string of 1 to %zu bytes", sizeof(c->name) - 1);
+    else
+        snprintf(c->name, sizeof(c->name), "%s", json_string_value(n));
+    read_role(r, json_object_get(body, "role"), &c->role, &e);
+    json_decref(body);
+    if (e.count) {
+        free(c);
+        http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
+        return;
+    }
+    http_write_submit(r, apikey_create_write, c, free);
+}
+
+static int apikey_revoke_write(store_tx *tx, http_write *w)
+{
+    staff_change *c = w->arg;
+    store_actor actor = http_actor(&w->who);
+    int status = staff_apikey_revoke(tx, &actor, w->now_ms, c->id);
+    if (status == STORE_NOTFOUND)
+        http_write_answer_problem(w, 404, "not-found", "there is no active API key with this id", NULL);
+    else
+        w->status = 204;
+    return status;
+}
+
+void http_apikey_revoke(http_request *r)
+{
+    staff_change *c = calloc(1, sizeof(*c));
+    c->id = r->id;
+    http_write_submit(r, apikey_revoke_write, c, free);
+}
+
+void http_audit_list(http_request *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    int limit;
+    int64_t after_id;
+    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
+        return;
+    json_t *items = json_array();
+    if (store_audit_list(r->thread->reader, NULL, 0, after_id, limit + 1, items) != STORE_OK) {
+        json_decref(items);
+        http_reply_problem(r, 500, "internal", "the audit log could not be read", NULL);
+        return;
+    }
+    json_t *next = json_null();
+    if ((int)json_array_size(items) > limit) {
+        json_array_remove(items, limit);
+        char cursor[32];
+        http_cursor_encode(json_integer_value(json_object_get(json_array_get(items, limit - 1), "id")), cursor);
+        next = json_string(cursor);
+    }
+    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}

@@ -1,0 +1,93 @@
+/* Private to src/store: the connection type shared by readers and write transactions, and its cache of
+ * prepared statements. A statement belongs to one connection; each is prepared on first use and reused. */
+#ifndef BASHGAH_STORE_INTERNAL_H
+#define BASHGAH_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+enum {
+    STMT_MEMBER_GET,
+    STMT_MEMBER_BY_REF,
+    STMT_MEMBER_BY_PHONE,
+    STMT_MEMBER_BY_EMAIL,
+    STMT_MEMBER_INSERT,
+    STMT_MEMBER_UPDATE,
+    STMT_MEMBER_LIST,
+    STMT_MEMBER_LIST_PHONE,
+    STMT_MEMBER_LIST_EMAIL,
+    STMT_MEMBER_LIST_NAME,
+    STMT_MEMBER_COUNT,
+    STMT_CONSENT_INSERT,
+    STMT_CONSENT_LIST,
+    STMT_USER_BY_NAME,
+    STMT_USER_GET,
+    STMT_USER_COUNT,
+    STMT_USER_ALL,
+    STMT_USER_INSERT,
+    STMT_USER_UPDATE,
+    STMT_LOGIN_FAIL_INSERT,
+    STMT_LOGIN_FAIL_COUNT,
+    STMT_LOGIN_FAIL_CLEAR,
+    STMT_SESSION_GET,
+    STMT_SESSION_INSERT,
+    STMT_SESSION_DELETE,
+    STMT_APIKEY_GET,
+    STMT_APIKEY_ALL,
+    STMT_APIKEY_INSERT,
+    STMT_APIKEY_REVOKE,
+    STMT_AUDIT_INSERT,
+    STMT_AUDIT_LIST,
+    STMT_AUDIT_LIST_TARGET,
+    STMT_IDEM_GET,
+    STMT_IDEM_PUT,
+    STMT_IDEM_PURGE,
+    STMT_PAGE_COUNT,
+    STMT_SAVEPOINT,
+    STMT_RELEASE,
+    STMT_ROLLBACK_TO,
+    STMT_COUNT
+};
+
+typedef struct store_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+} store_conn;
+
+struct store_reader {
+    store_conn conn;
+};
+
+struct store_tx {
+    store_conn conn;
+    int depth; /* open nested savepoints */
+};
+
+struct store {
+    char *path;
+    store_tx writer_tx; /* the writer thread's connection */
+    pthread_t writer_thread;
+    int writer_running;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    store_job *head, *tail;
+    int queued;
+    int stopping;
+    uint64_t batch_buckets[STORE_BATCH_BUCKETS], jobs_done, batches_done; /* under lock */
+};
+
+/* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */
+int store_conn_open(store_conn *c, const char *path, char *err, size_t errlen);
+void store_conn_close(store_conn *c);
+/* The cached statement idx (prepared from sql on first use), reset and with bindings cleared. NULL on error. */
+sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql);
+/* Maps an SQLite result code to a store_status, logging unexpected errors. */
+int store_status_of(store_conn *c, int rc, const char *what);
+/* Binds text, or NULL when s is empty. */
+void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
+/* Copies column i (text) into dst of size cap, "" for NULL. */
+void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+#endif

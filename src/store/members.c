@@ -1,0 +1,350 @@
+/* Members in SQLite: reads for the API, writes for jobs, the import's matching, and consent history.
+ * Unique columns (external_ref, phone, email) hold NULL rather than "" so that many members may lack them. */
+#include "store/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/phone_prefix.h"
+#include "core/timefmt.h"
+
+#define MEMBER_COLUMNS                                                                                              \
+    "id, external_ref, given_name, family_name, phone, email, birthday, birthday_calendar, time_zone, locale, "     \
+    "kind, consent_email, consent_email_at, consent_sms, consent_sms_at, attributes, created_at, updated_at, "      \
+    "erased_at"
+
+static void member_from_row(sqlite3_stmt *st, member *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, m->external_ref, sizeof(m->external_ref));
+    store_column_text(st, 2, m->given_name, sizeof(m->given_name));
+    store_column_text(st, 3, m->family_name, sizeof(m->family_name));
+    store_column_text(st, 4, m->phone, sizeof(m->phone));
+    store_column_text(st, 5, m->email, sizeof(m->email));
+    const char *bday = (const char *)sqlite3_column_text(st, 6);
+    const char *cal = (const char *)sqlite3_column_text(st, 7);
+    if (bday && sscanf(bday, "%d-%d-%d", &m->birthday_y, &m->birthday_m, &m->birthday_d) == 3) {
+        m->has_birthday = true;
+        if (!cal || calendar_from_name(cal, &m->birthday_calendar) != 0)
+            m->birthday_calendar = CALENDAR_GREGORIAN;
+    }
+    store_column_text(st, 8, m->time_zone, sizeof(m->time_zone));
+    store_column_text(st, 9, m->locale, sizeof(m->locale));
+    const char *kind = (const char *)sqlite3_column_text(st, 10);
+    m->kind = kind && strcmp(kind, "prospect") == 0 ? MEMBER_KIND_PROSPECT : MEMBER_KIND_MEMBER;
+    m->consent_email = sqlite3_column_int(st, 11) != 0;
+    m->consent_email_at = sqlite3_column_int64(st, 12);
+    m->consent_sms = sqlite3_column_int(st, 13) != 0;
+    m->consent_sms_at = sqlite3_column_int64(st, 14);
+    const char *attrs = (const char *)sqlite3_column_text(st, 15);
+    m->attributes = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    if (!json_is_object(m->attributes)) {
+        json_decref(m->attributes);
+        m->attributes = json_object();
+    }
+    m->created_at = sqlite3_column_int64(st, 16);
+    m->updated_at = sqlite3_column_int64(st, 17);
+    m->erased_at = sqlite3_column_int64(st, 18);
+}
+
+/* Runs a statement that yields at most one member. */
+static int one_member(store_conn *c, sqlite3_stmt *st, member *out)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        member_from_row(st, out);
+        sqlite3_reset(st);
+        return STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member");
+}
+
+static int member_get(store_conn *c, int64_t id, member *out)
+{
+    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?");
+    if (st)
+        sqlite3_bind_int64(st, 1, id);
+    return one_member(c, st, out);
+}
+
+int store_member_get(store_reader *r, int64_t id, member *out) { return member_get(&r->conn, id, out); }
+int store_tx_member_get(store_tx *tx, int64_t id, member *out) { return member_get(&tx->conn, id, out); }
+
+static int member_by(store_conn *c, int idx, const char *sql, const char *value, member *out)
+{
+    sqlite3_stmt *st = store_stmt(c, idx, sql);
+    if (st)
+        sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+    return one_member(c, st, out);
+}
+
+int store_tx_member_match(store_tx *tx, const member *m, member *out)
+{
+    if (m->external_ref[0])
+        return member_by(&tx->conn, STMT_MEMBER_BY_REF, "SELECT " MEMBER_COLUMNS " FROM members WHERE external_ref = ?",
+                         m->external_ref, out);
+    if (m->phone[0])
+        return member_by(&tx->conn, STMT_MEMBER_BY_PHONE, "SELECT " MEMBER_COLUMNS " FROM members WHERE phone = ?",
+                         m->phone, out);
+    if (m->email[0])
+        return member_by(&tx->conn, STMT_MEMBER_BY_EMAIL, "SELECT " MEMBER_COLUMNS " FROM members WHERE email = ?",
+                         m->email, out);
+    return STORE_NOTFOUND;
+}
+
+/* Binds every column but id in MEMBER_COLUMNS order, from parameter 1. */
+static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bdaylen, char **attrs)
+{
+    store_bind_text_or_null(st, 1, m->external_ref);
+    store_bind_text_or_null(st, 2, m->given_name);
+    store_bind_text_or_null(st, 3, m->family_name);
+    store_bind_text_or_null(st, 4, m->phone);
+    store_bind_text_or_null(st, 5, m->email);
+    if (m->has_birthday) {
+        snprintf(bday, bdaylen, "%04d-%02d-%02d", m->birthday_y, m->birthday_m, m->birthday_d);
+        sqlite3_bind_text(st, 6, bday, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, calendar_name(m->birthday_calendar), -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 8, m->time_zone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, m->locale, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, member_kind_name(m->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, m->consent_email);
+    if (m->consent_email_at)
+        sqlite3_bind_int64(st, 12, m->consent_email_at);
+    sqlite3_bind_int(st, 13, m->consent_sms);
+    if (m->consent_sms_at)
+        sqlite3_bind_int64(st, 14, m->consent_sms_at);
+    *attrs = json_dumps(m->attributes ? m->attributes : json_object(), JSON_COMPACT);
+    sqlite3_bind_text(st, 15, *attrs ? *attrs : "{}", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 16, m->created_at);
+    sqlite3_bind_int64(st, 17, m->updated_at);
+    if (m->erased_at)
+        sqlite3_bind_int64(st, 18, m->erased_at);
+}
+
+/* Names the unique column a constraint error is about, from SQLite's message. */
+static const char *conflict_field(store_conn *c)
+{
+    const char *msg = sqlite3_errmsg(c->db);
+    if (strstr(msg, "members.phone"))
+        return "phone";
+    if (strstr(msg, "members.email"))
+        return "email";
+    if (strstr(msg, "members.external_ref"))
+        return "external_ref";
+    return "";
+}
+
+static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const char **field)
+{
+    char bday[16], *attrs = NULL;
+    if (!st)
+        return STORE_ERROR;
+    bind_member(st, m, bday, sizeof(bday), &attrs);
+    int rc = sqlite3_step(st);
+    int status = store_status_of(&tx->conn, rc, "member write");
+    if (status == STORE_CONFLICT && field)
+        *field = conflict_field(&tx->conn);
+    sqlite3_reset(st);
+    free(attrs);
+    return status;
+}
+
+int store_tx_member_insert(store_tx *tx, member *m, const char **field)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_INSERT,
+                                  "INSERT INTO members (external_ref, given_name, family_name, phone, email, birthday, "
+                                  "birthday_calendar, time_zone, locale, kind, consent_email, consent_email_at, "
+                                  "consent_sms, consent_sms_at, attributes, created_at, updated_at, erased_at) "
+                                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    int status = member_write(tx, st, m, field);
+    if (status == STORE_OK)
+        m->id = sqlite3_last_insert_rowid(tx->conn.db);
+    return status;
+}
+
+int store_tx_member_update(store_tx *tx, const member *m, const char **field)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_UPDATE,
+                                  "UPDATE members SET external_ref=?1, given_name=?2, family_name=?3, phone=?4, "
+                                  "email=?5, birthday=?6, birthday_calendar=?7, time_zone=?8, locale=?9, kind=?10, "
+                                  "consent_email=?11, consent_email_at=?12, consent_sms=?13, consent_sms_at=?14, "
+                                  "attributes=?15, created_at=?16, updated_at=?17, erased_at=?18 WHERE id=?19");
+    if (st)
+        sqlite3_bind_int64(st, 19, m->id);
+    int status = member_write(tx, st, m, field);
+    if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
+        return STORE_NOTFOUND;
+    return status;
+}
+
+/* Turns search text into bounds for a prefix range scan: [lo, hi). */
+static void prefix_range(const char *prefix, char *lo, char *hi, size_t cap)
+{
+    snprintf(lo, cap, "%s", prefix);
+    snprintf(hi, cap, "%s\xf4\x8f\xbf\xbf", prefix); /* above any UTF-8 continuation of the prefix */
+}
+
+/* Builds an FTS5 query where each word of q is a quoted prefix: "ali"* "rez"*. */
+static int fts_query(const char *q, char *out, size_t cap)
+{
+    size_t n = 0;
+    const char *p = q;
+    int words = 0;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (n + 4 >= cap)
+            return -1;
+        out[n++] = '"';
+        for (; *p && *p != ' '; p++) {
+            if (n + 5 >= cap)
+                return -1;
+            if (*p == '"')
+                out[n++] = '"';
+            out[n++] = *p;
+        }
+        out[n++] = '"';
+        out[n++] = '*';
+        out[n++] = ' ';
+        words++;
+    }
+    out[n] = '\0';
+    return words;
+}
+
+static bool looks_like_phone(const char *q)
+{
+    int digits = 0;
+    for (const char *p = q; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p != '+' && *p != ' ' && *p != '-' && *p != '(' && *p != ')')
+            return false;
+    }
+    return digits >= 2;
+}
+
+int store_member_list(store_reader *r, const store_member_filter *f, const char *phone_region, store_member_cb cb,
+                      void *arg, int *count)
+{
+    store_conn *c = &r->conn;
+    sqlite3_stmt *st;
+    char lo[512], hi[512], fts[1024];
+    const char *filters = " AND erased_at IS NULL AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR locale = ?3)"
+                          " ORDER BY id LIMIT ?4";
+    *count = 0;
+    if (f->q && *f->q && strchr(f->q, '@')) {
+        prefix_range(f->q, lo, hi, sizeof(lo));
+        char sql[512];
+        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE email >= ?5 AND email < ?6 AND id > ?1%s",
+                 filters);
+        st = store_stmt(c, STMT_MEMBER_LIST_EMAIL, sql);
+    } else if (f->q && *f->q && looks_like_phone(f->q)) {
+        char prefix[64];
+        if (phone_prefix_normalize(f->q, phone_region, prefix, sizeof(prefix)) != 0)
+            return STORE_OK;
+        prefix_range(prefix, lo, hi, sizeof(lo));
+        char sql[512];
+        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE phone >= ?5 AND phone < ?6 AND id > ?1%s",
+                 filters);
+        st = store_stmt(c, STMT_MEMBER_LIST_PHONE, sql);
+    } else if (f->q && *f->q) {
+        if (fts_query(f->q, fts, sizeof(fts)) <= 0)
+            return STORE_OK;
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "SELECT " MEMBER_COLUMNS " FROM members WHERE id IN (SELECT rowid FROM members_fts WHERE "
+                 "members_fts MATCH ?5) AND id > ?1%s",
+                 filters);
+        st = store_stmt(c, STMT_MEMBER_LIST_NAME, sql);
+        if (st)
+            sqlite3_bind_text(st, 5, fts, -1, SQLITE_STATIC);
+    } else {
+        char sql[512];
+        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE id > ?1%s", filters);
+        st = store_stmt(c, STMT_MEMBER_LIST, sql);
+    }
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, f->after_id);
+    store_bind_text_or_null(st, 2, f->kind);
+    store_bind_text_or_null(st, 3, f->locale);
+    sqlite3_bind_int(st, 4, f->limit);
+    if (sqlite3_bind_parameter_count(st) >= 6) {
+        sqlite3_bind_text(st, 5, lo, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, hi, -1, SQLITE_STATIC);
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        member m;
+        member_from_row(st, &m);
+        cb(&m, arg);
+        member_release(&m);
+        (*count)++;
+    }
+    sqlite3_reset(st);
+    return store_status_of(c, rc, "member list");
+}
+
+int store_member_count(store_reader *r, int64_t *count)
+{
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_MEMBER_COUNT, "SELECT count(*) FROM members WHERE erased_at IS NULL");
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
+        return STORE_ERROR;
+    *count = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+static int consent_insert(store_tx *tx, int64_t member_id, const char *channel, bool granted, int64_t at,
+                          const char *actor)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CONSENT_INSERT,
+                                  "INSERT INTO consent_events (member_id, channel, granted, at, actor) VALUES (?,?,?,?,?)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, granted);
+    sqlite3_bind_int64(st, 4, at);
+    sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return store_status_of(&tx->conn, rc, "consent insert");
+}
+
+int store_tx_consent_log(store_tx *tx, const member *before, const member *after, const char *actor)
+{
+    int status = STORE_OK;
+    if (after->consent_email_at && (!before || before->consent_email_at != after->consent_email_at))
+        status = consent_insert(tx, after->id, "email", after->consent_email, after->consent_email_at, actor);
+    if (status == STORE_OK && after->consent_sms_at && (!before || before->consent_sms_at != after->consent_sms_at))
+        status = consent_insert(tx, after->id, "sms", after->consent_sms, after->consent_sms_at, actor);
+    return status;
+}
+
+json_t *store_consent_history(store_reader *r, int64_t member_id)
+{
+    json_t *items = json_array();
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_CONSENT_LIST,
+                                  "SELECT channel, granted, at, actor FROM consent_events WHERE member_id = ? ORDER BY id");
+    if (!st)
+        return items;
+    sqlite3_bind_int64(st, 1, member_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char at[TIMEFMT_LEN];
+        timefmt_rfc3339(sqlite3_column_int64(st, 2), at);
+        json_array_append_new(items, json_pack("{s:s, s:b, s:s, s:s}", "channel", sqlite3_column_text(st, 0),
+                                               "granted", sqlite3_column_int(st, 1), "at", at, "actor",
+                                               sqlite3_column_text(st, 3)));
+    }
+    sqlite3_reset(st);
+    return items;
+}

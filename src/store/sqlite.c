@@ -1,0 +1,212 @@
+/* The SQLite store: opening the database, migrations, per-thread readers, online backup.
+ * Every connection runs in WAL mode with synchronous=FULL, so a committed write survives a crash or power loss,
+ * and readers never block the writer. */
+#include "store/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/log.h"
+#include "store/migrations.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+int store_conn_open(store_conn *c, const char *path, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        sqlite3_close(c->db);
+        c->db = NULL;
+        return STORE_ERROR;
+    }
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(c->db, 1);
+    char *msg = NULL;
+    rc = sqlite3_exec(c->db,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                      "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        store_conn_close(c);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+void store_conn_close(store_conn *c)
+{
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(c->stmts[i]);
+    sqlite3_close(c->db);
+    memset(c, 0, sizeof(*c));
+}
+
+sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql)
+{
+    sqlite3_stmt *st = c->stmts[idx];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERROR, "sql_prepare", "error=\"%s\" sql=\"%.80s\"", sqlite3_errmsg(c->db), sql);
+        return NULL;
+    }
+    c->stmts[idx] = st;
+    return st;
+}
+
+int store_status_of(store_conn *c, int rc, const char *what)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return STORE_OK;
+    case SQLITE_CONSTRAINT:
+        return STORE_CONFLICT;
+    default:
+        log_msg(LOG_ERROR, "sql_error", "what=%s rc=%d error=\"%s\"", what, rc, sqlite3_errmsg(c->db));
+        return STORE_ERROR;
+    }
+}
+
+void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && s[0])
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Applies each migration past user_version in its own transaction. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    int v = user_version(db);
+    if (v > store_migrations_count) {
+        snprintf(err, errlen, "the database is at schema %d, newer than this program (%d)", v, store_migrations_count);
+        return STORE_ERROR;
+    }
+    for (int i = v; i < store_migrations_count; i++) {
+        char *msg = NULL, pragma[64];
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", i + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, store_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "migration %s failed: %s", store_migrations[i].name, msg ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return STORE_ERROR;
+        }
+        log_msg(LOG_INFO, "migrated", "migration=%s version=%d", store_migrations[i].name, i + 1);
+    }
+    return STORE_OK;
+}
+
+int store_open(store **out, const char *data_dir, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", data_dir, strerror(errno));
+        return STORE_ERROR;
+    }
+    store *s = calloc(1, sizeof(*s));
+    size_t n = strlen(data_dir) + sizeof("/bashgah.db");
+    s->path = malloc(n);
+    snprintf(s->path, n, "%s/bashgah.db", data_dir);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    if (store_conn_open(&s->writer_tx.conn, s->path, err, errlen) != STORE_OK ||
+        migrate(s->writer_tx.conn.db, err, errlen) != STORE_OK) {
+        store_close(s);
+        return STORE_ERROR;
+    }
+    *out = s;
+    return STORE_OK;
+}
+
+int store_schema_version(store *s) { return user_version(s->writer_tx.conn.db); }
+
+store_reader *store_reader_open(store *s)
+{
+    store_reader *r = calloc(1, sizeof(*r));
+    char err[256];
+    if (store_conn_open(&r->conn, s->path, err, sizeof(err)) != STORE_OK) {
+        log_msg(LOG_ERROR, "reader_open", "error=\"%s\"", err);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void store_reader_close(store_reader *r)
+{
+    if (!r)
+        return;
+    store_conn_close(&r->conn);
+    free(r);
+}
+
+int64_t store_db_size_bytes(store_reader *r)
+{
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_PAGE_COUNT,
+                                  "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    int64_t size = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (st)
+        sqlite3_reset(st);
+    return size;
+}
+
+int store_backup(store *s, const char *path, char *err, size_t errlen)
+{
+    sqlite3 *dst = NULL;
+    store_conn src;
+    if (store_conn_open(&src, s->path, err, errlen) != STORE_OK)
+        return STORE_ERROR;
+    int rc = sqlite3_open(path, &dst);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", src.db, "main") : NULL;
+    if (!b) {
+        snprintf(err, errlen, "cannot write %s: %s", path, sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        store_conn_close(&src);
+        return STORE_ERROR;
+    }
+    /* Copy in steps so the server's writer is never held up for long; a write in between restarts the copy. */
+    do {
+        rc = sqlite3_backup_step(b, 256);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep(20);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    int status = rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    if (status != STORE_OK)
+        snprintf(err, errlen, "backup failed: %s", sqlite3_errmsg(dst));
+    sqlite3_close(dst);
+    store_conn_close(&src);
+    return status;
+}

@@ -1,0 +1,185 @@
+/* The writer: one thread per database that owns the write connection. It takes every job queued since its
+ * last commit (at most STORE_BATCH_MAX), runs them in one transaction with a SAVEPOINT each, commits once
+ * (one fsync for the batch: group commit), and only then reports each job done. Invariant: done() is never
+ * called for a job whose effects are not durable, and a failed job leaves nothing behind. */
+#include "store/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+
+static int exec_simple(store_conn *c, const char *sql)
+{
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return store_status_of(c, rc, sql);
+}
+
+int store_tx_savepoint(store_tx *tx)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_SAVEPOINT, "SAVEPOINT job");
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_DONE)
+        tx->depth++;
+    return store_status_of(&tx->conn, rc, "savepoint");
+}
+
+int store_tx_release(store_tx *tx)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_RELEASE, "RELEASE job");
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_DONE)
+        tx->depth--;
+    return store_status_of(&tx->conn, rc, "release");
+}
+
+int store_tx_rollback(store_tx *tx)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_ROLLBACK_TO, "ROLLBACK TO job");
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc != SQLITE_DONE)
+        return store_status_of(&tx->conn, rc, "rollback to");
+    return store_tx_release(tx);
+}
+
+/* Runs one job inside its savepoint; a job that fails is undone alone. */
+static int run_job(store_tx *tx, store_write_fn fn, void *arg)
+{
+    if (store_tx_savepoint(tx) != STORE_OK)
+        return STORE_ERROR;
+    int status = fn(tx, arg);
+    if (status == STORE_OK)
+        status = store_tx_release(tx) == STORE_OK ? STORE_OK : STORE_ERROR;
+    else
+        store_tx_rollback(tx);
+    return status;
+}
+
+int store_run(store *s, store_write_fn fn, void *arg)
+{
+    store_tx *tx = &s->writer_tx;
+    if (exec_simple(&tx->conn, "BEGIN IMMEDIATE") != STORE_OK)
+        return STORE_ERROR;
+    int status = run_job(tx, fn, arg);
+    if (status == STORE_OK && exec_simple(&tx->conn, "COMMIT") == STORE_OK)
+        return STORE_OK;
+    exec_simple(&tx->conn, "ROLLBACK");
+    return status == STORE_OK ? STORE_ERROR : status;
+}
+
+static int bucket_of(int n) { return n <= 1 ? 0 : n < 8 ? 1 : n < 64 ? 2 : n < 512 ? 3 : 4; }
+
+/* Commits one batch and reports each job. */
+static void run_batch(store *s, store_job *batch, int n)
+{
+    store_tx *tx = &s->writer_tx;
+    int begun = exec_simple(&tx->conn, "BEGIN IMMEDIATE") == STORE_OK;
+    for (store_job *j = batch; j; j = j->next)
+        j->status = begun ? run_job(tx, j->fn, j->arg) : STORE_ERROR;
+    if (begun && exec_simple(&tx->conn, "COMMIT") != STORE_OK) {
+        exec_simple(&tx->conn, "ROLLBACK");
+        for (store_job *j = batch; j; j = j->next)
+            j->status = STORE_ERROR;
+    }
+    pthread_mutex_lock(&s->lock);
+    s->batch_buckets[bucket_of(n)]++;
+    s->batches_done++;
+    s->jobs_done += n;
+    pthread_mutex_unlock(&s->lock);
+    while (batch) {
+        store_job *next = batch->next;
+        batch->next = NULL;
+        batch->done(batch);
+        batch = next;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->wake, &s->lock);
+        if (!s->head && s->stopping)
+            break;
+        store_job *batch = s->head, *last = batch;
+        int n = 1;
+        while (last->next && n < STORE_BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        s->head = last->next;
+        if (!s->head)
+            s->tail = NULL;
+        last->next = NULL;
+        s->queued -= n;
+        pthread_mutex_unlock(&s->lock);
+        run_batch(s, batch, n);
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+int store_writer_start(store *s)
+{
+    if (s->writer_running)
+        return STORE_OK;
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
+        return STORE_ERROR;
+    s->writer_running = 1;
+    return STORE_OK;
+}
+
+int store_submit(store *s, store_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&s->lock);
+    int status = s->stopping || !s->writer_running ? STORE_ERROR : s->queued >= STORE_QUEUE_MAX ? STORE_FULL : STORE_OK;
+    if (status == STORE_OK) {
+        if (s->tail)
+            s->tail->next = job;
+        else
+            s->head = job;
+        s->tail = job;
+        s->queued++;
+        pthread_cond_signal(&s->wake);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return status;
+}
+
+void store_writer_stats(store *s, uint64_t buckets[STORE_BATCH_BUCKETS], uint64_t *jobs, uint64_t *batches)
+{
+    pthread_mutex_lock(&s->lock);
+    memcpy(buckets, s->batch_buckets, sizeof(s->batch_buckets));
+    *jobs = s->jobs_done;
+    *batches = s->batches_done;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Finishes every queued job, then ends the thread. */
+static void writer_stop(store *s)
+{
+    if (!s->writer_running)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->writer_thread, NULL);
+    s->writer_running = 0;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    writer_stop(s);
+    store_conn_close(&s->writer_tx.conn);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wake);
+    free(s->path);
+    free(s);
+}
