@@ -33,6 +33,7 @@ typedef struct user_args {
     char hash[SECRET_PASSWORD_HASH_LEN];
     role role;
     store_user user;
+    char shown[24]; /* a generated password, printed last */
 } user_args;
 
 static int user_add_tx(store_tx *tx, void *arg)
@@ -85,7 +86,7 @@ static int take_password(const config *c, user_args *a)
     if (secret_password_hash(given ? given : generated, a->hash) != 0)
         return -1;
     if (!given)
-        printf("password: %s\n", generated);
+        snprintf(a->shown, sizeof(a->shown), "%s", generated);
     return 0;
 }
 
@@ -128,7 +129,11 @@ int cli_user(int argc, char **argv)
             else if (status == STORE_NOTFOUND)
                 fprintf(stderr, "bashgah: there is no user %s\n", a.username);
             else if (status == STORE_OK)
+            {
                 printf("%s user %s (%s)\n", add ? "added" : "updated", a.user.username, roles_name(a.user.role));
+                if (a.shown[0])
+                    printf("password: %s\n", a.shown);
+            }
         } else {
             code = 1;
         }

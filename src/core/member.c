@@ -91,7 +91,7 @@ static void set_phone(member *m, json_t *v, const member_rules *r, errlist *e)
     size_t len;
     if (want_string(v, "phone", e, &s, &len) != 0)
         return;
-    if (!s || len == 0) {
+    if (!s) {
         m->phone[0] = '\0';
         return;
     }
@@ -105,7 +105,7 @@ static void set_email(member *m, json_t *v, errlist *e)
     size_t len;
     if (want_string(v, "email", e, &s, &len) != 0)
         return;
-    if (!s || len == 0) {
+    if (!s) {
         m->email[0] = '\0';
         return;
     }
@@ -195,7 +195,7 @@ static void set_consent(member *m, json_t *v, const member_rules *r, errlist *e)
             continue;
         }
         bool want = json_is_true(val);
-        if (want != *flag || *at == 0) {
+        if (want != *flag) {
             *flag = want;
             *at = r->now_ms;
         }
@@ -228,9 +228,16 @@ static void set_attributes(member *m, json_t *v, bool creating, errlist *e)
         errlist_add(e, "attributes", "must be a JSON object");
         return;
     }
-    json_t *next = creating || json_is_null(v) ? json_object() : json_deep_copy(m->attributes);
-    if (json_is_object(v))
+    /* A create takes the object as it is; an update merges it in (RFC 7396: null removes a key). */
+    json_t *next;
+    if (json_is_null(v))
+        next = json_object();
+    else if (creating)
+        next = json_deep_copy(v);
+    else {
+        next = json_deep_copy(m->attributes);
         merge_patch(next, v);
+    }
     char *dump = json_dumps(next, JSON_COMPACT);
     size_t size = dump ? strlen(dump) : 0;
     free(dump);
@@ -374,7 +381,10 @@ json_t *member_to_json(const member *m)
     json_object_set_new(o, "consent", json_pack("{s:b, s:b}", "email", m->consent_email, "sms", m->consent_sms));
     json_object_set_new(o, "consent_at", json_pack("{s:o, s:o}", "email", time_or_null(m->consent_email_at), "sms",
                                                    time_or_null(m->consent_sms_at)));
-    json_object_set(o, "attributes", m->attributes ? m->attributes : json_object());
+    if (m->erased_at || !m->attributes)
+        json_object_set_new(o, "attributes", json_null());
+    else
+        json_object_set(o, "attributes", m->attributes);
     json_object_set_new(o, "created_at", time_or_null(m->created_at));
     json_object_set_new(o, "updated_at", time_or_null(m->updated_at));
     json_object_set_new(o, "erased_at", time_or_null(m->erased_at));

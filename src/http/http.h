@@ -87,8 +87,9 @@ void http_reply_problem(http_request *r, int status, const char *slug, const cha
 char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs);
 /* Parses the JSON body; on failure replies with the problem and returns NULL. */
 json_t *http_body_json(http_request *r);
-/* The decoded value of query parameter name; false when absent. Too long: true with a truncated value. */
-bool http_query(http_request *r, const char *name, char *out, size_t cap);
+/* The decoded value of query parameter name: true when present and usable; false when absent, or when it
+ * does not decode to text that fits (then an error naming it is added to e). */
+bool http_query(http_request *r, const char *name, char *out, size_t cap, errlist *e);
 /* Checks the query has only the parameters in allowed (NULL-terminated); else replies 400 and returns false. */
 bool http_query_only(http_request *r, const char *const *allowed);
 /* Reads limit and cursor query parameters; replies 400 and returns false when they are bad. */

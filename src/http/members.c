@@ -203,20 +203,20 @@ static bool list_filters(http_request *r, store_member_filter *f, char *q, char 
     errlist_init(&e);
     if (!http_query_only(r, allowed) || !http_page_params(r, &f->limit, &f->after_id))
         return false;
-    char raw[HTTP_QUERY_VALUE_MAX];
-    if (http_query(r, "q", raw, sizeof(raw)) && raw[0]) {
-        if (!text_valid_utf8(raw, strlen(raw)) || text_fold_for_search(raw, strlen(raw), q, HTTP_QUERY_VALUE_MAX) < 0)
-            errlist_add(&e, "q", "must be UTF-8 text of at most %d bytes", HTTP_QUERY_VALUE_MAX / 2);
+    char raw[HTTP_QUERY_VALUE_MAX / 2];
+    if (http_query(r, "q", raw, sizeof(raw), &e) && raw[0]) {
+        if (text_fold_for_search(raw, strlen(raw), q, HTTP_QUERY_VALUE_MAX) < 0)
+            errlist_add(&e, "q", "must be UTF-8 text of at most %zu bytes", sizeof(raw) - 1);
         else
             f->q = q;
     }
-    if (http_query(r, "kind", kind, 16) && kind[0]) {
+    if (http_query(r, "kind", kind, 16, &e) && kind[0]) {
         member_kind k;
         if (member_kind_from_name(kind, &k) != 0)
             errlist_add(&e, "kind", "must be \"member\" or \"prospect\"");
         f->kind = kind;
     }
-    if (http_query(r, "locale", locale, 8) && locale[0]) {
+    if (http_query(r, "locale", locale, 8, &e) && locale[0]) {
         if (strcmp(locale, "fa") != 0 && strcmp(locale, "en") != 0)
             errlist_add(&e, "locale", "must be \"fa\" or \"en\"");
         f->locale = locale;

@@ -158,7 +158,9 @@ static bool url_decode(const char *s, size_t len, char *out, size_t cap)
         if (n + 1 >= cap)
             return false;
         if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            out[n] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            if (out[n++] == '\0')
+                return false; /* a NUL would silently cut the value */
             i += 2;
         } else {
             out[n++] = s[i] == '+' ? ' ' : s[i];
@@ -189,7 +191,7 @@ struct query_find {
     const char *name;
     char *out;
     size_t cap;
-    bool found;
+    bool found, bad;
 };
 
 static bool find_one(const char *name, size_t nlen, const char *val, size_t vlen, void *arg)
@@ -198,17 +200,21 @@ static bool find_one(const char *name, size_t nlen, const char *val, size_t vlen
     if (strlen(f->name) != nlen || memcmp(f->name, name, nlen) != 0)
         return true;
     f->found = true;
-    if (!url_decode(val, vlen, f->out, f->cap))
-        f->out[0] = '\0', f->found = true;
+    if (!url_decode(val, vlen, f->out, f->cap) || !text_valid_utf8(f->out, strlen(f->out))) {
+        f->out[0] = '\0';
+        f->bad = true;
+    }
     return false;
 }
 
-bool http_query(http_request *r, const char *name, char *out, size_t cap)
+bool http_query(http_request *r, const char *name, char *out, size_t cap, errlist *e)
 {
-    struct query_find f = {name, out, cap, false};
+    struct query_find f = {name, out, cap, false, false};
     out[0] = '\0';
     query_each(r, find_one, &f);
-    return f.found;
+    if (f.bad)
+        errlist_add(e, name, "must be UTF-8 text of at most %zu bytes without NUL", cap - 1);
+    return f.found && !f.bad;
 }
 
 struct query_check {
@@ -271,7 +277,7 @@ bool http_page_params(http_request *r, int *limit, int64_t *after_id)
     errlist_init(&e);
     *limit = HTTP_PAGE_LIMIT_DEFAULT;
     *after_id = 0;
-    if (http_query(r, "limit", buf, sizeof(buf))) {
+    if (http_query(r, "limit", buf, sizeof(buf), &e)) {
         char *end;
         long v = strtol(buf, &end, 10);
         if (!buf[0] || *end || v < 1 || v > HTTP_PAGE_LIMIT_MAX)
@@ -279,7 +285,7 @@ bool http_page_params(http_request *r, int *limit, int64_t *after_id)
         else
             *limit = (int)v;
     }
-    if (http_query(r, "cursor", buf, sizeof(buf)) && buf[0] && !cursor_decode(buf, after_id))
+    if (http_query(r, "cursor", buf, sizeof(buf), &e) && buf[0] && !cursor_decode(buf, after_id))
         errlist_add(&e, "cursor", "is not a cursor this server gave out");
     if (e.count == 0)
         return true;

@@ -31,14 +31,29 @@ static void only_fields(json_t *body, const char *const *fields, errlist *e)
     }
 }
 
-/* Reads the "role" field into *out, checking the caller may grant it. */
-static void read_role(http_request *r, json_t *v, role *out, errlist *e)
+/* Reads the "role" field into *out. Returns false when the caller may not grant it (a 403, not a 400). */
+static bool read_role(http_request *r, json_t *v, role *out, errlist *e)
 {
     *out = json_is_string(v) ? roles_from_name(json_string_value(v)) : ROLE_NONE;
     if (*out == ROLE_NONE)
         errlist_add(e, "role", "must be one of owner, manager, marketer, cashier, analyst");
-    else if (!roles_may_grant(r->who.role, *out))
-        errlist_add(e, "role", "is above your own role");
+    return *out == ROLE_NONE || roles_may_grant(r->who.role, *out);
+}
+
+/* Replies to a body with errors (400) or a role above the caller's (403); true when it replied. */
+static bool refuse(http_request *r, bool may_grant, const errlist *e)
+{
+    if (!may_grant) {
+        errlist g;
+        errlist_init(&g);
+        errlist_add(&g, "role", "is above your own role");
+        http_reply_problem(r, 403, "forbidden", "you may not grant a role above your own", &g);
+        return true;
+    }
+    if (e->count == 0)
+        return false;
+    http_reply_problem(r, 400, "validation", "some fields are not valid", e);
+    return true;
 }
 
 static void user_each(const store_user *u, void *items) { json_array_append_new(items, staff_user_json(u)); }
@@ -88,16 +103,15 @@ void http_user_create(http_request *r)
         errlist_add(&e, "password", "must be a string");
     else
         staff_check_password(json_string_value(p), &e);
-    read_role(r, json_object_get(body, "role"), &c->role, &e);
-    if (e.count == 0) {
+    bool may = read_role(r, json_object_get(body, "role"), &c->role, &e);
+    if (e.count == 0 && may) {
         snprintf(c->username, sizeof(c->username), "%s", json_string_value(u));
         if (secret_password_hash(json_string_value(p), c->password_hash) != 0)
             errlist_add(&e, "password", "could not be hashed");
     }
     json_decref(body);
-    if (e.count) {
+    if (refuse(r, may, &e)) {
         free(c);
-        http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
         return;
     }
     http_write_submit(r, user_create_write, c, free);
@@ -151,9 +165,10 @@ void http_user_update(http_request *r)
                  secret_password_hash(json_string_value(v), c->password_hash) != 0)
             errlist_add(&e, "password", "could not be hashed");
     }
+    bool may = true;
     if ((v = json_object_get(body, "role")) != NULL) {
         c->set_role = true;
-        read_role(r, v, &c->role, &e);
+        may = read_role(r, v, &c->role, &e);
     }
     if ((v = json_object_get(body, "disabled")) != NULL) {
         c->set_disabled = true;
@@ -162,9 +177,8 @@ void http_user_update(http_request *r)
         c->disabled = json_is_true(v);
     }
     json_decref(body);
-    if (e.count) {
+    if (refuse(r, may, &e)) {
         free(c);
-        http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
         return;
     }
     http_write_submit(r, user_update_write, c, free);
@@ -211,11 +225,10 @@ void http_apikey_create(http_request *r)
         errlist_add(&e, "name", "must be a string of 1 to %zu bytes", sizeof(c->name) - 1);
     else
         snprintf(c->name, sizeof(c->name), "%s", json_string_value(n));
-    read_role(r, json_object_get(body, "role"), &c->role, &e);
+    bool may = read_role(r, json_object_get(body, "role"), &c->role, &e);
     json_decref(body);
-    if (e.count) {
+    if (refuse(r, may, &e)) {
         free(c);
-        http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
         return;
     }
     http_write_submit(r, apikey_create_write, c, free);

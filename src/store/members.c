@@ -189,9 +189,12 @@ static void prefix_range(const char *prefix, char *lo, char *hi, size_t cap)
     snprintf(hi, cap, "%s\xf4\x8f\xbf\xbf", prefix); /* above any UTF-8 continuation of the prefix */
 }
 
-/* Builds an FTS5 query where each word of q is a quoted prefix: "ali"* "rez"*. */
+/* Builds an FTS5 query where each word of q is a quoted prefix: "ali"* "rez"*. Search is literal: a word
+ * with a character no name token can hold (%, _, = ...) matches nothing, rather than being dropped. */
 static int fts_query(const char *q, char *out, size_t cap)
 {
+    if (strpbrk(q, "%_*\"()[]{}<>=+;:,!?@#$^&|\\/~`"))
+        return 0;
     size_t n = 0;
     const char *p = q;
     int words = 0;
