@@ -99,10 +99,11 @@ int cli_user(int argc, char **argv)
         {"password", NULL, NULL, "the password (generated and printed when not given)", false},
     };
     const char *usage = "bashgah user add --username U --role ROLE [--password P] | list | passwd --username U [--password P]";
-    const char *verb = argc > 0 ? argv[0] : "";
+    bool has_verb = argc > 0 && argv[0][0] != '-';
+    const char *verb = has_verb ? argv[0] : "";
     config c;
     int code;
-    if (!cli_options(&c, defs, COUNT(defs), argc > 0 ? argc - 1 : 0, argv + (argc > 0), usage,
+    if (!cli_options(&c, defs, COUNT(defs), argc - has_verb, argv + has_verb, usage,
                      "Manages staff accounts.", &code))
         return code;
     user_args a = {.username = config_get(&c, "username"), .role = roles_from_name(config_get(&c, "role"))};
@@ -181,10 +182,11 @@ int cli_apikey(int argc, char **argv)
         {"id", NULL, NULL, "the key to revoke", false},
     };
     const char *usage = "bashgah apikey create --role ROLE --name NAME | list | revoke --id ID";
-    const char *verb = argc > 0 ? argv[0] : "";
+    bool has_verb = argc > 0 && argv[0][0] != '-';
+    const char *verb = has_verb ? argv[0] : "";
     config c;
     int code;
-    if (!cli_options(&c, defs, COUNT(defs), argc > 0 ? argc - 1 : 0, argv + (argc > 0), usage,
+    if (!cli_options(&c, defs, COUNT(defs), argc - has_verb, argv + has_verb, usage,
                      "Manages API keys for point-of-sale systems and other integrations. The key is shown once.", &code))
         return code;
     key_args a = {.name = config_get(&c, "name"), .role = roles_from_name(config_get(&c, "role"))};

@@ -49,7 +49,7 @@ static int run_write(store_tx *tx, void *arg)
         if (found == STORE_OK) {
             if (sodium_memcmp(prior.request_hash, w->request_hash, 32) == 0) {
                 w->status = prior.status;
-                w->content_type = "application/json";
+                w->content_type = prior.body && prior.body[0] ? "application/json" : NULL;
                 w->body = prior.body;
                 w->location = prior.location;
                 w->replayed = true;
@@ -138,6 +138,8 @@ static void on_request_dispose(void *p)
 /* Reads the Idempotency-Key header; replies 400 and returns -1 when it is unusable. */
 static int read_idempotency_key(http_request *r, http_write *w)
 {
+    if (!r->who.kind)
+        return 0; /* anonymous writes (sign-in) have no caller to keep keys for */
     ssize_t i = h2o_find_header_by_str(&r->req->headers, H2O_STRLIT("idempotency-key"), -1);
     if (i < 0)
         return 0;
