@@ -6,6 +6,14 @@
 
 static int cmd_version(int argc, char **argv)
 {
+    if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        printf("usage: bashgah version\n\nPrints the version of this program.\n");
+        return 0;
+    }
+    if (argc > 0) {
+        fprintf(stderr, "bashgah: version takes no arguments\n");
+        return 2;
+    }
     printf("bashgah %s\n", BASHGAH_VERSION);
     return 0;
 }

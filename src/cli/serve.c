@@ -157,7 +157,7 @@ static int serve_settings(const config *c, http_serve_config *cfg)
     cfg->read_timeout_ms = (uint64_t)timeout;
     cfg->access_log = config_get(c, "access-log");
     cfg->settings.body_limit = (size_t)body;
-    cfg->settings.import_limit = (size_t)(import > body ? import : body);
+    cfg->settings.import_limit = (size_t)import;
     cfg->settings.phone_region = config_get(c, "phone-region");
     cfg->settings.default_time_zone = config_get(c, "default-time-zone");
     cfg->settings.default_locale = config_get(c, "default-locale");

@@ -423,7 +423,7 @@ static void parser_failed(member_csv_reader *r)
 {
     switch (csv_error(&r->parser)) {
     case CSV_EPARSE:
-        fail(r, "is not valid CSV: a quote in an unquoted cell, text after a closing quote, or a quote left open");
+        fail(r, "malformed CSV: a quote inside an unquoted cell, text after a closing quote, or a quote left open");
         break;
     case CSV_ENOMEM:
     case CSV_ETOOBIG: {
@@ -433,7 +433,7 @@ static void parser_failed(member_csv_reader *r)
         break;
     }
     default:
-        fail(r, "cannot be read as CSV");
+        fail(r, "malformed CSV");
     }
 }
 

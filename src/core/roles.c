@@ -5,8 +5,8 @@
 
 static const char *role_names[ROLE_COUNT] = {"", "owner", "manager", "marketer", "cashier", "analyst"};
 
-/* Lower is stronger. A role may grant only roles of its rank or weaker. */
-static const int role_rank[ROLE_COUNT] = {99, 0, 1, 2, 3, 3};
+/* Lower is stronger. A role may grant only roles of its rank or weaker (none below manager may grant at all). */
+static const int role_rank[ROLE_COUNT] = {99, 0, 1, 2, 3, 4};
 
 #define R(p) (1u << (p))
 static const unsigned role_perms[ROLE_COUNT] = {

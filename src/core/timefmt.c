@@ -1,6 +1,7 @@
 /* RFC 3339 formatting and parsing, UTC. */
 #include "core/timefmt.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,30 +16,45 @@ void timefmt_rfc3339(int64_t ms, char out[TIMEFMT_LEN])
              tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
+/* Reads exactly n ASCII digits at s. */
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
 int timefmt_parse(const char *s, int64_t *ms)
 {
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d))
         return -1;
     const char *p = s + 10;
     int64_t frac = 0, offset_min = 0;
     if (*p == 'T' || *p == 't') {
-        if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 || n != 8)
+        if (!digits(p + 1, 2, &h) || p[3] != ':' || !digits(p + 4, 2, &mi) || p[6] != ':' || !digits(p + 7, 2, &sec))
             return -1;
         p += 9;
         if (*p == '.') {
-            int digits = 0;
-            for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-                if (digits < 3)
+            int n = 0;
+            for (p++; *p >= '0' && *p <= '9'; p++, n++)
+                if (n < 3)
                     frac = frac * 10 + (*p - '0');
-            for (; digits < 3; digits++)
+            if (n == 0)
+                return -1;
+            for (; n < 3; n++)
                 frac *= 10;
         }
         if (*p == 'Z' || *p == 'z') {
             p++;
         } else if (*p == '+' || *p == '-') {
             int oh, om;
-            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
+            if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
                 return -1;
             offset_min = (oh * 60 + om) * (*p == '+' ? 1 : -1);
             p += 6;

@@ -213,7 +213,11 @@ int http_serve(store *s, const http_serve_config *cfg)
     http_store = s;
     int n = cfg->threads;
     h2o_config_init(&globalconf);
-    globalconf.max_request_entity_size = cfg->settings.import_limit;
+    /* h2o refuses bodies above its limit with a plain-text 413; a margin above ours lets the handlers answer
+     * the usual over-limit body with problem+json naming the limit. */
+    size_t largest = cfg->settings.import_limit > cfg->settings.body_limit ? cfg->settings.import_limit
+                                                                          : cfg->settings.body_limit;
+    globalconf.max_request_entity_size = largest + (1u << 20);
     globalconf.http1.req_timeout = cfg->read_timeout_ms;
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("bashgah"));
     h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);

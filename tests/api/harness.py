@@ -101,9 +101,10 @@ def run_cli(data_dir, *args, input=None, env=None, cwd=None, timeout=CLI_TIMEOUT
         args = args[:n] + ["--data", data_dir] + args[n:]
     if isinstance(input, str):
         input = input.encode("utf-8")
+    # Never run in the caller's directory: a default ./data must not land in the source tree.
+    cwd = cwd or (os.path.dirname(data_dir) if data_dir else make_tempdir("bashgah-cli-"))
     p = subprocess.run([BIN] + args, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=clean_env(env), cwd=cwd or (data_dir and os.path.dirname(data_dir)) or None,
-                       timeout=timeout)
+                       env=clean_env(env), cwd=cwd, timeout=timeout)
     return subprocess.CompletedProcess(p.args, p.returncode, p.stdout.decode("utf-8", "replace"),
                                        p.stderr.decode("utf-8", "replace"))
 

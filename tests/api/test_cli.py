@@ -11,6 +11,7 @@ import sqlite3
 import sys
 import unittest
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, assert_problem, list_all, run_cli  # noqa: E402
@@ -51,10 +52,11 @@ SUMMARY = re.compile(r"created=(\d+) updated=(\d+) rejected=(\d+)")
 ERROR_LINE = re.compile(r"^line (\d+): (\w+): (.+)$")
 
 SUBCOMMANDS = [
-    ["serve"], ["migrate"], ["user"], ["user", "add"], ["user", "list"], ["user", "passwd"],
-    ["apikey"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
-    ["member"], ["member", "import"], ["member", "export"], ["backup"], ["version"], ["routes"],
+    ["serve"], ["migrate"], ["user", "add"], ["user", "list"], ["user", "passwd"],
+    ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
+    ["member", "import"], ["member", "export"], ["backup"], ["version"], ["routes"],
 ]
+GROUPS = [["user"], ["apikey"], ["member"]]
 
 ROUTES = [
     "GET /healthz", "GET /metrics", "POST /api/v1/auth/login", "POST /api/v1/auth/logout", "GET /api/v1/auth/me",
@@ -108,6 +110,14 @@ class PlainCliTest(unittest.TestCase):
                 text = p.stdout + p.stderr
                 self.assertIn(words[-1], text)
                 self.assertGreater(len(text.strip()), 20)
+    def test_command_groups_have_help(self):
+        for words in GROUPS:
+            with self.subTest(cmd=words):
+                p = run_cli(None, *(words + ["--help"]), data=False)
+                self.assertEqual(p.returncode, 0, (p.stdout, p.stderr))
+                self.assertIn(words[0], p.stdout + p.stderr)
+
+    def test_top_level_help(self):
         p = run_cli(None, "--help", data=False)
         self.assertEqual(p.returncode, 0, p.stderr)
         for words in SUBCOMMANDS:
@@ -311,6 +321,27 @@ class HttpImportTest(harness.ServerCase):
         r = self.owner.post(path, {"external_ref": "X-2"})
         assert_problem(self, r, 415, "unsupported-media-type")
         self.assertEqual(len(list_all(self.owner)), before)
+
+    def test_import_limit_governs_csv_not_the_body_limit(self):
+        # A CSV body is bounded by --import-limit, not by the (smaller) JSON --body-limit.
+        srv = harness.Server(extra_args=["--body-limit", "1024", "--import-limit", "4096"]).start()
+        try:
+            owner = srv.client(srv.apikey("owner"))
+            small = csv_text([{"external_ref": "M-%d" % i, "given_name": "Mid%d" % i} for i in range(100)])
+            self.assertTrue(1024 < len(small.encode()) < 4096, len(small.encode()))
+            r = owner.post(API + "/members/import", raw=small.encode(), content_type="text/csv")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.body["created"], 100)
+            big = csv_text([{"external_ref": "N-%d" % i, "given_name": "Big%d" % i} for i in range(300)])
+            self.assertGreater(len(big.encode()), 4096)
+            r = owner.post(API + "/members/import", raw=big.encode(), content_type="text/csv")
+            assert_problem(self, r, 413, "too-large")
+            self.assertEqual(len(list_all(owner)), 100)
+            # JSON bodies keep the body limit.
+            r = owner.post(API + "/members", {"given_name": "x", "attributes": {"k": "v" * 2000}})
+            assert_problem(self, r, 413, "too-large")
+        finally:
+            self.assertEqual(srv.stop(), 0)
 
     def test_import_over_the_import_limit_is_413(self):
         limit_server = harness.Server(extra_args=["--import-limit", "2000"]).start()

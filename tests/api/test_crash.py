@@ -12,6 +12,7 @@ import threading
 import time
 import unittest
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, list_all  # noqa: E402
@@ -87,6 +88,7 @@ def get_missing(port, key, acked):
 
 
 class CrashTest(unittest.TestCase):
+    maxDiff = 4000
 
     def test_acknowledged_writes_survive_kill9(self):
         srv = harness.Server().start()

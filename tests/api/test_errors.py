@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, assert_problem, member_count, send, uniq  # noqa: E402

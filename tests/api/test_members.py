@@ -4,6 +4,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, RFC3339_MS, assert_problem, list_all, uniq, unique_phone, urlquote  # noqa: E402

@@ -7,6 +7,7 @@ import re
 import sys
 import unittest
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API  # noqa: E402
