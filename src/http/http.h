@@ -32,8 +32,9 @@ typedef struct http_thread {
     int index;
     h2o_context_t ctx;
     store_reader *reader;
-    h2o_multithread_receiver_t write_done; /* writer -> this loop */
-    int pending_writes;
+    h2o_multithread_receiver_t write_done;   /* writer -> this loop */
+    h2o_multithread_receiver_t offload_done; /* worker pool -> this loop */
+    int pending; /* requests waiting for the writer or a worker */
 } http_thread;
 
 typedef struct http_principal {
@@ -106,6 +107,27 @@ int http_check_csrf(http_request *r);
 /* The audit actor for the request's principal. */
 store_actor http_actor(const http_principal *who);
 
+/* ---- work that finishes on another thread (pending.c) ----
+ * A request waiting for another thread may lose its client meanwhile; h2o then frees the request. A pending
+ * record learns of that through a slot in the request's pool, so the answer is dropped instead of sent. */
+typedef struct http_pending {
+    http_request *r;             /* NULL once the client has gone */
+    struct http_pending **slot;  /* in the request's pool */
+} http_pending;
+
+void http_pending_attach(http_pending *p, http_request *r);
+/* On the loop thread when the work is done: the request if it is still there (and counts the wait as over). */
+http_request *http_pending_finish(http_pending *p, http_thread *t);
+/* Undoes an attach whose work was never queued. */
+void http_pending_cancel(http_pending *p, http_thread *t);
+
+/* Runs work(arg) on the worker pool (slow CPU work such as argon2id), then then(r, arg) on the request's loop
+ * when the client is still there; then() takes over arg. arg_free(arg) runs instead when the client has gone or
+ * the pool is full (then this replies 503 itself). */
+void http_offload(http_request *r, void (*work)(void *arg), void (*then)(http_request *r, void *arg), void *arg,
+                  void (*arg_free)(void *arg));
+void http_offload_thread_init(http_thread *t);
+
 /* ---- writes through the writer (write.c) ---- */
 typedef struct http_write http_write;
 /* Runs on the writer thread inside the job's savepoint: does the work and sets the answer with
@@ -116,8 +138,7 @@ struct http_write {
     store_job job;
     h2o_multithread_message_t msg;
     http_thread *thread;
-    http_request *r;     /* NULL once the client has gone */
-    http_write **slot;   /* in the request's pool: lets it clear r */
+    http_pending pending;
     http_write_fn fn;
     void *arg;
     void (*arg_free)(void *arg);

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/worker.h"
 
 #define STOP_GRACE_MS 10000
 #define IDEM_PURGE_EVERY_MS (3600LL * 1000)
@@ -152,6 +153,7 @@ static void *loop_main(void *arg)
     loop_thread *lt = arg;
     h2o_context_init(&lt->t.ctx, h2o_evloop_create(), &globalconf);
     http_write_thread_init(&lt->t);
+    http_offload_thread_init(&lt->t);
     lt->accept_ctx.ctx = &lt->t.ctx;
     lt->accept_ctx.hosts = globalconf.hosts;
     lt->listener = h2o_evloop_socket_create(lt->t.ctx.loop, lt->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -167,7 +169,7 @@ static void *loop_main(void *arg)
     h2o_socket_read_stop(lt->listener);
     h2o_socket_close(lt->listener);
     int64_t deadline = clock_now_ms() + STOP_GRACE_MS;
-    while (lt->t.pending_writes > 0 && clock_now_ms() < deadline)
+    while (lt->t.pending > 0 && clock_now_ms() < deadline)
         h2o_evloop_run(lt->t.ctx.loop, 10);
     for (int i = 0; i < 10; i++) /* let the last answers reach their sockets */
         h2o_evloop_run(lt->t.ctx.loop, 10);
@@ -233,7 +235,8 @@ int http_serve(store *s, const http_serve_config *cfg)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (check_port_free(cfg->host, cfg->port) != 0 || store_writer_start(s) != STORE_OK)
+    if (check_port_free(cfg->host, cfg->port) != 0 || store_writer_start(s) != STORE_OK ||
+        worker_start(n) != 0)
         return -1;
     loop_thread *threads = calloc(n, sizeof(*threads));
     for (int i = 0; i < n; i++) {
@@ -255,6 +258,7 @@ int http_serve(store *s, const http_serve_config *cfg)
     __atomic_store_n(&stopping, 1, __ATOMIC_SEQ_CST);
     for (int i = 0; i < n; i++)
         pthread_join(threads[i].tid, NULL);
+    worker_stop();
     for (int i = 0; i < n; i++)
         store_reader_close(threads[i].t.reader);
     free(threads);

@@ -1,5 +1,7 @@
 /* Staff sign-in: login (argon2id check, lock-out after repeated failures, a session cookie and a CSRF token),
  * logout, and "who am I". */
+#include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +15,63 @@
 #define LOGIN_LOCK_MS (15LL * 60 * 1000)
 
 typedef struct login {
-    int64_t user_id;
+    int64_t user_id; /* 0: no such user (the check still runs, against a dummy hash) */
+    char password_hash[SECRET_PASSWORD_HASH_LEN];
+    char *password; /* wiped and freed after the check */
     bool password_ok;
     char token[SECRET_TOKEN_LEN];
     char csrf[SECRET_TOKEN_LEN];
     json_t *user; /* the answer's user object */
 } login;
 
+static int login_write(store_tx *tx, http_write *w);
+
+static void login_forget_password(login *l)
+{
+    if (l->password) {
+        sodium_memzero(l->password, strlen(l->password));
+        free(l->password);
+        l->password = NULL;
+    }
+}
+
 static void login_free(void *p)
 {
     login *l = p;
+    login_forget_password(l);
     json_decref(l->user);
     free(l);
+}
+
+/* A hash to check unknown usernames against, so timing does not tell which usernames exist. */
+static char dummy_hash[SECRET_PASSWORD_HASH_LEN];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static void make_dummy_hash(void)
+{
+    if (secret_password_hash("no user has this password", dummy_hash) != 0)
+        dummy_hash[0] = '\0';
+}
+
+/* Worker thread: the argon2id check. */
+static void login_check(void *arg)
+{
+    login *l = arg;
+    pthread_once(&dummy_once, make_dummy_hash);
+    bool ok = secret_password_verify(l->user_id ? l->password_hash : dummy_hash, l->password);
+    l->password_ok = ok && l->user_id != 0;
+    login_forget_password(l);
+}
+
+/* Loop thread: record the outcome (a failure counts towards the lock; a success opens a session). */
+static void login_checked(http_request *r, void *arg)
+{
+    login *l = arg;
+    if (l->user_id == 0) {
+        login_free(l);
+        http_reply_problem(r, 401, "unauthenticated", "the username or password is wrong", NULL);
+        return;
+    }
+    http_write_submit(r, login_write, l, login_free);
 }
 
 static int login_write(store_tx *tx, http_write *w)
@@ -99,16 +146,7 @@ void http_login(http_request *r)
     }
     store_user u;
     int found = store_user_by_name(r->thread->reader, username, &u);
-    if (found != STORE_OK || u.disabled) {
-        /* Spend the same time as a real check, so timing does not tell which usernames exist. */
-        char dummy[SECRET_PASSWORD_HASH_LEN];
-        if (secret_password_hash("not-a-password", dummy) == 0)
-            secret_password_verify(dummy, password);
-        json_decref(body);
-        http_reply_problem(r, 401, "unauthenticated", "the username or password is wrong", NULL);
-        return;
-    }
-    if (u.locked_until > r->now_ms) {
+    if (found == STORE_OK && !u.disabled && u.locked_until > r->now_ms) {
         char secs[24];
         int n = snprintf(secs, sizeof(secs), "%lld", (long long)((u.locked_until - r->now_ms + 999) / 1000));
         h2o_iovec_t v = h2o_strdup(&r->req->pool, secs, n);
@@ -118,13 +156,17 @@ void http_login(http_request *r)
         return;
     }
     login *l = calloc(1, sizeof(*l));
-    l->user_id = u.id;
-    l->password_ok = secret_password_verify(u.password_hash, password);
+    l->password = strdup(password);
+    if (found == STORE_OK && !u.disabled) {
+        l->user_id = u.id;
+        memcpy(l->password_hash, u.password_hash, sizeof(l->password_hash));
+        l->user = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u.id, "username", u.username, "role",
+                            roles_name(u.role));
+    }
     secret_token(l->token);
     secret_token(l->csrf);
-    l->user = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u.id, "username", u.username, "role", roles_name(u.role));
     json_decref(body);
-    http_write_submit(r, login_write, l, login_free);
+    http_offload(r, login_check, login_checked, l, login_free);
 }
 
 static int logout_write(store_tx *tx, http_write *w)

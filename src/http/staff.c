@@ -1,5 +1,6 @@
 /* /api/v1/users, /api/v1/apikeys and /api/v1/audit: the club's staff, its integrations' keys, and the log
  * of every staff write. Who may call each is in the route table; who may grant which role is roles_may_grant. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,45 @@ typedef struct staff_change {
     char username[STORE_USERNAME_MAX + 1];
     char name[129];
     char password_hash[SECRET_PASSWORD_HASH_LEN];
-    bool set_password, set_role, set_disabled, disabled;
+    char *password; /* to hash on the worker pool; wiped and freed once hashed */
+    bool set_password, set_role, set_disabled, disabled, hash_failed;
     role role;
     int64_t id;
 } staff_change;
+
+static void forget_password(staff_change *c)
+{
+    if (c->password) {
+        sodium_memzero(c->password, strlen(c->password));
+        free(c->password);
+        c->password = NULL;
+    }
+}
+
+static void change_free(void *p)
+{
+    forget_password(p);
+    free(p);
+}
+
+/* Worker thread: argon2id takes a fifth of a second; the loop must not wait for it. */
+static void hash_password(void *arg)
+{
+    staff_change *c = arg;
+    c->hash_failed = c->password && secret_password_hash(c->password, c->password_hash) != 0;
+    forget_password(c);
+}
+
+/* Loop thread: once the password is hashed, queue the write. */
+static void submit_after_hash(http_request *r, staff_change *c, http_write_fn fn)
+{
+    if (c->hash_failed) {
+        change_free(c);
+        http_reply_problem(r, 500, "internal", "the password could not be hashed", NULL);
+        return;
+    }
+    http_write_submit(r, fn, c, change_free);
+}
 
 /* Checks that body has only the named fields; adds errors otherwise. */
 static void only_fields(json_t *body, const char *const *fields, errlist *e)
@@ -84,6 +120,8 @@ static int user_create_write(store_tx *tx, http_write *w)
     return status;
 }
 
+static void submit_user_create(http_request *r, void *c) { submit_after_hash(r, c, user_create_write); }
+
 void http_user_create(http_request *r)
 {
     static const char *const fields[] = {"username", "password", "role", NULL};
@@ -106,15 +144,14 @@ void http_user_create(http_request *r)
     bool may = read_role(r, json_object_get(body, "role"), &c->role, &e);
     if (e.count == 0 && may) {
         snprintf(c->username, sizeof(c->username), "%s", json_string_value(u));
-        if (secret_password_hash(json_string_value(p), c->password_hash) != 0)
-            errlist_add(&e, "password", "could not be hashed");
+        c->password = strdup(json_string_value(p));
     }
     json_decref(body);
     if (refuse(r, may, &e)) {
-        free(c);
+        change_free(c);
         return;
     }
-    http_write_submit(r, user_create_write, c, free);
+    http_offload(r, hash_password, submit_user_create, c, change_free);
 }
 
 static int user_update_write(store_tx *tx, http_write *w)
@@ -145,6 +182,8 @@ static int user_update_write(store_tx *tx, http_write *w)
     return status;
 }
 
+static void submit_user_update(http_request *r, void *c) { submit_after_hash(r, c, user_update_write); }
+
 void http_user_update(http_request *r)
 {
     static const char *const fields[] = {"password", "role", "disabled", NULL};
@@ -161,9 +200,10 @@ void http_user_update(http_request *r)
         c->set_password = true;
         if (!json_is_string(v))
             errlist_add(&e, "password", "must be a string");
-        else if (staff_check_password(json_string_value(v), &e), e.count == 0 &&
-                 secret_password_hash(json_string_value(v), c->password_hash) != 0)
-            errlist_add(&e, "password", "could not be hashed");
+        else
+            staff_check_password(json_string_value(v), &e);
+        if (e.count == 0)
+            c->password = strdup(json_string_value(v));
     }
     bool may = true;
     if ((v = json_object_get(body, "role")) != NULL) {
@@ -178,10 +218,10 @@ void http_user_update(http_request *r)
     }
     json_decref(body);
     if (refuse(r, may, &e)) {
-        free(c);
+        change_free(c);
         return;
     }
-    http_write_submit(r, user_update_write, c, free);
+    http_offload(r, hash_password, submit_user_update, c, change_free);
 }
 
 static void apikey_each(const store_apikey *k, void *items) { json_array_append_new(items, staff_apikey_json(k)); }

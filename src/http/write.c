@@ -96,14 +96,13 @@ static void on_write_messages(h2o_multithread_receiver_t *receiver, h2o_linklist
         h2o_multithread_message_t *msg = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&msg->link);
         http_write *w = H2O_STRUCT_FROM_MEMBER(http_write, msg, msg);
-        w->thread->pending_writes--;
-        if (w->r) {
-            *w->slot = NULL;
+        http_request *r = http_pending_finish(&w->pending, w->thread);
+        if (r) {
             if (w->job.status == STORE_ERROR || (!w->body && w->status != 204))
-                http_reply_problem(w->r, 500, "internal", "the database could not save this change; nothing was written",
+                http_reply_problem(r, 500, "internal", "the database could not save this change; nothing was written",
                                    NULL);
             else {
-                h2o_req_t *req = w->r->req;
+                h2o_req_t *req = r->req;
                 if (w->set_cookie) {
                     h2o_iovec_t v = h2o_strdup(&req->pool, w->set_cookie, SIZE_MAX);
                     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, v.base, v.len);
@@ -114,7 +113,7 @@ static void on_write_messages(h2o_multithread_receiver_t *receiver, h2o_linklist
                     h2o_iovec_t v = h2o_strdup(&req->pool, secs, n);
                     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v.base, v.len);
                 }
-                http_send(w->r, w->status, w->content_type, w->body ? w->body : "", w->body ? strlen(w->body) : 0,
+                http_send(r, w->status, w->content_type, w->body ? w->body : "", w->body ? strlen(w->body) : 0,
                           w->location, w->replayed);
             }
         }
@@ -125,14 +124,6 @@ static void on_write_messages(h2o_multithread_receiver_t *receiver, h2o_linklist
 void http_write_thread_init(http_thread *t)
 {
     h2o_multithread_register_receiver(t->ctx.queue, &t->write_done, on_write_messages);
-}
-
-/* The request's pool is going away (the client left): the write must not touch it any more. */
-static void on_request_dispose(void *p)
-{
-    http_write **slot = p;
-    if (*slot)
-        (*slot)->r = NULL;
 }
 
 /* Reads the Idempotency-Key header; replies 400 and returns -1 when it is unusable. */
@@ -185,12 +176,10 @@ void http_write_submit(http_request *r, http_write_fn fn, void *arg, void (*arg_
     w->job.fn = run_write;
     w->job.arg = w;
     w->job.done = write_done;
-    w->r = r;
-    w->slot = h2o_mem_alloc_shared(&r->req->pool, sizeof(*w->slot), on_request_dispose);
-    *w->slot = w;
+    http_pending_attach(&w->pending, r);
     int status = store_submit(http_store, &w->job);
     if (status != STORE_OK) {
-        *w->slot = NULL;
+        http_pending_cancel(&w->pending, r->thread);
         h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
         http_reply_problem(r, 503, "unavailable",
                            status == STORE_FULL ? "the server is busy; try again shortly" : "the server is stopping",
@@ -198,5 +187,4 @@ void http_write_submit(http_request *r, http_write_fn fn, void *arg, void (*arg_
         write_free(w);
         return;
     }
-    r->thread->pending_writes++;
 }
