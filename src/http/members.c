@@ -83,17 +83,20 @@ static bool validate_member_body(http_request *r, json_t *body, bool creating)
     return false;
 }
 
-void http_member_create(http_request *r)
+/* Reads and validates a member body, then queues fn with it. */
+static void submit_member_body(http_request *r, bool creating, http_write_fn fn)
 {
     json_t *body = http_body_json(r);
     if (!body)
         return;
-    if (!validate_member_body(r, body, true)) {
+    if (!validate_member_body(r, body, creating)) {
         json_decref(body);
         return;
     }
-    http_write_submit(r, create_write, change_for(body, 0), change_free);
+    http_write_submit(r, fn, change_for(body, creating ? 0 : r->id), change_free);
 }
+
+void http_member_create(http_request *r) { submit_member_body(r, true, create_write); }
 
 void http_member_get(http_request *r)
 {
@@ -152,17 +155,7 @@ static int update_write(store_tx *tx, http_write *w)
     return status;
 }
 
-void http_member_update(http_request *r)
-{
-    json_t *body = http_body_json(r);
-    if (!body)
-        return;
-    if (!validate_member_body(r, body, false)) {
-        json_decref(body);
-        return;
-    }
-    http_write_submit(r, update_write, change_for(body, r->id), change_free);
-}
+void http_member_update(http_request *r) { submit_member_body(r, false, update_write); }
 
 static int erase_write(store_tx *tx, http_write *w)
 {
