@@ -2,14 +2,23 @@
 # bench/run.sh BUILD_DIR: the benchmark `make bench` runs, on this machine, over loopback only.
 #
 # Steps: generate a member CSV (bench/gen_members.py), time `bashgah member import`, start `bashgah serve`
-# and the bare h2o ceiling (bench_bare) on free 127.0.0.1 ports, run wrk for the ceiling, GET member and
-# POST member, read the server's peak RSS, stop everything, print one table against the targets.
-# Exit status: non-zero only when something failed to run; a missed target prints "below target".
-# Every step is bounded by `timeout`; the EXIT trap stops what this script started and removes its files.
+# and the bare h2o ceiling (bench_bare) on free 127.0.0.1 ports, run wrk for the ceiling, GET member,
+# POST member and POST purchase (durable purchases of random members, after creating one per_amount rule),
+# read the server's peak RSS, stop it and run `bashgah verify` on what the load wrote; then start a temporary
+# PostgreSQL cluster on 127.0.0.1 (fsync and synchronous_commit on: durable like bashgah), load the same
+# members and run the same SQL work per purchase as one transaction with pgbench (bench/pg_schema.sql,
+# bench/pg_purchase.sql; -c 8 -j 2). Print one table against the targets.
+# PostgreSQL is Debian's (postgresql package: /usr/lib/postgresql/*/bin). As root, the cluster runs as the
+# postgres user (or, when there is none, a temporary system user this script adds and removes).
+# Exit status: non-zero when something failed to run or `bashgah verify` found the ledger broken after the
+# load; a missed target prints "below target".
+# Every step is bounded by `timeout`; the EXIT trap stops what this script started (PostgreSQL included) and
+# removes its files.
 #
 # Environment: BENCH_MEMBERS (1000000), BENCH_DURATION (10s), BENCH_THREADS (wrk threads, 2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_THREADS (loops for bench_bare and, when set, bashgah serve; default
-# bench_bare's: nproc), BENCH_IMPORT_TIMEOUT (seconds, 600), BENCH_KEEP=1 keeps the temp dir, TMPDIR.
+# bench_bare's: nproc), BENCH_IMPORT_TIMEOUT (seconds, 600), BENCH_PG_DURATION (pgbench -T seconds, 10),
+# BENCH_VERIFY_TIMEOUT (seconds, 600), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 set -euo pipefail
 
 usage() {
@@ -29,11 +38,18 @@ WRK_THREADS=${BENCH_THREADS:-2}
 WRK_CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SERVER_THREADS=${BENCH_SERVER_THREADS:-$(nproc)}
 IMPORT_TIMEOUT=${BENCH_IMPORT_TIMEOUT:-600}
+PG_DURATION_S=${BENCH_PG_DURATION:-10}
+VERIFY_TIMEOUT=${BENCH_VERIFY_TIMEOUT:-600}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
 IMPORT_TARGET_ROWS_PER_S=100000
 READ_TARGET_PCT=50       # GET member req/s as a share of the bare ceiling
+PURCHASE_TARGET_RATIO=10 # durable purchases/s through the API over pgbench tps for the same SQL work
+PURCHASE_P99_TARGET_MS=10
+PG_CLIENTS=8             # pgbench -c
+PG_THREADS=2             # pgbench -j
+PG_DB_USER=bench         # the cluster's superuser (trust authentication, 127.0.0.1 only)
 START_TIMEOUT_S=60       # from spawning a server to its /healthz answering
 STOP_TIMEOUT_S=15        # from SIGTERM to exit
 
@@ -45,6 +61,10 @@ die() {
 # ---- children and cleanup ------------------------------------------------------------------------------
 declare -A CHILDREN=()   # pid -> name, only while running (so a reused pid is never signalled)
 TMP=""
+PG_TMP=""                # the PostgreSQL cluster's directory (owned by PG_USER)
+PG_STARTED=0             # 1 from `pg_ctl start` until it is stopped
+PG_USER_ADDED=""         # a system user this script added to own the cluster (root without a postgres user)
+PG_AS=()                 # the prefix that runs a command as the cluster's owner
 
 cleanup() {
   local pid
@@ -56,6 +76,14 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  stop_postgres
+  if [ -n "$PG_TMP" ] && [ -d "$PG_TMP" ]; then
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $PG_TMP" >&2; else rm -rf "$PG_TMP"; fi
+  fi
+  if [ -n "$PG_USER_ADDED" ]; then
+    userdel "$PG_USER_ADDED" >/dev/null 2>&1 || echo "bench: warning: could not remove user $PG_USER_ADDED" >&2
+    PG_USER_ADDED=""
+  fi
   if [ -n "$TMP" ] && [ -d "$TMP" ]; then
     if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $TMP" >&2; else rm -rf "$TMP"; fi
   fi
@@ -187,6 +215,9 @@ check_tools() {
   for t in wrk curl timeout awk; do
     command -v "$t" >/dev/null || die "$t is not installed (scripts/deps.sh bench)"
   done
+  find_postgres
+  case "$PG_DURATION_S" in '' | *[!0-9]*) die "BENCH_PG_DURATION must be a whole number of seconds" ;; esac
+  case "$VERIFY_TIMEOUT" in '' | *[!0-9]*) die "BENCH_VERIFY_TIMEOUT must be a whole number of seconds" ;; esac
   case "$MEMBERS" in '' | *[!0-9]*) die "BENCH_MEMBERS must be a positive integer" ;; esac
   [ "$MEMBERS" -ge 1 ] || die "BENCH_MEMBERS must be a positive integer"
   DURATION_S=$(duration_s "$DURATION")
@@ -252,6 +283,27 @@ smoke_test() {
   [ "$status" = 201 ] || { cat "$TMP/smoke-post.out" >&2; echo >&2; die "POST /api/v1/members answered $status, want 201"; }
 }
 
+# One per_amount rule (1 point per 10,000 minor units), so every purchase runs the rules and earns points.
+create_rule() {
+  local base=$1 status
+  status=$(curl -sS -o "$TMP/rule.out" -w '%{http_code}' --max-time 10 \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data '{"name":"bench: 1 point per 10,000","priority":10,"definition":{"kind":"per_amount","per_amount_minor":10000}}' \
+    "$base/api/v1/rules") || die "POST rule: curl failed"
+  [ "$status" = 201 ] || { cat "$TMP/rule.out" >&2; echo >&2; die "POST /api/v1/rules answered $status, want 201"; }
+}
+
+smoke_purchase() {
+  local base=$1 status
+  status=$(curl -sS -o "$TMP/smoke-purchase.out" -w '%{http_code}' --max-time 10 \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data '{"type":"purchase","member_id":1,"store":"bench-smoke","txn_id":"smoke-1","amount":250000}' \
+    "$base/api/v1/transactions") || die "POST purchase: curl failed"
+  [ "$status" = 201 ] || { cat "$TMP/smoke-purchase.out" >&2; echo >&2; die "POST /api/v1/transactions answered $status, want 201"; }
+  grep -q '"points_earned":25,' "$TMP/smoke-purchase.out" ||
+    { cat "$TMP/smoke-purchase.out" >&2; echo >&2; die "the smoke purchase did not earn the rule's 25 points"; }
+}
+
 bench_bashgah() {
   local port log="$TMP/serve.log" base rc=0
   local -a extra=()
@@ -272,8 +324,130 @@ bench_bashgah() {
   smoke_test "$base"
   run_wrk get "$HERE/get_member.lua" "$base" "$KEY" "$MEMBERS"
   BENCH_RUN=$(date +%s) run_wrk post "$HERE/post_member.lua" "$base" "$KEY"
+  create_rule "$base"
+  smoke_purchase "$base"
+  BENCH_RUN=$(date +%s) run_wrk purchase "$HERE/post_purchase.lua" "$base" "$KEY" "$MEMBERS"
   SERVE_RSS_KIB=$(peak_rss_kib "$SERVE_PID")
   stop_server "bashgah serve" "$SERVE_PID"
+}
+
+# `bashgah verify` on the database the load wrote: every acknowledged purchase kept the ledger's invariants.
+verify_ledger() {
+  local t0 rc=0
+  echo "bench: bashgah verify ..." >&2
+  t0=$(now_s)
+  run_bounded "$VERIFY_TIMEOUT" "$TMP/verify.out" "$TMP/verify.err" "$BIN" verify --data "$DATA" || rc=$?
+  VERIFY_S=$(elapsed_s "$t0" "$(now_s)")
+  VERIFY_RC=$rc
+  case $rc in
+    0) VERIFY_RESULT="ok (${VERIFY_S} s)" ;;
+    1)
+      VERIFY_RESULT="FAILED: invariants broken (below)"
+      head -n 40 "$TMP/verify.out" "$TMP/verify.err" >&2 || true
+      ;;
+    124) VERIFY_RESULT="not finished within ${VERIFY_TIMEOUT} s" ;;
+    *)
+      cat "$TMP/verify.out" "$TMP/verify.err" >&2 || true
+      die "bashgah verify failed to run (status $rc)"
+      ;;
+  esac
+}
+
+# ---- PostgreSQL ----------------------------------------------------------------------------------------
+# find_postgres: sets PG_BIN to the newest /usr/lib/postgresql/VERSION/bin with every program needed.
+find_postgres() {
+  local d
+  PG_BIN=""
+  while read -r d; do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ] && [ -x "$d/pgbench" ] && [ -x "$d/psql" ]; then
+      PG_BIN=$d
+    fi
+  done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V)
+  [ -n "$PG_BIN" ] || die "PostgreSQL is not installed: no /usr/lib/postgresql/*/bin with initdb, pg_ctl, postgres, pgbench and psql (Debian package postgresql; scripts/deps.sh bench)"
+  if [ "$(id -u)" -eq 0 ]; then
+    command -v runuser >/dev/null || die "runuser is not installed (util-linux): needed to run PostgreSQL as a user other than root"
+    id -u postgres >/dev/null 2>&1 || command -v useradd >/dev/null ||
+      die "there is no postgres user and no useradd to add a temporary one (PostgreSQL does not run as root)"
+  fi
+}
+
+# pg_owner: PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user, or to a
+# temporary system user added here and removed by cleanup. Sets PG_USER (empty: the current user) and PG_AS.
+pg_owner() {
+  PG_USER=""
+  PG_AS=()
+  [ "$(id -u)" -eq 0 ] || return 0
+  if id -u postgres >/dev/null 2>&1; then
+    PG_USER=postgres
+  else
+    PG_USER="bgbench$$"
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$PG_USER" ||
+      die "could not add the temporary user $PG_USER"
+    PG_USER_ADDED=$PG_USER
+  fi
+  PG_AS=(runuser -u "$PG_USER" --)
+}
+
+# stop_postgres: a fast shutdown of the cluster this script started; SIGKILL when that does not work.
+stop_postgres() {
+  local pid=""
+  [ "$PG_STARTED" = 1 ] || return 0
+  PG_STARTED=0
+  [ -r "$PG_DATA/postmaster.pid" ] && pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)
+  if ! (cd "$PG_TMP" && timeout --kill-after=5 40 "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop) \
+    >/dev/null 2>&1; then
+    case "$pid" in
+      '' | *[!0-9]*) ;;
+      *)
+        if kill -0 "$pid" 2>/dev/null; then
+          echo "bench: warning: PostgreSQL (pid $pid) did not stop within 30 s; killed" >&2
+          kill -KILL "$pid" 2>/dev/null || true
+        fi
+        ;;
+    esac
+  fi
+}
+
+bench_postgres() {
+  local rc=0 here=$PWD out="$TMP/pgbench.txt" opts
+  pg_owner
+  PG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bashgah-bench-pg.XXXXXX")
+  PG_DATA=$PG_TMP/data
+  [ -z "$PG_USER" ] || chown "$PG_USER:" "$PG_TMP"
+  cd "$PG_TMP"   # the cluster's owner may not be allowed into the current directory
+  PG_VERSION=$("$PG_BIN/postgres" --version | awk '{ print $3 }')
+  echo "bench: PostgreSQL $PG_VERSION: initdb, start on 127.0.0.1, load $MEMBERS members ..." >&2
+  run_bounded 120 "$TMP/initdb.out" "$TMP/initdb.err" "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DATA" \
+    -U "$PG_DB_USER" --auth=trust -E UTF8 --locale=C || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$TMP/initdb.out" "$TMP/initdb.err" >&2; die "initdb failed (status $rc)"; }
+  PG_PORT=$(free_port)
+  # Durable like bashgah: every commit waits for its WAL to be fsync'd.
+  opts="-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories='$PG_TMP' -c fsync=on"
+  opts+=" -c synchronous_commit=on -c full_page_writes=on -c max_connections=20"
+  PG_STARTED=1
+  run_bounded 90 "$TMP/pg_ctl.out" "$TMP/pg_ctl.err" "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" \
+    -l "$PG_TMP/postgres.log" -w -t 60 -o "$opts" start || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    cat "$TMP/pg_ctl.out" "$TMP/pg_ctl.err" >&2 || true
+    tail -n 20 "$PG_TMP/postgres.log" >&2 || true
+    die "PostgreSQL did not start (pg_ctl status $rc)"
+  fi
+  run_bounded 900 "$TMP/pgload.out" "$TMP/pgload.err" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+    -v members="$MEMBERS" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_DB_USER" -d postgres -f "$HERE/pg_schema.sql" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$TMP/pgload.out" "$TMP/pgload.err" >&2; die "loading bench/pg_schema.sql failed (status $rc)"; }
+  echo "bench: pgbench (${PG_DURATION_S}s, -c$PG_CLIENTS -j$PG_THREADS) ..." >&2
+  run_bounded $((PG_DURATION_S + 60)) "$out" "$out.err" "$PG_BIN/pgbench" -n -c "$PG_CLIENTS" -j "$PG_THREADS" \
+    -T "$PG_DURATION_S" -D members="$MEMBERS" -f "$HERE/pg_purchase.sql" -h 127.0.0.1 -p "$PG_PORT" \
+    -U "$PG_DB_USER" postgres || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$out" "$out.err" >&2; die "pgbench failed (status $rc)"; }
+  PG_TPS=$(sed -nE 's/^tps = ([0-9.]+) .*without initial connection time.*/\1/p' "$out")
+  PG_LATENCY=$(sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p' "$out")
+  PG_DONE=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$out")
+  PG_FAILED=$(sed -nE 's/^number of failed transactions: ([0-9]+).*/\1/p' "$out")
+  PG_FAILED=${PG_FAILED:-0}
+  [ -n "$PG_TPS" ] || { cat "$out" >&2; die "cannot read pgbench's report"; }
+  stop_postgres
+  cd "$here"
 }
 
 # ---- report --------------------------------------------------------------------------------------------
@@ -288,17 +462,21 @@ report() {
   echo
   printf '%-22s %12s %10s %10s %11s %9s\n' "run" "req/s" "p99 ms" "vs bare" "requests" "errors"
   printf '%-22s %12s %10s %10s %11s %9s\n' "----------------------" "------------" "----------" "----------" "-----------" "---------"
-  for name in bare get post; do
+  for name in bare get post purchase; do
     case $name in
       bare) label="bare h2o (ceiling)" ;;
       get) label="GET member" ;;
       post) label="POST member" ;;
+      purchase) label="POST purchase" ;;
     esac
     ratio=$(awk -v a="${RPS[$name]}" -v b="${RPS[bare]}" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')
     printf '%-22s %12.0f %10.2f %10s %11d %9d\n' "$label" "${RPS[$name]}" "${P99[$name]}" "$ratio" "${REQS[$name]}" "${ERRS[$name]}"
   done
   echo
   get_ok=$(awk -v a="${RPS[get]}" -v b="${RPS[bare]}" -v t="$READ_TARGET_PCT" 'BEGIN { print (100 * a >= t * b) ? 1 : 0 }')
+  ratio=$(awk -v a="${RPS[purchase]}" -v b="$PG_TPS" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
+  ratio_ok=$(awk -v r="$ratio" -v t="$PURCHASE_TARGET_RATIO" 'BEGIN { print (r >= t) ? 1 : 0 }')
+  p99_ok=$(awk -v p="${P99[purchase]}" -v t="$PURCHASE_P99_TARGET_MS" 'BEGIN { print (p <= t) ? 1 : 0 }')
   import_ok=$(awk -v r="$IMPORT_RPS" -v t="$IMPORT_TARGET_ROWS_PER_S" 'BEGIN { print (r >= t) ? 1 : 0 }')
   printf 'generate CSV           %d rows in %s s\n' "$MEMBERS" "$GEN_S"
   printf 'import                 %d rows in %s s = %d rows/s (%s)\n' "$MEMBERS" "$IMPORT_S" "$IMPORT_RPS" "$IMPORT_SUMMARY"
@@ -306,11 +484,21 @@ report() {
   printf 'peak RSS (VmHWM)       bashgah serve %.1f MiB, bench_bare %.1f MiB\n' \
     "$(awk -v k="$SERVE_RSS_KIB" 'BEGIN { print k / 1024 }')" "$(awk -v k="$BARE_RSS_KIB" 'BEGIN { print k / 1024 }')"
   echo
+  printf 'purchases (API)        %.0f purchases/s, p99 %.2f ms (durable, one per_amount rule, wrk -t%d -c%d)\n' \
+    "${RPS[purchase]}" "${P99[purchase]}" "$WRK_THREADS" "$WRK_CONNECTIONS"
+  printf 'pgbench (PostgreSQL)   %.0f tps, latency avg %s ms, %d transactions, %d failed (PostgreSQL %s, -c%d -j%d -T%d, fsync=on, synchronous_commit=on)\n' \
+    "$PG_TPS" "${PG_LATENCY:-?}" "${PG_DONE:-0}" "$PG_FAILED" "$PG_VERSION" "$PG_CLIENTS" "$PG_THREADS" "$PG_DURATION_S"
+  printf 'ratio                  %sx pgbench\n' "$ratio"
+  printf 'ledger after the load  bashgah verify: %s\n' "$VERIFY_RESULT"
+  echo
   echo "targets"
   printf '  %-48s %s\n' "GET member >= ${READ_TARGET_PCT}% of the bare ceiling" "$(verdict "$get_ok" "${ERRS[get]}")"
   printf '  %-48s %s\n' "import >= $IMPORT_TARGET_ROWS_PER_S rows/s" "$(verdict "$import_ok" "$IMPORT_REJECTED")"
   errs=${ERRS[post]}
   printf '  %-48s %s\n' "POST member (no target; every write committed)" "$([ "$errs" -eq 0 ] && echo "measured" || echo "$errs errors")"
+  printf '  %-48s %s\n' "purchases/s >= ${PURCHASE_TARGET_RATIO}x pgbench tps" "$(verdict "$ratio_ok" "${ERRS[purchase]}")"
+  printf '  %-48s %s\n' "purchase p99 <= ${PURCHASE_P99_TARGET_MS} ms" "$(verdict "$p99_ok" "${ERRS[purchase]}")"
+  printf '  %-48s %s\n' "bashgah verify after the purchases" "$([ "$VERIFY_RC" -eq 0 ] && echo ok || echo "$VERIFY_RESULT")"
 }
 
 main() {
@@ -324,7 +512,11 @@ main() {
   rm -f "$CSV"   # 150 MB per million rows; not needed past the import
   bench_bare
   bench_bashgah
+  verify_ledger
+  bench_postgres
   report
+  # A broken ledger is a failure, not a figure.
+  [ "$VERIFY_RC" -ne 1 ] || exit 1
 }
 
 main

@@ -1,4 +1,6 @@
-# Writes OUT: a C file with every migration in FILES as {name, sql} in order.
+# Writes OUT: a C file with every migration in DIR (*.sql) as {name, sql}, in name order.
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
 set(body "/* generated from src/store/migrations: do not edit */\n#include \"store/migrations.h\"\n\nconst store_migration store_migrations[] = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)

@@ -29,6 +29,7 @@ static const struct command {
     {"apikey", cli_apikey, "API keys: create, list, revoke"},
     {"member", cli_member, "members: import, export (CSV)"},
     {"backup", cli_backup, "online copy of the database into a file"},
+    {"verify", cli_verify, "check every invariant of the points ledger"},
     {"routes", cli_routes, "print the HTTP route table"},
     {"version", cmd_version, "print the version"},
 };

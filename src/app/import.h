@@ -2,7 +2,7 @@
  * The caller parses CSV (core/member_csv) and hands over the header and then the data rows; rows are copied into
  * a queue, and import_write, run as a store write job, turns each queued row into JSON, validates it through
  * member_apply_json, matches it to a stored member (external_ref, else phone, else email) and updates that member
- * or creates a new one. Each row runs in its own savepoint: a rejected row never undoes the others.
+ * or creates a new one. A rejected row never undoes the others (import.c's store_row says how).
  * A row that equals the stored member is counted as updated and not written (its updated_at stays).
  * Errors name CSV columns and carry the row's record number (the header is 1). */
 #ifndef BASHGAH_APP_IMPORT_H

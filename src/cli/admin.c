@@ -260,3 +260,42 @@ int cli_routes(int argc, char **argv)
         printf("%s %s\n", http_routes[i].method, http_routes[i].path);
     return 0;
 }
+
+int cli_verify(int argc, char **argv)
+{
+    static const config_def defs[] = {CLI_DATA_DEFS};
+    config c;
+    int code;
+    if (!cli_options(&c, defs, COUNT(defs), argc, argv, "bashgah verify [--data DIR]",
+                     "Checks every invariant of the points ledger on the whole database and names each breach.\n"
+                     "Exit status 0 when all hold, 1 when any does not. Safe while the server runs.",
+                     &code))
+        return code;
+    store *s = cli_open_store(&c);
+    store_reader *r = s ? store_reader_open(s) : NULL;
+    json_t *problems = json_array();
+    code = 1;
+    if (r && store_verify(r, problems) == STORE_OK) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(problems, i, p) {
+            const char *err = json_string_value(json_object_get(p, "error"));
+            if (err)
+                printf("breach: %s: %s\n", json_string_value(json_object_get(p, "rule")), err);
+            else
+                printf("breach: %s: %s: expected %s, found %s\n", json_string_value(json_object_get(p, "rule")),
+                       json_string_value(json_object_get(p, "subject")),
+                       json_string_value(json_object_get(p, "expected")),
+                       json_string_value(json_object_get(p, "found")));
+        }
+        if (json_array_size(problems) == 0) {
+            printf("ok: every ledger invariant holds\n");
+            code = 0;
+        }
+    }
+    json_decref(problems);
+    store_reader_close(r);
+    store_close(s);
+    config_release(&c);
+    return code;
+}

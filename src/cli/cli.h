@@ -13,6 +13,7 @@ int cli_apikey(int argc, char **argv);
 int cli_member(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_routes(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 
 /* The settings every command that opens the database shares: data and config. */
 #define CLI_DATA_DEFS                                                                                              \

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <unicode/ucal.h>
+#include <unicode/ustring.h>
 
 #include "core/text.h"
 
@@ -286,4 +287,33 @@ bool calendar_tz_valid(const char *tz)
     ucal_getCanonicalTimeZoneID(id, (int32_t)len, canonical, CALENDAR_TZ_LEN_MAX * 2, &system, &err);
     /* Custom zones ("GMT+5") canonicalise without error but are not system (tz database) IDs. */
     return U_SUCCESS(err) && system;
+}
+
+int calendar_period_end(calendar_kind k, const char *tz, int64_t at_ms, calendar_unit unit, int64_t *end_ms)
+{
+    if (!calendar_kind_ok(k) || !tz || !calendar_tz_valid(tz))
+        return -1;
+    UChar zone[128];
+    u_uastrncpy(zone, tz, 127);
+    zone[127] = 0;
+    UErrorCode err = U_ZERO_ERROR;
+    /* A calendar of its own: the cached ones are in UTC and shared by the thread. */
+    UCalendar *cal = ucal_open(zone, -1, calendar_table[k].locale, UCAL_DEFAULT, &err);
+    if (U_FAILURE(err))
+        return -1;
+    ucal_setMillis(cal, (UDate)at_ms, &err);
+    if (unit == CALENDAR_YEAR)
+        ucal_set(cal, UCAL_MONTH, 0);
+    ucal_set(cal, UCAL_DATE, 1);
+    ucal_set(cal, UCAL_HOUR_OF_DAY, 0);
+    ucal_set(cal, UCAL_MINUTE, 0);
+    ucal_set(cal, UCAL_SECOND, 0);
+    ucal_set(cal, UCAL_MILLISECOND, 0);
+    ucal_add(cal, unit == CALENDAR_YEAR ? UCAL_YEAR : UCAL_MONTH, 1, &err);
+    UDate end = ucal_getMillis(cal, &err);
+    ucal_close(cal);
+    if (U_FAILURE(err))
+        return -1;
+    *end_ms = (int64_t)end;
+    return 0;
 }

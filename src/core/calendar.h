@@ -12,6 +12,7 @@
 #define BASHGAH_CORE_CALENDAR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 typedef enum { CALENDAR_GREGORIAN, CALENDAR_PERSIAN } calendar_kind;
@@ -43,4 +44,10 @@ int calendar_from_gregorian(calendar_kind k, int gy, int gm, int gd, int *y, int
  * false for NULL, "", unknown names and custom offsets such as "GMT+5" or "+03:30". */
 bool calendar_tz_valid(const char *tz);
 
+
+typedef enum { CALENDAR_MONTH, CALENDAR_YEAR } calendar_unit;
+
+/* The first instant after the month (or year), in calendar k and time zone tz, that holds at_ms: where points
+ * earned at at_ms expire under an "end of month" (or "end of year") policy. 0, or -1 for a bad zone. */
+int calendar_period_end(calendar_kind k, const char *tz, int64_t at_ms, calendar_unit unit, int64_t *end_ms);
 #endif

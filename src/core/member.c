@@ -277,7 +277,8 @@ static void set_time_zone(member *m, json_t *v, errlist *e)
 
 int member_apply_json(member *m, json_t *body, const member_rules *r, bool creating, errlist *errs)
 {
-    static const char *const read_only[] = {"id", "created_at", "updated_at", "consent_at", "erased_at", NULL};
+    static const char *const read_only[] = {"id",     "created_at", "updated_at", "consent_at", "erased_at",
+                                            "points", "aggregates", "tier",       NULL};
     static const char *const locales[] = {"fa", "en", NULL};
     static const char *const kinds[] = {"member", "prospect", NULL};
     int before = errs->count;
@@ -388,5 +389,19 @@ json_t *member_to_json(const member *m)
     json_object_set_new(o, "created_at", time_or_null(m->created_at));
     json_object_set_new(o, "updated_at", time_or_null(m->updated_at));
     json_object_set_new(o, "erased_at", time_or_null(m->erased_at));
+    const struct member_stats *st = &m->stats;
+    json_object_set_new(o, "points", json_pack("{s:I, s:I, s:I}", "available", (json_int_t)st->points_available,
+                                               "pending", (json_int_t)st->points_pending, "lifetime",
+                                               (json_int_t)st->points_lifetime));
+    json_object_set_new(o, "aggregates", json_pack("{s:I, s:I, s:o}", "purchase_count", (json_int_t)st->purchase_count,
+                                                   "total_spent", (json_int_t)st->total_spent_minor,
+                                                   "last_purchase_at", time_or_null(st->last_purchase_at)));
+    if (st->tier_id)
+        json_object_set_new(o, "tier", json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)st->tier_id, "name_en",
+                                                 st->tier_name_en, "name_fa", st->tier_name_fa, "since",
+                                                 time_or_null(st->tier_since), "review_at",
+                                                 time_or_null(st->tier_review_at)));
+    else
+        json_object_set_new(o, "tier", json_null());
     return o;
 }

@@ -37,6 +37,13 @@ typedef struct member {
     int64_t consent_email_at, consent_sms_at; /* ms when last given or withdrawn; 0 = never */
     json_t *attributes; /* owned; always an object */
     int64_t created_at, updated_at, erased_at; /* ms; erased_at 0 = not erased */
+    /* Read-only: kept by the points ledger in the same row, in the same commits as the postings. */
+    struct member_stats {
+        int64_t points_available, points_pending, points_lifetime;
+        int64_t purchase_count, total_spent_minor, last_purchase_at;
+        int64_t tier_id, tier_since, tier_review_at;
+        char tier_name_en[129], tier_name_fa[129];
+    } stats;
 } member;
 
 typedef struct member_rules {

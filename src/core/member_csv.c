@@ -14,9 +14,8 @@
 #include "core/timefmt.h"
 
 static const char *const column_names[MEMBER_CSV_COLUMN_COUNT] = {
-    "id",        "created_at",        "updated_at", "external_ref", "given_name",    "family_name",
-    "phone",     "email",             "birthday",   "birthday_calendar", "time_zone", "locale",
-    "kind",      "consent_email",     "consent_sms", "attributes",
+    "id", "created_at", "updated_at", "external_ref", "given_name", "family_name", "phone", "email", "birthday",
+    "birthday_calendar", "time_zone", "locale", "kind", "consent_email", "consent_sms", "attributes",
 };
 
 const char *member_csv_column_name(member_csv_column c)

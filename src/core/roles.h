@@ -26,6 +26,11 @@ typedef enum permission {
     PERM_USER_ADMIN,     /* staff users */
     PERM_APIKEY_ADMIN,   /* API keys */
     PERM_AUDIT_READ,     /* the audit log */
+    PERM_PROGRAMME_ADMIN, /* programme settings */
+    PERM_POINTS_READ,    /* ledgers, transactions, balances, the catalogue */
+    PERM_POINTS_WRITE,   /* purchases, returns, events, redemptions at the counter */
+    PERM_POINTS_ADJUST,  /* manual adjustments and transfers */
+    PERM_CATALOG_ADMIN,  /* earning rules, rewards, tiers */
     PERM_COUNT
 } permission;
 

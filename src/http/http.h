@@ -194,5 +194,35 @@ void http_apikey_list(http_request *r);
 void http_apikey_create(http_request *r);
 void http_apikey_revoke(http_request *r);
 void http_audit_list(http_request *r);
+/* the points engine: points.c, transactions.c */
+void http_programme_get(http_request *r);
+void http_programme_update(http_request *r);
+void http_transaction_create(http_request *r);
+void http_transaction_get(http_request *r);
+void http_event_create(http_request *r);
+void http_member_ledger(http_request *r);
+void http_member_tier(http_request *r);
+void http_member_adjust(http_request *r);
+void http_transfer_create(http_request *r);
+/* rules.c */
+void http_rule_list(http_request *r);
+void http_rule_create(http_request *r);
+void http_rule_get(http_request *r);
+void http_rule_update(http_request *r);
+void http_rule_delete(http_request *r);
+/* tiers.c */
+void http_tier_list(http_request *r);
+void http_tier_create(http_request *r);
+void http_tier_get(http_request *r);
+void http_tier_update(http_request *r);
+/* rewards.c */
+void http_reward_list(http_request *r);
+void http_reward_create(http_request *r);
+void http_reward_get(http_request *r);
+void http_reward_update(http_request *r);
+void http_redemption_create(http_request *r);
+void http_redemption_get(http_request *r);
+void http_redemption_update(http_request *r);
+void http_member_redemptions(http_request *r);
 
 #endif

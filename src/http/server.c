@@ -18,10 +18,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/worker.h"
+#include "jobs/jobs.h"
 
 #define STOP_GRACE_MS 10000
-#define IDEM_PURGE_EVERY_MS (3600LL * 1000)
-#define IDEM_KEEP_MS (24LL * 3600 * 1000)
 
 http_settings http_config;
 store *http_store;
@@ -126,28 +125,6 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&lt->accept_ctx, sock);
 }
 
-static void purge_done(store_job *job) { free(job); }
-static int purge_idempotency(store_tx *tx, void *arg) { return store_tx_idem_purge(tx, *(int64_t *)arg); }
-
-/* Forgets idempotency records older than a day (thread 0, hourly). */
-static void maybe_purge(int64_t *last)
-{
-    int64_t now = clock_now_ms();
-    if (now - *last < IDEM_PURGE_EVERY_MS)
-        return;
-    *last = now;
-    struct {
-        store_job job;
-        int64_t before;
-    } *p = calloc(1, sizeof(*p));
-    p->before = now - IDEM_KEEP_MS;
-    p->job.fn = purge_idempotency;
-    p->job.arg = &p->before;
-    p->job.done = purge_done;
-    if (store_submit(http_store, &p->job) != STORE_OK)
-        free(p);
-}
-
 static void *loop_main(void *arg)
 {
     loop_thread *lt = arg;
@@ -159,11 +136,10 @@ static void *loop_main(void *arg)
     lt->listener = h2o_evloop_socket_create(lt->t.ctx.loop, lt->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     lt->listener->data = lt;
     h2o_socket_read_start(lt->listener, on_accept);
-    int64_t last_purge = 0;
     while (!stopping) {
         h2o_evloop_run(lt->t.ctx.loop, 100);
         if (lt->t.index == 0)
-            maybe_purge(&last_purge);
+            jobs_tick(http_store, clock_now_ms());
     }
     /* Stop taking connections; answer what is in flight. */
     h2o_socket_read_stop(lt->listener);

@@ -11,7 +11,9 @@
 #define MEMBER_COLUMNS                                                                                              \
     "id, external_ref, given_name, family_name, phone, email, birthday, birthday_calendar, time_zone, locale, "     \
     "kind, consent_email, consent_email_at, consent_sms, consent_sms_at, attributes, created_at, updated_at, "      \
-    "erased_at"
+    "erased_at, points_available, points_pending, points_lifetime, purchase_count, total_spent_minor, "             \
+    "last_purchase_at, tier_id, tier_since, tier_review_at, (SELECT name_en FROM tiers t WHERE t.id = tier_id), "    \
+    "(SELECT name_fa FROM tiers t WHERE t.id = tier_id)"
 
 static void member_from_row(sqlite3_stmt *st, member *m)
 {
@@ -46,6 +48,18 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     m->created_at = sqlite3_column_int64(st, 16);
     m->updated_at = sqlite3_column_int64(st, 17);
     m->erased_at = sqlite3_column_int64(st, 18);
+    struct member_stats *s = &m->stats;
+    s->points_available = sqlite3_column_int64(st, 19);
+    s->points_pending = sqlite3_column_int64(st, 20);
+    s->points_lifetime = sqlite3_column_int64(st, 21);
+    s->purchase_count = sqlite3_column_int64(st, 22);
+    s->total_spent_minor = sqlite3_column_int64(st, 23);
+    s->last_purchase_at = sqlite3_column_int64(st, 24);
+    s->tier_id = sqlite3_column_int64(st, 25);
+    s->tier_since = sqlite3_column_int64(st, 26);
+    s->tier_review_at = sqlite3_column_int64(st, 27);
+    store_column_text(st, 28, s->tier_name_en, sizeof(s->tier_name_en));
+    store_column_text(st, 29, s->tier_name_fa, sizeof(s->tier_name_fa));
 }
 
 /* Runs a statement that yields at most one member. */
@@ -245,7 +259,7 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
     *count = 0;
     if (f->q && *f->q && strchr(f->q, '@')) {
         prefix_range(f->q, lo, hi, sizeof(lo));
-        char sql[512];
+        char sql[1024];
         snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE email >= ?5 AND email < ?6 AND id > ?1%s",
                  filters);
         st = store_stmt(c, STMT_MEMBER_LIST_EMAIL, sql);
@@ -254,14 +268,14 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
         if (phone_prefix_normalize(f->q, phone_region, prefix, sizeof(prefix)) != 0)
             return STORE_OK;
         prefix_range(prefix, lo, hi, sizeof(lo));
-        char sql[512];
+        char sql[1024];
         snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE phone >= ?5 AND phone < ?6 AND id > ?1%s",
                  filters);
         st = store_stmt(c, STMT_MEMBER_LIST_PHONE, sql);
     } else if (f->q && *f->q) {
         if (fts_query(f->q, fts, sizeof(fts)) <= 0)
             return STORE_OK;
-        char sql[512];
+        char sql[1024];
         snprintf(sql, sizeof(sql),
                  "SELECT " MEMBER_COLUMNS " FROM members WHERE id IN (SELECT rowid FROM members_fts WHERE "
                  "members_fts MATCH ?5) AND id > ?1%s",
@@ -270,7 +284,7 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
         if (st)
             sqlite3_bind_text(st, 5, fts, -1, SQLITE_STATIC);
     } else {
-        char sql[512];
+        char sql[1024];
         snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE id > ?1%s", filters);
         st = store_stmt(c, STMT_MEMBER_LIST, sql);
     }

@@ -29,7 +29,7 @@ int store_conn_open(store_conn *c, const char *path, char *err, size_t errlen)
     char *msg = NULL;
     rc = sqlite3_exec(c->db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                      "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                      "PRAGMA cache_size=-65536;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : sqlite3_errstr(rc));

@@ -15,6 +15,7 @@
 
 #include "core/member.h"
 #include "core/roles.h"
+#include "core/tiers.h"
 
 typedef struct store store;
 typedef struct store_reader store_reader;
@@ -178,5 +179,242 @@ int store_tx_idem_get(store_tx *tx, const char *principal, const char *key, stor
 int store_tx_idem_put(store_tx *tx, const char *principal, const char *key, const store_idem *i, int64_t now);
 /* Forgets records older than before (ms); idempotency keys are kept for a day. */
 int store_tx_idem_purge(store_tx *tx, int64_t before);
+
+/* ---- the points ledger (ledger.c) ---- */
+typedef struct store_programme {
+    char currency[4];
+    int currency_minor_units;
+    char points_name_en[64], points_name_fa[64];
+    int64_t point_value_minor;
+    int pending_days;
+    char expiry_policy[16];
+    int expiry_days;
+    int expiry_warning_days;
+    char return_policy[16];
+    bool transfers_allowed;
+    char time_zone[64];
+    char calendar[16];
+    int64_t updated_at;
+} store_programme;
+
+typedef struct store_member_points {
+    int64_t available, pending, lifetime;
+    int64_t purchase_count, total_spent_minor, last_purchase_at;
+    int64_t tier_id;
+} store_member_points;
+
+typedef struct store_posting {
+    int64_t id, entry_id, at;
+    char from_account[40], to_account[40];
+    int64_t points;
+    const char *kind;
+    int64_t member_id, lot_id, transaction_id, redemption_id;
+    const char *actor;
+    json_t *explanation; /* borrowed */
+} store_posting;
+
+typedef struct store_lot {
+    int64_t id, member_id, points, remaining, earned_at, available_at, expires_at, transaction_id;
+    bool matured;
+} store_lot;
+
+#define STORE_LOTS_MAX 256 /* lots handled in one step; spending loops over steps */
+
+int store_tx_programme_get(store_tx *tx, store_programme *out);
+int store_programme_read(store_reader *r, store_programme *out);
+int store_tx_programme_update(store_tx *tx, const store_programme *p);
+int store_tx_member_points(store_tx *tx, int64_t member_id, store_member_points *out);
+int store_member_points_read(store_reader *r, int64_t member_id, store_member_points *out);
+/* Adds the deltas to the member's points aggregates. */
+int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t available, int64_t pending, int64_t lifetime);
+/* Adds a purchase (count +1, spent +amount, last purchase time) or a return (count 0, spent -amount). */
+int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int64_t amount_minor, int64_t at);
+/* Inserts a posting (entry_id 0: a new entry of its own) and keeps club account balances. Sets p->id. */
+int store_tx_posting_insert(store_tx *tx, store_posting *p);
+int store_tx_lot_insert(store_tx *tx, store_lot *lot);
+/* The member's lots with points left, those expiring first (never-expiring last). matured: 1 only matured,
+ * 0 only pending, -1 both. transaction_id: only that purchase's lots when non-zero. */
+int store_tx_lots_open(store_tx *tx, int64_t member_id, int matured, int64_t transaction_id, store_lot *out, int cap,
+                       int *n);
+int store_tx_lot_take(store_tx *tx, int64_t lot_id, int64_t points);
+int store_tx_lots_maturing(store_tx *tx, int64_t now, store_lot *out, int cap, int *n);
+int store_tx_lot_matured(store_tx *tx, int64_t lot_id);
+int store_tx_lots_expiring(store_tx *tx, int64_t now, store_lot *out, int cap, int *n);
+/* Lots expiring before `before` not yet warned about. */
+int store_tx_lots_to_warn(store_tx *tx, int64_t now, int64_t before, store_lot *out, int cap, int *n);
+int store_tx_lot_warned(store_tx *tx, int64_t lot_id, int64_t now);
+/* An event for later messaging; a repeated dedupe_key is ignored. Takes over data. */
+int store_tx_notice(store_tx *tx, const char *kind, int64_t member_id, json_t *data, const char *dedupe_key,
+                    int64_t now);
+/* The member's postings, newest first, with id below before_id (0: from the newest); appended to items. */
+int store_member_postings(store_reader *r, int64_t member_id, int64_t before_id, int limit, json_t *items);
+
+typedef struct store_txn {
+    int64_t id;
+    char store[65], txn_id[129];
+    char type[16];
+    int64_t member_id, amount_minor, occurred_at, recorded_at, original_id;
+    int64_t points, points_reversed, amount_returned_minor;
+    uint8_t request_hash[32];
+    int status;
+    char *items;       /* JSON text, malloc'd or NULL */
+    char *explanation; /* JSON text, malloc'd */
+    char *response;    /* malloc'd: the first answer */
+} store_txn;
+
+void store_txn_release(store_txn *t);
+int store_tx_txn_by_key(store_tx *tx, const char *store, const char *txn_id, store_txn *out);
+int store_tx_txn_get(store_tx *tx, int64_t id, store_txn *out);
+int store_txn_read(store_reader *r, int64_t id, store_txn *out);
+int store_tx_txn_insert(store_tx *tx, store_txn *t);
+int store_tx_txn_returned(store_tx *tx, int64_t id, int64_t points, int64_t amount_minor);
+/* Stores the first answer once it is known (it names the transaction's own id). */
+int store_tx_txn_answer(store_tx *tx, int64_t id, int status, const char *response);
+/* How many purchases the member has (for a first-purchase bonus). */
+int store_tx_purchase_count(store_tx *tx, int64_t member_id, int64_t *count);
+
+typedef struct store_event {
+    int64_t id;
+    char source[48], event_id[129], type[32], name[65];
+    int64_t member_id, occurred_at, points;
+    uint8_t request_hash[32];
+    char *explanation, *response; /* malloc'd */
+} store_event;
+
+int store_tx_event_by_key(store_tx *tx, const char *source, const char *event_id, store_event *out);
+int store_tx_event_insert(store_tx *tx, store_event *e);
+
+/* Checks every ledger invariant over the whole database; appends one line per breach to problems. */
+int store_verify(store_reader *r, json_t *problems);
+
+/* ---- rewards and tiers (tiers.c, rewards.c) ---- */
+#define STORE_TIERS_MAX 32          /* tiers in a programme */
+#define STORE_NAME_MAX 128          /* bytes of a tier's or reward's name */
+#define STORE_TEXT_MAX 2000         /* bytes of benefits and descriptions */
+#define STORE_REWARD_TIERS_MAX 32   /* tiers named by one reward */
+#define STORE_REDEMPTION_CODE_MAX 16
+
+typedef struct store_tier {
+    tier_rule rule;
+    char name_en[STORE_NAME_MAX + 1], name_fa[STORE_NAME_MAX + 1];
+    char benefits_en[STORE_TEXT_MAX + 1], benefits_fa[STORE_TEXT_MAX + 1]; /* "" for none */
+    int64_t created_at, updated_at;
+} store_tier;
+
+/* A member's place in the tiers (tier_id 0: none; since and review_at 0: none). */
+typedef struct store_member_tier {
+    int64_t member_id, tier_id, since, review_at;
+    bool erased;
+} store_member_tier;
+
+/* The qualification rules of every tier, by rank (lowest first). */
+int store_tier_rules(store_reader *r, tier_rule *out, int cap, int *n);
+int store_tx_tier_rules(store_tx *tx, tier_rule *out, int cap, int *n);
+/* Every tier, by rank; calls cb for each. */
+int store_tier_each(store_reader *r, void (*cb)(const store_tier *t, void *arg), void *arg);
+int store_tier_get(store_reader *r, int64_t id, store_tier *out);
+int store_tx_tier_get(store_tx *tx, int64_t id, store_tier *out);
+int store_tx_tier_count(store_tx *tx, int64_t *count);
+/* STORE_CONFLICT when the rank is taken. Sets t->rule.id on insert. */
+int store_tx_tier_insert(store_tx *tx, store_tier *t);
+int store_tx_tier_update(store_tx *tx, const store_tier *t);
+int store_member_tier_get(store_reader *r, int64_t member_id, store_member_tier *out);
+int store_tx_member_tier_get(store_tx *tx, int64_t member_id, store_member_tier *out);
+int store_tx_member_tier_set(store_tx *tx, const store_member_tier *mt);
+int store_tx_tier_change_insert(store_tx *tx, int64_t member_id, int64_t from_tier, int64_t to_tier, int64_t at,
+                                const char *reason);
+/* A member's activity after `after` (ms) by basis: points earned less points reversed by returns (postings), or
+ * money spent less money returned (transactions, by occurred_at). */
+int store_tier_activity_sum(store_reader *r, int64_t member_id, tier_basis basis, int64_t after, int64_t *sum);
+int store_tx_tier_activity_sum(store_tx *tx, int64_t member_id, tier_basis basis, int64_t after, int64_t *sum);
+/* The same activity one event at a time, oldest first. */
+int store_tx_tier_activity_each(store_tx *tx, int64_t member_id, tier_basis basis, int64_t after,
+                                void (*cb)(int64_t at, int64_t amount, void *arg), void *arg);
+/* Members not erased whose tier review date is at or before now, earliest first. */
+int store_tx_tier_due(store_tx *tx, int64_t now, int64_t *ids, int cap, int *n);
+
+typedef struct store_reward {
+    int64_t id;
+    char name_en[STORE_NAME_MAX + 1], name_fa[STORE_NAME_MAX + 1];
+    char description_en[STORE_TEXT_MAX + 1], description_fa[STORE_TEXT_MAX + 1]; /* "" for none */
+    char kind[16]; /* gift | experience | free_product | discount_code | donation */
+    int64_t cost_points, cost_minor;
+    bool has_stock, has_limit, has_valid_from, has_valid_until, has_tiers, active;
+    int64_t stock, per_member_limit, valid_from, valid_until;
+    int tier_count;
+    int64_t tiers[STORE_REWARD_TIERS_MAX];
+    int64_t created_at, updated_at;
+} store_reward;
+
+typedef struct store_reward_filter {
+    int active;       /* 1 active only, 0 inactive only, -1 all */
+    int64_t after_id; /* cursor */
+    int limit;
+} store_reward_filter;
+
+int store_reward_get(store_reader *r, int64_t id, store_reward *out);
+int store_tx_reward_get(store_tx *tx, int64_t id, store_reward *out);
+/* Calls cb for up to f->limit rewards in id order; *count is how many. */
+int store_reward_list(store_reader *r, const store_reward_filter *f, void (*cb)(const store_reward *w, void *arg),
+                      void *arg, int *count);
+int store_tx_reward_insert(store_tx *tx, store_reward *w); /* sets w->id */
+int store_tx_reward_update(store_tx *tx, const store_reward *w);
+/* Takes one from a limited stock: STORE_INVALID when none is left. Unlimited stock: STORE_OK, unchanged. */
+int store_tx_reward_stock_take(store_tx *tx, int64_t reward_id, int64_t now);
+/* Puts one back into a limited stock (a cancelled redemption). */
+int store_tx_reward_stock_return(store_tx *tx, int64_t reward_id, int64_t now);
+
+typedef struct store_redemption {
+    int64_t id, member_id, reward_id, points;
+    char status[16]; /* issued | ordered | shipped | delivered | cancelled */
+    char code[STORE_REDEMPTION_CODE_MAX + 1];
+    char idempotency_key[STORE_IDEM_KEY_MAX + 1];
+    uint8_t request_hash[32];
+    int64_t created_at, updated_at;
+} store_redemption;
+
+int store_redemption_get(store_reader *r, int64_t id, store_redemption *out);
+int store_tx_redemption_get(store_tx *tx, int64_t id, store_redemption *out);
+int store_tx_redemption_by_key(store_tx *tx, int64_t member_id, const char *key, store_redemption *out);
+int store_tx_redemption_insert(store_tx *tx, store_redemption *d); /* sets d->id */
+int store_tx_redemption_status(store_tx *tx, int64_t id, const char *status, int64_t now);
+/* The member's redemptions of a reward that were not cancelled. */
+int store_tx_redemption_count(store_tx *tx, int64_t member_id, int64_t reward_id, int64_t *count);
+/* Calls cb for up to limit of the member's redemptions with id above after_id, in id order. */
+int store_member_redemptions(store_reader *r, int64_t member_id, int64_t after_id, int limit,
+                             void (*cb)(const store_redemption *d, void *arg), void *arg, int *count);
+/* ---- end of rewards and tiers ---- */
+
+/* ---- rules (rules.c): earning rules and what each gave each member, for caps ---- */
+#include "core/rules.h"
+
+typedef struct store_rule_filter {
+    const char *event; /* NULL: every event */
+    int active;        /* 1 active only, 0 inactive only, -1 both */
+    int64_t after_id;  /* cursor: only ids above this */
+    int limit;
+} store_rule_filter;
+
+/* STORE_NOTFOUND when there is no rule with this id. out must be rule_release()d on STORE_OK. */
+int store_rule_get(store_reader *r, int64_t id, rule *out);
+int store_tx_rule_get(store_tx *tx, int64_t id, rule *out);
+/* Calls cb for up to f->limit rules in id order (the rule is released after cb); *count is how many. */
+int store_rule_list(store_reader *r, const store_rule_filter *f, void (*cb)(const rule *x, void *arg), void *arg,
+                    int *count);
+/* Sets r->id. The definition is stored as it is (normalised by rule_apply_json). */
+int store_tx_rule_insert(store_tx *tx, rule *r);
+/* Every column of rule r->id; STORE_NOTFOUND when there is none. Deleting a rule is an update to active = false. */
+int store_tx_rule_update(store_tx *tx, const rule *r);
+/* How many active rules the event has (whatever their date window); kept at most RULES_MAX by the API. */
+int store_tx_rules_active_count(store_tx *tx, const char *event, int *count);
+/* The active rules of event whose date window holds at_ms (the time the event happened), by priority then id,
+ * at most cap, into out[0..*n); the caller rule_release()s each. */
+int store_tx_rules_for_event(store_tx *tx, const char *event, int64_t at_ms, rule *out, int cap, int *n);
+/* The points rule_id gave member_id with grant times in [from_ms, to_ms) (see rules_period_bounds). */
+int store_tx_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t from_ms, int64_t to_ms,
+                          int64_t *points);
+/* Records that rule_id gave member_id points for an event at `at` (its occurred time). */
+int store_tx_rule_grant_add(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t at, int64_t points);
+/* ---- end of rules ---- */
 
 #endif

@@ -1,0 +1,534 @@
+/* Recording purchases, returns and earning events (see purchases.h). */
+#include "app/purchases.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/points.h"
+#include "app/tiers.h"
+#include "core/phone.h"
+#include "core/text.h"
+#include "core/timefmt.h"
+
+#define FUTURE_SLACK_MS (24LL * 3600 * 1000) /* a till's clock may run ahead; more than a day is a mistake */
+#define AMOUNT_MAX 1000000000000000LL        /* 10^15 minor units */
+
+/* ---- parsing ---- */
+
+static void copy_string(json_t *v, const char *field, char *dst, size_t cap, bool required, errlist *e)
+{
+    if (!v) {
+        if (required)
+            errlist_add(e, field, "is required");
+        return;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= cap ||
+        !text_valid_utf8(json_string_value(v), json_string_length(v))) {
+        errlist_add(e, field, "must be text of 1 to %zu bytes", cap - 1);
+        return;
+    }
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+}
+
+static int64_t read_amount(json_t *v, const char *field, bool required, errlist *e)
+{
+    if (!v) {
+        if (required)
+            errlist_add(e, field, "is required");
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > AMOUNT_MAX) {
+        errlist_add(e, field, "must be a whole number of minor units from 0 to 10^15");
+        return 0;
+    }
+    return json_integer_value(v);
+}
+
+static void read_member(json_t *body, const char *phone_region, purchase_member *m, errlist *e)
+{
+    json_t *id = json_object_get(body, "member_id"), *ref = json_object_get(body, "member_external_ref"),
+           *phone = json_object_get(body, "member_phone");
+    memset(m, 0, sizeof(*m));
+    if ((id != NULL) + (ref != NULL) + (phone != NULL) != 1) {
+        errlist_add(e, "member_id", "give exactly one of member_id, member_external_ref, member_phone");
+        return;
+    }
+    if (id && (!json_is_integer(id) || json_integer_value(id) <= 0))
+        errlist_add(e, "member_id", "must be a member's id");
+    else if (id)
+        m->id = json_integer_value(id);
+    if (ref)
+        copy_string(ref, "member_external_ref", m->external_ref, sizeof(m->external_ref), true, e);
+    if (phone) {
+        const char *why = NULL;
+        if (!json_is_string(phone) ||
+            phone_normalize(json_string_value(phone), phone_region, m->phone, sizeof(m->phone), &why) != 0)
+            errlist_add(e, "member_phone", "%s", why ? why : "must be a phone number");
+    }
+}
+
+static int64_t read_time(json_t *v, const char *field, int64_t now, errlist *e)
+{
+    int64_t at;
+    if (!v)
+        return now;
+    if (!json_is_string(v) || timefmt_parse(json_string_value(v), &at) != 0) {
+        errlist_add(e, field, "must be an RFC 3339 time such as 2026-11-25T18:30:00+03:30");
+        return now;
+    }
+    if (at > now + FUTURE_SLACK_MS)
+        errlist_add(e, field, "must not be in the future");
+    return at;
+}
+
+static void read_items(json_t *v, purchase_request *req, errlist *e)
+{
+    if (!v)
+        return;
+    if (!json_is_array(v) || json_array_size(v) > RULE_ITEMS_MAX) {
+        errlist_add(e, "items", "must be an array of at most %d items", RULE_ITEMS_MAX);
+        return;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        char field[64];
+        rule_item *it = &req->items[req->nitems++];
+        memset(it, 0, sizeof(*it));
+        it->quantity = 1;
+        if (!json_is_object(item)) {
+            snprintf(field, sizeof(field), "items[%zu]", i);
+            errlist_add(e, field, "must be an object {sku, category, quantity, amount}");
+            continue;
+        }
+        const char *key;
+        json_t *val;
+        json_object_foreach(item, key, val) {
+            snprintf(field, sizeof(field), "items[%zu].%.20s", i, key);
+            if (strcmp(key, "sku") == 0)
+                copy_string(val, field, it->sku, sizeof(it->sku), true, e);
+            else if (strcmp(key, "category") == 0)
+                copy_string(val, field, it->category, sizeof(it->category), true, e);
+            else if (strcmp(key, "amount") == 0)
+                it->amount_minor = read_amount(val, field, true, e);
+            else if (strcmp(key, "quantity") == 0) {
+                if (!json_is_integer(val) || json_integer_value(val) < 1 || json_integer_value(val) > 1000000)
+                    errlist_add(e, field, "must be a whole number from 1 to 1000000");
+                else
+                    it->quantity = json_integer_value(val);
+            } else
+                errlist_add(e, field, "is not a known field");
+        }
+    }
+    req->items_json = json_incref(v);
+}
+
+static void only_fields(json_t *body, const char *const *fields, errlist *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        bool known = false;
+        for (const char *const *f = fields; *f && !known; f++)
+            known = strcmp(*f, key) == 0;
+        if (!known) {
+            char field[64];
+            snprintf(field, sizeof(field), "%.63s", key);
+            errlist_add(e, field, "is not a known field");
+        }
+    }
+}
+
+static void hash_body(json_t *body, uint8_t out[32])
+{
+    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    crypto_generichash(out, 32, (const unsigned char *)(canon ? canon : ""), canon ? strlen(canon) : 0, NULL, 0);
+    free(canon);
+}
+
+int purchase_parse(json_t *body, const char *phone_region, int64_t now, purchase_request *req, errlist *e)
+{
+    static const char *const fields[] = {"type", "member_id", "member_external_ref", "member_phone", "store",
+                                         "txn_id", "amount", "items", "occurred_at", "original_txn_id", NULL};
+    memset(req, 0, sizeof(*req));
+    int before = e->count;
+    only_fields(body, fields, e);
+    json_t *type = json_object_get(body, "type");
+    if (!json_is_string(type) ||
+        (strcmp(json_string_value(type), "purchase") != 0 && strcmp(json_string_value(type), "return") != 0))
+        errlist_add(e, "type", "must be \"purchase\" or \"return\"");
+    else
+        snprintf(req->type, sizeof(req->type), "%s", json_string_value(type));
+    read_member(body, phone_region, &req->member, e);
+    copy_string(json_object_get(body, "store"), "store", req->store, sizeof(req->store), true, e);
+    copy_string(json_object_get(body, "txn_id"), "txn_id", req->txn_id, sizeof(req->txn_id), true, e);
+    req->amount_minor = read_amount(json_object_get(body, "amount"), "amount", true, e);
+    read_items(json_object_get(body, "items"), req, e);
+    req->occurred_at = read_time(json_object_get(body, "occurred_at"), "occurred_at", now, e);
+    json_t *orig = json_object_get(body, "original_txn_id");
+    if (strcmp(req->type, "return") == 0) {
+        copy_string(orig, "original_txn_id", req->original_txn_id, sizeof(req->original_txn_id), true, e);
+        if (req->amount_minor == 0 && json_object_get(body, "amount"))
+            errlist_add(e, "amount", "a return must return something");
+    } else if (orig) {
+        errlist_add(e, "original_txn_id", "belongs to returns only");
+    }
+    hash_body(body, req->request_hash);
+    return e->count - before;
+}
+
+int earning_event_parse(json_t *body, const char *phone_region, int64_t now, earning_event *ev, errlist *e)
+{
+    static const char *const fields[] = {"type", "name", "member_id", "member_external_ref", "member_phone",
+                                         "event_id", "occurred_at", NULL};
+    static const char *const types[] = {"joined", "profile_completed", "survey_answered", "custom", NULL};
+    memset(ev, 0, sizeof(*ev));
+    int before = e->count;
+    only_fields(body, fields, e);
+    json_t *type = json_object_get(body, "type");
+    bool ok = false;
+    for (const char *const *t = types; json_is_string(type) && *t && !ok; t++)
+        ok = strcmp(json_string_value(type), *t) == 0;
+    if (!ok)
+        errlist_add(e, "type", "must be one of joined, profile_completed, survey_answered, custom");
+    else
+        snprintf(ev->type, sizeof(ev->type), "%s", json_string_value(type));
+    copy_string(json_object_get(body, "name"), "name", ev->name, sizeof(ev->name), strcmp(ev->type, "custom") == 0, e);
+    read_member(body, phone_region, &ev->member, e);
+    copy_string(json_object_get(body, "event_id"), "event_id", ev->event_id, sizeof(ev->event_id), true, e);
+    ev->occurred_at = read_time(json_object_get(body, "occurred_at"), "occurred_at", now, e);
+    hash_body(body, ev->request_hash);
+    return e->count - before;
+}
+
+void purchase_release(purchase_request *req)
+{
+    json_decref(req->items_json);
+    req->items_json = NULL;
+}
+
+/* ---- recording ---- */
+
+static void answer_problem(purchase_answer *a, int status, const char *slug, const char *field, const char *detail)
+{
+    a->status = status;
+    a->slug = slug;
+    snprintf(a->detail, sizeof(a->detail), "%s", detail);
+    errlist_init(&a->errs);
+    if (field)
+        errlist_add(&a->errs, field, "%s", detail);
+}
+
+/* Finds the member a request names; answers 404 (or 409 for an erased one) when it cannot. */
+static int find_member(store_tx *tx, const purchase_member *pm, purchase_answer *a, member *out)
+{
+    member probe;
+    memset(&probe, 0, sizeof(probe));
+    snprintf(probe.external_ref, sizeof(probe.external_ref), "%s", pm->external_ref);
+    snprintf(probe.phone, sizeof(probe.phone), "%s", pm->phone);
+    int status = pm->id ? store_tx_member_get(tx, pm->id, out) : store_tx_member_match(tx, &probe, out);
+    const char *field = pm->id ? "member_id" : pm->external_ref[0] ? "member_external_ref" : "member_phone";
+    if (status == STORE_NOTFOUND) {
+        answer_problem(a, 404, "not-found", field, "there is no such member");
+        return STORE_NOTFOUND;
+    }
+    if (status != STORE_OK)
+        return status;
+    if (out->erased_at) {
+        member_release(out);
+        answer_problem(a, 409, "conflict", field, "this member was erased");
+        return STORE_INVALID;
+    }
+    return STORE_OK;
+}
+
+typedef struct grant_lookup {
+    store_tx *tx;
+    int64_t member_id;
+    const char *time_zone;
+} grant_lookup;
+
+static int64_t granted(void *arg, int64_t rule_id, rule_period period, int64_t at)
+{
+    grant_lookup *g = arg;
+    int64_t from, to, points = 0;
+    if (rules_period_bounds(period, at, g->time_zone, &from, &to) != 0 ||
+        store_tx_rule_granted(g->tx, g->member_id, rule_id, from, to, &points) != STORE_OK)
+        return 0;
+    return points;
+}
+
+/* Evaluates the rules for an event of the member, adding the tier's multiplier for purchases. */
+static int evaluate(store_tx *tx, const points_programme *p, const char *event, rule_context *ctx, int64_t member_id,
+                    const tier_info *tier, rule_result *res)
+{
+    static __thread rule rules[RULES_MAX];
+    int n = 0;
+    grant_lookup g = {tx, member_id, p->time_zone};
+    ctx->granted = granted;
+    ctx->granted_arg = &g;
+    rules_local_time(ctx->occurred_at_ms, p->time_zone, &ctx->local_weekday, &ctx->local_hour);
+    int status = store_tx_rules_for_event(tx, event, ctx->occurred_at_ms, rules, RULES_MAX, &n);
+    if (status != STORE_OK)
+        return status;
+    rules_evaluate(rules, n, ctx, res);
+    for (int i = 0; i < n; i++)
+        rule_release(&rules[i]);
+    if (tier && tier->multiplier_permille > 1000 && res->points > 0 && res->count < RULES_MAX) {
+        rule_grant *extra = &res->grants[res->count];
+        extra->rule_id = 0;
+        snprintf(extra->rule, sizeof(extra->rule), "tier %.80s: x%d.%03d", tier->name_en,
+                 tier->multiplier_permille / 1000 % 1000, tier->multiplier_permille % 1000);
+        extra->points = res->points * (tier->multiplier_permille - 1000) / 1000;
+        if (extra->points > 0) {
+            res->points += extra->points;
+            res->count++;
+        }
+    }
+    for (int i = 0; i < res->count; i++)
+        if (res->grants[i].rule_id > 0 && res->grants[i].points > 0 &&
+            (status = store_tx_rule_grant_add(tx, member_id, res->grants[i].rule_id, ctx->occurred_at_ms,
+                                              res->grants[i].points)) != STORE_OK)
+            return status;
+    return STORE_OK;
+}
+
+static json_t *balance_json(store_tx *tx, int64_t member_id)
+{
+    points_balance b = {0};
+    points_balance_get(tx, member_id, &b);
+    return json_pack("{s:I, s:I, s:I}", "available", (json_int_t)b.available, "pending", (json_int_t)b.pending,
+                     "lifetime", (json_int_t)b.lifetime);
+}
+
+static json_t *tier_json(const tier_info *t)
+{
+    if (t->id == 0)
+        return json_null();
+    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t->id, "name_en", t->name_en, "name_fa", t->name_fa);
+}
+
+/* The first answer to a transaction: stored with it, so a replay returns it unchanged. */
+static int answer_txn(store_tx *tx, store_txn *t, json_t *explanation, int64_t points, int64_t reversed,
+                      const tier_info *tier, purchase_answer *a)
+{
+    char at[TIMEFMT_LEN];
+    timefmt_rfc3339(t->occurred_at, at);
+    json_t *body = json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:O, s:o, s:o}", "id", (json_int_t)t->id,
+                             "type", t->type, "member_id", (json_int_t)t->member_id, "store", t->store, "txn_id",
+                             t->txn_id, "amount", (json_int_t)t->amount_minor, "occurred_at", at, "points_earned",
+                             (json_int_t)points, "explanation", explanation, "balance", balance_json(tx, t->member_id),
+                             "tier", tier_json(tier));
+    if (strcmp(t->type, "return") == 0)
+        json_object_set_new(body, "points_reversed", json_integer(reversed));
+    char *text = json_dumps(body, JSON_COMPACT);
+    int status = store_tx_txn_answer(tx, t->id, 201, text ? text : "{}");
+    free(text);
+    a->status = 201;
+    a->body = body;
+    return status;
+}
+
+/* A replay answers as the first time; the same key with another body is a conflict. */
+static int replay_or_conflict(const uint8_t stored_hash[32], const uint8_t hash[32], int status, const char *response,
+                              purchase_answer *a)
+{
+    if (sodium_memcmp(stored_hash, hash, 32) != 0) {
+        answer_problem(a, 409, "idempotency-conflict", "txn_id",
+                       "this id was used before with a different request");
+        return STORE_INVALID;
+    }
+    a->status = status;
+    a->body = json_loads(response ? response : "{}", 0, NULL);
+    a->replayed = true;
+    return STORE_INVALID; /* nothing new to keep */
+}
+
+static int record_return(store_tx *tx, const purchase_request *req, const member *m, const points_programme *p,
+                         int64_t now, const char *actor, purchase_answer *a)
+{
+    store_txn orig;
+    int status = store_tx_txn_by_key(tx, req->store, req->original_txn_id, &orig);
+    if (status == STORE_NOTFOUND || (status == STORE_OK && (strcmp(orig.type, "purchase") != 0 ||
+                                                            orig.member_id != m->id))) {
+        if (status == STORE_OK)
+            store_txn_release(&orig);
+        answer_problem(a, 404, "not-found", "original_txn_id", "there is no purchase of this member with this id at this store");
+        return STORE_NOTFOUND;
+    }
+    if (status != STORE_OK)
+        return status;
+    int64_t left = orig.amount_minor - orig.amount_returned_minor;
+    if (req->amount_minor > left) {
+        store_txn_release(&orig);
+        answer_problem(a, 409, "conflict", "amount", "the return is larger than what is left of the purchase");
+        return STORE_INVALID;
+    }
+    /* Proportional, computed on the running total so that partial returns add up to the whole exactly. */
+    int64_t returned = orig.amount_returned_minor + req->amount_minor;
+    int64_t target = orig.amount_minor == 0 || returned == orig.amount_minor
+                         ? orig.points
+                         : (int64_t)((__int128)orig.points * returned / orig.amount_minor);
+    int64_t to_reverse = target - orig.points_reversed;
+    char why[192];
+    snprintf(why, sizeof(why), "return of %s: %lld of %lld", orig.txn_id, (long long)req->amount_minor,
+             (long long)orig.amount_minor);
+    json_t *explanation = json_pack("[{s:n, s:s, s:I}]", "rule_id", "rule", why, "points", (json_int_t)-to_reverse);
+    store_txn t = {.member_id = m->id, .amount_minor = req->amount_minor, .occurred_at = req->occurred_at,
+                   .recorded_at = now, .original_id = orig.id, .points = to_reverse, .status = 201};
+    snprintf(t.store, sizeof(t.store), "%s", req->store);
+    snprintf(t.txn_id, sizeof(t.txn_id), "%s", req->txn_id);
+    snprintf(t.type, sizeof(t.type), "return");
+    memcpy(t.request_hash, req->request_hash, 32);
+    char *items = req->items_json ? json_dumps(req->items_json, JSON_COMPACT) : NULL;
+    char *expl = json_dumps(explanation, JSON_COMPACT);
+    t.items = items;
+    t.explanation = expl;
+    int64_t reversed = 0;
+    tier_info tier = {0};
+    points_ref ref = {.kind = "return", .actor = actor, .explanation = explanation};
+    if ((status = store_tx_txn_insert(tx, &t)) == STORE_OK) {
+        ref.transaction_id = t.id;
+        status = points_reverse(tx, p, m->id, orig.id, to_reverse, now, &ref, &reversed);
+    }
+    if (status == STORE_OK)
+        status = store_tx_txn_returned(tx, orig.id, to_reverse, req->amount_minor);
+    if (status == STORE_OK)
+        status = store_tx_member_purchase_add(tx, m->id, 0, -req->amount_minor, req->occurred_at);
+    if (status == STORE_OK)
+        status = tiers_reevaluate(tx, m->id, now, &tier);
+    if (status == STORE_OK)
+        status = answer_txn(tx, &t, explanation, -reversed, reversed, &tier, a);
+    json_decref(explanation);
+    free(items);
+    free(expl);
+    store_txn_release(&orig);
+    return status;
+}
+
+static int record_purchase(store_tx *tx, const purchase_request *req, const member *m, const points_programme *p,
+                           int64_t now, const char *actor, purchase_answer *a)
+{
+    tier_info tier = {0};
+    int64_t purchases = 0;
+    int status = tiers_member(tx, m->id, &tier);
+    if (status == STORE_OK)
+        status = store_tx_purchase_count(tx, m->id, &purchases);
+    if (status != STORE_OK)
+        return status;
+    rule_context ctx = {.event = "purchase", .amount_minor = req->amount_minor, .items = req->items,
+                        .nitems = req->nitems, .store = req->store, .occurred_at_ms = req->occurred_at,
+                        .tier_id = tier.id, .first_purchase = purchases == 0};
+    rule_result res;
+    memset(&res, 0, sizeof(res));
+    if ((status = evaluate(tx, p, "purchase", &ctx, m->id, &tier, &res)) != STORE_OK)
+        return status;
+    json_t *explanation = rules_explanation(&res);
+    store_txn t = {.member_id = m->id, .amount_minor = req->amount_minor, .occurred_at = req->occurred_at,
+                   .recorded_at = now, .points = res.points, .status = 201};
+    snprintf(t.store, sizeof(t.store), "%s", req->store);
+    snprintf(t.txn_id, sizeof(t.txn_id), "%s", req->txn_id);
+    snprintf(t.type, sizeof(t.type), "purchase");
+    memcpy(t.request_hash, req->request_hash, 32);
+    char *items = req->items_json ? json_dumps(req->items_json, JSON_COMPACT) : NULL;
+    char *expl = json_dumps(explanation, JSON_COMPACT);
+    t.items = items;
+    t.explanation = expl;
+    points_ref ref = {.kind = "earn", .actor = actor, .explanation = explanation};
+    if ((status = store_tx_txn_insert(tx, &t)) == STORE_OK) {
+        ref.transaction_id = t.id;
+        status = points_earn(tx, p, m->id, res.points, now, &ref);
+    }
+    if (status == STORE_OK)
+        status = store_tx_member_purchase_add(tx, m->id, 1, req->amount_minor, req->occurred_at);
+    if (status == STORE_OK)
+        status = tiers_reevaluate(tx, m->id, now, &tier);
+    if (status == STORE_OK)
+        status = answer_txn(tx, &t, explanation, res.points, 0, &tier, a);
+    json_decref(explanation);
+    free(items);
+    free(expl);
+    return status;
+}
+
+int purchase_record(store_tx *tx, const purchase_request *req, int64_t now, const char *actor, purchase_answer *a)
+{
+    store_txn prior;
+    int status = store_tx_txn_by_key(tx, req->store, req->txn_id, &prior);
+    if (status == STORE_OK) {
+        status = replay_or_conflict(prior.request_hash, req->request_hash, prior.status, prior.response, a);
+        store_txn_release(&prior);
+        return status;
+    }
+    if (status != STORE_NOTFOUND)
+        return status;
+    member m;
+    points_programme p;
+    if ((status = find_member(tx, &req->member, a, &m)) != STORE_OK)
+        return status;
+    status = points_programme_get(tx, &p);
+    if (status == STORE_OK)
+        status = strcmp(req->type, "return") == 0 ? record_return(tx, req, &m, &p, now, actor, a)
+                                                  : record_purchase(tx, req, &m, &p, now, actor, a);
+    member_release(&m);
+    return status;
+}
+
+int earning_event_record(store_tx *tx, const earning_event *ev, int64_t now, const char *actor, purchase_answer *a)
+{
+    store_event prior;
+    int status = store_tx_event_by_key(tx, ev->source, ev->event_id, &prior);
+    if (status == STORE_OK) {
+        status = replay_or_conflict(prior.request_hash, ev->request_hash, 201, prior.response, a);
+        free(prior.explanation);
+        free(prior.response);
+        if (a->slug)
+            snprintf(a->errs.items[0].field, sizeof(a->errs.items[0].field), "event_id");
+        return status;
+    }
+    if (status != STORE_NOTFOUND)
+        return status;
+    member m;
+    points_programme p;
+    if ((status = find_member(tx, &ev->member, a, &m)) != STORE_OK)
+        return status;
+    rule_context ctx = {.event = ev->type, .event_name = ev->name[0] ? ev->name : NULL, .occurred_at_ms = ev->occurred_at};
+    rule_result res;
+    memset(&res, 0, sizeof(res));
+    status = points_programme_get(tx, &p);
+    if (status == STORE_OK)
+        status = evaluate(tx, &p, ev->type, &ctx, m.id, NULL, &res);
+    json_t *explanation = rules_explanation(&res);
+    store_event row;
+    memset(&row, 0, sizeof(row));
+    snprintf(row.source, sizeof(row.source), "%s", ev->source);
+    snprintf(row.event_id, sizeof(row.event_id), "%s", ev->event_id);
+    snprintf(row.type, sizeof(row.type), "%s", ev->type);
+    snprintf(row.name, sizeof(row.name), "%s", ev->name);
+    row.member_id = m.id;
+    row.occurred_at = ev->occurred_at;
+    row.points = res.points;
+    memcpy(row.request_hash, ev->request_hash, 32);
+    char at[TIMEFMT_LEN];
+    timefmt_rfc3339(ev->occurred_at, at);
+    points_ref ref = {.kind = "earn", .actor = actor, .explanation = explanation};
+    if (status == STORE_OK)
+        status = points_earn(tx, &p, m.id, res.points, now, &ref);
+    if (status == STORE_OK) {
+        a->status = 201;
+        a->body = json_pack("{s:s, s:s?, s:I, s:s, s:s, s:I, s:O, s:o}", "type", ev->type, "name",
+                            ev->name[0] ? ev->name : NULL, "member_id", (json_int_t)m.id, "event_id", ev->event_id,
+                            "occurred_at", at, "points_earned", (json_int_t)res.points, "explanation", explanation,
+                            "balance", balance_json(tx, m.id));
+        row.explanation = json_dumps(explanation, JSON_COMPACT);
+        row.response = json_dumps(a->body, JSON_COMPACT);
+        status = store_tx_event_insert(tx, &row);
+        free(row.explanation);
+        free(row.response);
+    }
+    json_decref(explanation);
+    member_release(&m);
+    return status;
+}

@@ -1,0 +1,1012 @@
+/* Earning rules: the rule record and its JSON (rule_apply_json checks every field of the body and of the
+ * definition and names each bad one), the pure evaluation of a set of rules for one purchase or event, and the
+ * local-time helpers the caller needs for a rule_context (weekday, hour, cap periods) through ICU.
+ *
+ * Invariants: a rule that passed rule_apply_json holds its definition in normalised form (defaults written out),
+ * which def_parse accepts again; evaluation parses each definition afresh and skips, never trusts, one that does
+ * not parse (a hand-edited database). Arithmetic is int64 only: amounts are clamped to RULE_AMOUNT_MAX, points
+ * saturate at RULE_POINTS_MAX, and the limits on rates below keep every product under 2^63.
+ * Called by the HTTP rules handlers (validation, JSON) and by the purchase and event code (evaluation). */
+#include "core/rules.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ucal.h>
+#include <unicode/uenum.h>
+
+#include "core/calendar.h"
+#include "core/text.h"
+#include "core/timefmt.h"
+
+/* Rates are bounded so that (amount % per_amount_minor) * points < 10^12 * 10^6 fits an int64. */
+#define RULE_RATE_POINTS_MAX 1000000           /* points per per_amount_minor */
+#define RULE_PER_AMOUNT_MAX INT64_C(1000000000000) /* 10^12 minor units */
+#define RULE_PERMILLE_MIN 1001                 /* a multiplier adds points; x1 would add nothing */
+#define RULE_PERMILLE_MAX 100000               /* x100 */
+#define RULE_BONUS_MAX INT64_C(1000000000)
+#define RULE_PRIORITY_MAX 1000000
+#define RULE_TEXT_MAX 64 /* a category, sku, store or custom event name, in bytes */
+#define RULE_FIELD_MAX 64
+#define RULE_WEEK_FIRST_DAY UCAL_SATURDAY
+#define RULE_PERSIAN_REGION "IR" /* zones of this region count months in the Persian calendar */
+
+typedef enum rule_kind { KIND_PER_AMOUNT, KIND_MULTIPLIER, KIND_BONUS, KIND_COUNT } rule_kind;
+typedef enum rule_rounding { ROUND_FLOOR, ROUND_NEAREST, ROUND_CEIL } rule_rounding;
+
+static const char *const kind_names[] = {"per_amount", "multiplier", "bonus", NULL};
+static const char *const rounding_names[] = {"floor", "nearest", "ceil", NULL};
+static const char *const scope_names[] = {"total", "item", NULL};
+static const char *const period_names[] = {"day", "week", "month", NULL};
+static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
+static const char *const event_names[] = {"purchase", "joined", "profile_completed", "survey_answered", "custom", NULL};
+static const char *const combine_names[] = {"stack", "best", NULL};
+
+/* A definition as evaluation uses it. Lists and the event name are borrowed from the definition's JSON. */
+typedef struct rule_def {
+    rule_kind kind;
+    int64_t points;              /* per_amount: points per per_amount_minor; bonus: the bonus */
+    int64_t per_amount_minor;
+    int64_t multiplier_permille;
+    rule_rounding rounding;
+    bool per_item;               /* rounding_scope "item": computed per item line, then added */
+    json_t *categories, *skus;   /* item conditions; NULL = every item */
+    json_t *stores, *tiers;      /* NULL = any */
+    unsigned days;               /* bit d: local weekday d (0 Sunday); 0 = any day */
+    int hour_from, hour_to;      /* local hours [from, to), past midnight when from > to; -1 = any hour */
+    bool first_purchase;
+    int64_t min_amount_minor;
+    const char *event_name;      /* custom events: NULL = any name */
+    bool capped;
+    rule_period cap_period;
+    int64_t cap_points;
+} rule_def;
+
+/* ---- small helpers ---- */
+
+static int name_index(const char *const *names, const char *s)
+{
+    for (int i = 0; s && names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* "one of \"a\", \"b\"" for error messages. */
+static void names_list(const char *const *names, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int i = 0; names[i]; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, cap - used, "%s\"%s\"", i ? ", " : "", names[i]);
+    }
+}
+
+static void field_name(char out[RULE_FIELD_MAX], const char *parent, const char *key)
+{
+    snprintf(out, RULE_FIELD_MAX, "%s.%.*s", parent, (int)(RULE_FIELD_MAX / 2), key);
+}
+
+/* An enum given as a string; -1 (and an error naming field) when it is none of names. */
+static int want_enum(json_t *v, const char *field, const char *const *names, errlist *e)
+{
+    int i = json_is_string(v) ? name_index(names, json_string_value(v)) : -1;
+    if (i < 0) {
+        char list[160];
+        names_list(names, list, sizeof(list));
+        errlist_add(e, field, "must be one of %s", list);
+    }
+    return i;
+}
+
+static bool want_int(json_t *v, const char *field, int64_t lo, int64_t hi, int64_t *out, errlist *e)
+{
+    if (json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    errlist_add(e, field, "must be a whole number from %lld to %lld", (long long)lo, (long long)hi);
+    return false;
+}
+
+/* A short identifier-like text: 1..RULE_TEXT_MAX bytes of valid UTF-8. */
+static bool text_ok(json_t *v)
+{
+    return json_is_string(v) && json_string_length(v) >= 1 && json_string_length(v) <= RULE_TEXT_MAX &&
+           text_valid_utf8(json_string_value(v), json_string_length(v));
+}
+
+static int64_t sat_add(int64_t a, int64_t b, int64_t max) { return a > max - b ? max : a + b; }
+
+static int64_t clamp_amount(int64_t a) { return a < 0 ? 0 : a > RULE_AMOUNT_MAX ? RULE_AMOUNT_MAX : a; }
+
+/* a * b / c rounded by rnd, for 0 <= a <= RULE_AMOUNT_MAX, 0 <= b <= RULE_RATE_POINTS_MAX (or a permille),
+ * 0 < c <= RULE_PER_AMOUNT_MAX; saturates at RULE_POINTS_MAX. Split as (a / c) * b + (a % c) * b / c so that
+ * no product leaves int64: (a % c) * b < 10^12 * 10^6. */
+static int64_t muldiv(int64_t a, int64_t b, int64_t c, rule_rounding rnd)
+{
+    int64_t whole;
+    if (__builtin_mul_overflow(a / c, b, &whole) || whole >= RULE_POINTS_MAX)
+        return RULE_POINTS_MAX;
+    int64_t rest = (a % c) * b;
+    int64_t part = rest / c, left = rest % c;
+    if (left && (rnd == ROUND_CEIL || (rnd == ROUND_NEAREST && left * 2 >= c)))
+        part++;
+    return sat_add(whole, part, RULE_POINTS_MAX);
+}
+
+/* ---- the definition: parsing, validation and its normal form ---- */
+
+typedef enum def_scope { FOR_ANY_EVENT, FOR_PURCHASE, FOR_CUSTOM } def_scope;
+typedef void (*def_setter)(rule_def *d, json_t *v, const char *field, errlist *e);
+
+static void set_points(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    want_int(v, field, 1, d->kind == KIND_BONUS ? RULE_BONUS_MAX : RULE_RATE_POINTS_MAX, &d->points, e);
+}
+
+static void set_per_amount(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    want_int(v, field, 1, RULE_PER_AMOUNT_MAX, &d->per_amount_minor, e);
+}
+
+static void set_permille(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    if (!want_int(v, field, RULE_PERMILLE_MIN, RULE_PERMILLE_MAX, &d->multiplier_permille, e))
+        d->multiplier_permille = 0;
+}
+
+static void set_rounding(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    int i = want_enum(v, field, rounding_names, e);
+    if (i >= 0)
+        d->rounding = (rule_rounding)i;
+}
+
+static void set_scope(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    int i = want_enum(v, field, scope_names, e);
+    if (i >= 0)
+        d->per_item = i == 1;
+}
+
+/* A non-empty array of at most RULE_LIST_MAX values, each checked by ok; the first bad one is named. */
+static json_t *want_list(json_t *v, const char *field, bool (*ok)(json_t *), const char *what, errlist *e)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > RULE_LIST_MAX) {
+        errlist_add(e, field, "must be a list of 1 to %d %s; leave it out for no condition", RULE_LIST_MAX, what);
+        return NULL;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        if (!ok(x)) {
+            char f[RULE_FIELD_MAX];
+            snprintf(f, sizeof(f), "%s[%zu]", field, i);
+            errlist_add(e, f, "must be %s", what);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+#define TEXT_WHAT "texts of 1 to 64 bytes"
+
+static bool tier_ok(json_t *x) { return json_is_integer(x) && json_integer_value(x) >= 1; }
+
+static void set_categories(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    d->categories = want_list(v, field, text_ok, TEXT_WHAT, e);
+}
+
+static void set_skus(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    d->skus = want_list(v, field, text_ok, TEXT_WHAT, e);
+}
+
+static void set_stores(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    d->stores = want_list(v, field, text_ok, TEXT_WHAT, e);
+}
+
+static void set_tiers(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    d->tiers = want_list(v, field, tier_ok, "tier ids (whole numbers from 1)", e);
+}
+
+static void set_days(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 7) {
+        errlist_add(e, field, "must be a list of 1 to 7 days such as [\"thu\", \"fri\"]");
+        return;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        char f[RULE_FIELD_MAX];
+        snprintf(f, sizeof(f), "%s[%zu]", field, i);
+        int day = want_enum(x, f, day_names, e);
+        if (day < 0)
+            return;
+        if (d->days & (1u << day)) {
+            errlist_add(e, f, "repeats a day");
+            return;
+        }
+        d->days |= 1u << day;
+    }
+}
+
+/* Checks that object v has only the keys in allowed (NULL-terminated); names the first other one. */
+static bool only_keys(json_t *v, const char *field, const char *const *allowed, errlist *e)
+{
+    const char *key;
+    json_t *x;
+    json_object_foreach(v, key, x) {
+        if (name_index(allowed, key) < 0) {
+            char f[RULE_FIELD_MAX];
+            field_name(f, field, key);
+            errlist_add(e, f, "is not a known field");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void set_hours(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    static const char *const keys[] = {"from", "to", NULL};
+    if (!json_is_object(v)) {
+        errlist_add(e, field, "must be an object {\"from\": 0..23, \"to\": 1..24} in local hours");
+        return;
+    }
+    if (!only_keys(v, field, keys, e))
+        return;
+    char ffrom[RULE_FIELD_MAX], fto[RULE_FIELD_MAX];
+    field_name(ffrom, field, "from");
+    field_name(fto, field, "to");
+    int64_t from, to;
+    bool ok = want_int(json_object_get(v, "from"), ffrom, 0, 23, &from, e);
+    ok = want_int(json_object_get(v, "to"), fto, 0, 24, &to, e) && ok;
+    if (!ok)
+        return;
+    if (from == to || (from == 0 && to == 24)) {
+        errlist_add(e, fto, "must differ from \"from\" (leave hours out for the whole day)");
+        return;
+    }
+    d->hour_from = (int)from;
+    d->hour_to = (int)to;
+}
+
+static void set_first_purchase(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    if (!json_is_boolean(v))
+        errlist_add(e, field, "must be true or false");
+    d->first_purchase = json_is_true(v);
+}
+
+static void set_min_amount(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    want_int(v, field, 0, RULE_AMOUNT_MAX, &d->min_amount_minor, e);
+}
+
+static void set_event_name(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    if (!text_ok(v))
+        errlist_add(e, field, "must be a text of 1 to %d bytes", RULE_TEXT_MAX);
+    else
+        d->event_name = json_string_value(v);
+}
+
+static void set_cap(rule_def *d, json_t *v, const char *field, errlist *e)
+{
+    static const char *const keys[] = {"period", "points", NULL};
+    if (!json_is_object(v)) {
+        errlist_add(e, field, "must be an object {\"period\": \"day\"|\"week\"|\"month\", \"points\": N}");
+        return;
+    }
+    if (!only_keys(v, field, keys, e))
+        return;
+    char fperiod[RULE_FIELD_MAX], fpoints[RULE_FIELD_MAX];
+    field_name(fperiod, field, "period");
+    field_name(fpoints, field, "points");
+    int period = want_enum(json_object_get(v, "period"), fperiod, period_names, e);
+    bool ok = want_int(json_object_get(v, "points"), fpoints, 1, RULE_POINTS_MAX, &d->cap_points, e);
+    if (period >= 0 && ok) {
+        d->capped = true;
+        d->cap_period = (rule_period)period;
+    }
+}
+
+#define KIND_BIT(k) (1u << (k))
+#define ALL_KINDS (KIND_BIT(KIND_PER_AMOUNT) | KIND_BIT(KIND_MULTIPLIER) | KIND_BIT(KIND_BONUS))
+
+/* Every field a definition may hold besides "kind": which kinds take it and for which events. */
+static const struct def_field {
+    const char *name;
+    def_setter set;
+    unsigned kinds;
+    def_scope scope;
+} def_fields[] = {
+    {"points", set_points, KIND_BIT(KIND_PER_AMOUNT) | KIND_BIT(KIND_BONUS), FOR_ANY_EVENT},
+    {"per_amount_minor", set_per_amount, KIND_BIT(KIND_PER_AMOUNT), FOR_PURCHASE},
+    {"rounding_scope", set_scope, KIND_BIT(KIND_PER_AMOUNT), FOR_PURCHASE},
+    {"multiplier_permille", set_permille, KIND_BIT(KIND_MULTIPLIER), FOR_PURCHASE},
+    {"rounding", set_rounding, KIND_BIT(KIND_PER_AMOUNT) | KIND_BIT(KIND_MULTIPLIER), FOR_PURCHASE},
+    {"categories", set_categories, ALL_KINDS, FOR_PURCHASE},
+    {"skus", set_skus, ALL_KINDS, FOR_PURCHASE},
+    {"stores", set_stores, ALL_KINDS, FOR_PURCHASE},
+    {"min_amount_minor", set_min_amount, ALL_KINDS, FOR_PURCHASE},
+    {"first_purchase", set_first_purchase, ALL_KINDS, FOR_PURCHASE},
+    {"event_name", set_event_name, ALL_KINDS, FOR_CUSTOM},
+    {"days", set_days, ALL_KINDS, FOR_ANY_EVENT},
+    {"hours", set_hours, ALL_KINDS, FOR_ANY_EVENT},
+    {"tiers", set_tiers, ALL_KINDS, FOR_ANY_EVENT},
+    {"cap", set_cap, ALL_KINDS, FOR_ANY_EVENT},
+};
+#define DEF_FIELDS (int)(sizeof(def_fields) / sizeof(def_fields[0]))
+
+static void def_init(rule_def *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->points = 1;
+    d->rounding = ROUND_FLOOR;
+    d->hour_from = d->hour_to = -1;
+}
+
+/* Whether field f may appear in a definition of kind k for event; adds the error when not. */
+static bool def_field_allowed(const struct def_field *f, rule_kind k, const char *event, const char *field,
+                              errlist *e)
+{
+    if (!(f->kinds & KIND_BIT(k))) {
+        errlist_add(e, field, "is not a field of a %s rule", kind_names[k]);
+        return false;
+    }
+    if (f->scope == FOR_PURCHASE && strcmp(event, "purchase") != 0) {
+        errlist_add(e, field, "applies to purchase rules only");
+        return false;
+    }
+    if (f->scope == FOR_CUSTOM && strcmp(event, "custom") != 0) {
+        errlist_add(e, field, "applies to custom event rules only");
+        return false;
+    }
+    return true;
+}
+
+/* The checks that need the whole definition: the required field of each kind. */
+static void def_check_required(const json_t *def, rule_kind k, errlist *e)
+{
+    static const char *const required[KIND_COUNT] = {"per_amount_minor", "multiplier_permille", "points"};
+    if (!json_object_get(def, required[k])) {
+        char f[RULE_FIELD_MAX];
+        field_name(f, "definition", required[k]);
+        errlist_add(e, f, "is required for a %s rule", kind_names[k]);
+    }
+}
+
+/* Parses definition def of a rule for event into d. Returns the number of errors added to e; d borrows from def. */
+static int def_parse(json_t *def, const char *event, rule_def *d, errlist *e)
+{
+    int before = e->count;
+    def_init(d);
+    if (!json_is_object(def)) {
+        errlist_add(e, "definition", "must be a JSON object with a \"kind\"");
+        return e->count - before;
+    }
+    int k = want_enum(json_object_get(def, "kind"), "definition.kind", kind_names, e);
+    if (k < 0)
+        return e->count - before;
+    d->kind = (rule_kind)k;
+    if (strcmp(event, "purchase") != 0 && d->kind != KIND_BONUS)
+        errlist_add(e, "definition.kind", "must be \"bonus\" for a %s rule (only purchases have amounts)", event);
+    const char *key;
+    json_t *v;
+    json_object_foreach(def, key, v) {
+        if (strcmp(key, "kind") == 0)
+            continue;
+        char f[RULE_FIELD_MAX];
+        field_name(f, "definition", key);
+        int i = 0;
+        while (i < DEF_FIELDS && strcmp(def_fields[i].name, key) != 0)
+            i++;
+        if (i == DEF_FIELDS)
+            errlist_add(e, f, "is not a known field");
+        else if (def_field_allowed(&def_fields[i], d->kind, event, f, e))
+            def_fields[i].set(d, v, f, e);
+    }
+    def_check_required(def, d->kind, e);
+    return e->count - before;
+}
+
+/* The normal form of a parsed definition: the kind, its parameters with defaults written out, then each
+ * condition that is set, in def_fields order (new reference). */
+static json_t *def_to_json(const rule_def *d)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(kind_names[d->kind]));
+    if (d->kind != KIND_MULTIPLIER)
+        json_object_set_new(o, "points", json_integer(d->points));
+    if (d->kind == KIND_PER_AMOUNT) {
+        json_object_set_new(o, "per_amount_minor", json_integer(d->per_amount_minor));
+        json_object_set_new(o, "rounding_scope", json_string(scope_names[d->per_item]));
+    }
+    if (d->kind == KIND_MULTIPLIER)
+        json_object_set_new(o, "multiplier_permille", json_integer(d->multiplier_permille));
+    if (d->kind != KIND_BONUS)
+        json_object_set_new(o, "rounding", json_string(rounding_names[d->rounding]));
+    if (d->categories)
+        json_object_set_new(o, "categories", json_deep_copy(d->categories));
+    if (d->skus)
+        json_object_set_new(o, "skus", json_deep_copy(d->skus));
+    if (d->stores)
+        json_object_set_new(o, "stores", json_deep_copy(d->stores));
+    if (d->min_amount_minor)
+        json_object_set_new(o, "min_amount_minor", json_integer(d->min_amount_minor));
+    if (d->first_purchase)
+        json_object_set_new(o, "first_purchase", json_true());
+    if (d->event_name)
+        json_object_set_new(o, "event_name", json_string(d->event_name));
+    if (d->days) {
+        json_t *days = json_array();
+        for (int i = 0; i < 7; i++)
+            if (d->days & (1u << i))
+                json_array_append_new(days, json_string(day_names[i]));
+        json_object_set_new(o, "days", days);
+    }
+    if (d->hour_from >= 0)
+        json_object_set_new(o, "hours", json_pack("{s:i, s:i}", "from", d->hour_from, "to", d->hour_to));
+    if (d->tiers)
+        json_object_set_new(o, "tiers", json_deep_copy(d->tiers));
+    if (d->capped)
+        json_object_set_new(o, "cap", json_pack("{s:s, s:I}", "period", period_names[d->cap_period], "points",
+                                                (json_int_t)d->cap_points));
+    return o;
+}
+
+/* ---- the rule record ---- */
+
+void rule_init(rule *r)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->event, sizeof(r->event), "purchase");
+    r->active = true;
+}
+
+void rule_release(rule *r)
+{
+    json_decref(r->definition);
+    r->definition = NULL;
+}
+
+void rule_copy(rule *dst, const rule *src)
+{
+    *dst = *src;
+    dst->definition = src->definition ? json_deep_copy(src->definition) : NULL;
+}
+
+bool rules_event_valid(const char *event) { return name_index(event_names, event) >= 0; }
+
+const char *rules_period_name(rule_period p)
+{
+    return (int)p >= 0 && (int)p < 3 ? period_names[p] : "day";
+}
+
+typedef void (*rule_setter)(rule *r, json_t *v, const char *field, errlist *e);
+
+static void set_name(rule *r, json_t *v, const char *field, errlist *e)
+{
+    char buf[4 * RULE_NAME_MAX + 8];
+    int n = -1;
+    if (json_is_string(v) && json_string_length(v) < sizeof(buf) / 2 &&
+        text_valid_utf8(json_string_value(v), json_string_length(v)))
+        n = text_normalize_persian(json_string_value(v), json_string_length(v), buf, sizeof(buf));
+    if (n < 1 || n > RULE_NAME_MAX) {
+        errlist_add(e, field, "must be a text of 1 to %d bytes", RULE_NAME_MAX);
+        return;
+    }
+    memcpy(r->name, buf, (size_t)n + 1);
+}
+
+static void set_event(rule *r, json_t *v, const char *field, errlist *e)
+{
+    int i = want_enum(v, field, event_names, e);
+    if (i >= 0)
+        snprintf(r->event, sizeof(r->event), "%s", event_names[i]);
+}
+
+static void set_priority(rule *r, json_t *v, const char *field, errlist *e)
+{
+    int64_t p;
+    if (want_int(v, field, 0, RULE_PRIORITY_MAX, &p, e))
+        r->priority = (int)p;
+}
+
+static void set_combine(rule *r, json_t *v, const char *field, errlist *e)
+{
+    int i = want_enum(v, field, combine_names, e);
+    if (i >= 0)
+        r->best_of = i == 1;
+}
+
+static void set_active(rule *r, json_t *v, const char *field, errlist *e)
+{
+    if (!json_is_boolean(v))
+        errlist_add(e, field, "must be true or false");
+    else
+        r->active = json_is_true(v);
+}
+
+static void set_time(int64_t *dst, json_t *v, const char *field, errlist *e)
+{
+    int64_t ms;
+    if (json_is_null(v))
+        *dst = 0;
+    else if (json_is_string(v) && timefmt_parse(json_string_value(v), &ms) == 0 && ms > 0)
+        *dst = ms;
+    else
+        errlist_add(e, field, "must be an RFC 3339 time such as \"2026-03-20T00:00:00+03:30\", or null");
+}
+
+static void set_starts(rule *r, json_t *v, const char *field, errlist *e) { set_time(&r->starts_at, v, field, e); }
+static void set_ends(rule *r, json_t *v, const char *field, errlist *e) { set_time(&r->ends_at, v, field, e); }
+
+/* The body's fields other than "definition" (applied last, once the event is known). */
+static const struct rule_field {
+    const char *name;
+    rule_setter set; /* NULL: read-only */
+} rule_fields[] = {
+    {"name", set_name},         {"event", set_event},         {"priority", set_priority},
+    {"combine", set_combine},   {"active", set_active},       {"starts_at", set_starts},
+    {"ends_at", set_ends},      {"id", NULL},                 {"created_at", NULL},
+    {"updated_at", NULL},
+};
+#define RULE_FIELDS (int)(sizeof(rule_fields) / sizeof(rule_fields[0]))
+
+static void apply_field(rule *r, const char *key, json_t *v, errlist *e)
+{
+    char f[RULE_FIELD_MAX];
+    snprintf(f, sizeof(f), "%.40s", key);
+    for (int i = 0; i < RULE_FIELDS; i++) {
+        if (strcmp(rule_fields[i].name, key) != 0)
+            continue;
+        if (rule_fields[i].set)
+            rule_fields[i].set(r, v, f, e);
+        else
+            errlist_add(e, f, "is read-only");
+        return;
+    }
+    errlist_add(e, f, "is not a known field");
+}
+
+/* Validates def (the body's, or the current one when the body has none) for r's event, and keeps its normal
+ * form in r. */
+static void apply_definition(rule *r, json_t *def, errlist *e)
+{
+    if (!def)
+        return;
+    char *dump = json_dumps(def, JSON_COMPACT);
+    size_t size = dump ? strlen(dump) : 0;
+    free(dump);
+    if (size > RULE_DEFINITION_MAX) {
+        errlist_add(e, "definition", "must be at most %d bytes as compact JSON (is %zu)", RULE_DEFINITION_MAX, size);
+        return;
+    }
+    rule_def d;
+    if (def_parse(def, r->event, &d, e) != 0)
+        return;
+    json_t *normal = def_to_json(&d);
+    json_decref(r->definition);
+    r->definition = normal;
+}
+
+int rule_apply_json(rule *r, json_t *body, bool creating, errlist *e)
+{
+    static const char *const required[] = {"name", "priority", "definition", NULL};
+    int before = e->count;
+    if (!json_is_object(body)) {
+        errlist_add(e, "", "the body must be a JSON object");
+        return e->count - before;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, "definition") != 0)
+            apply_field(r, key, v, e);
+    }
+    for (int i = 0; creating && required[i]; i++)
+        if (!json_object_get(body, required[i]))
+            errlist_add(e, required[i], "is required");
+    if (r->starts_at && r->ends_at && r->ends_at <= r->starts_at)
+        errlist_add(e, "ends_at", "must be after starts_at");
+    json_t *def = json_object_get(body, "definition");
+    if (!creating && !def && !r->definition)
+        errlist_add(e, "definition", "is required (the stored one could not be read)");
+    /* The current definition is checked again when only the event changes: a joined rule must be a bonus. */
+    json_t *keep = def ? json_incref(def) : json_incref(r->definition);
+    apply_definition(r, keep, e);
+    json_decref(keep);
+    return e->count - before;
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char buf[TIMEFMT_LEN];
+    if (ms == 0)
+        return json_null();
+    timefmt_rfc3339(ms, buf);
+    return json_string(buf);
+}
+
+json_t *rule_to_json(const rule *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "name", json_string(r->name));
+    json_object_set_new(o, "event", json_string(r->event));
+    json_object_set_new(o, "priority", json_integer(r->priority));
+    json_object_set_new(o, "combine", json_string(combine_names[r->best_of]));
+    json_object_set_new(o, "active", json_boolean(r->active));
+    json_object_set_new(o, "starts_at", time_or_null(r->starts_at));
+    json_object_set_new(o, "ends_at", time_or_null(r->ends_at));
+    json_object_set_new(o, "definition", r->definition ? json_deep_copy(r->definition) : json_null());
+    json_object_set_new(o, "created_at", time_or_null(r->created_at));
+    json_object_set_new(o, "updated_at", time_or_null(r->updated_at));
+    return o;
+}
+
+/* ---- evaluation ---- */
+
+typedef struct rule_eval {
+    const rule *r;
+    rule_def d;
+    bool applies;     /* every condition holds */
+    int64_t computed; /* what the rule's formula gives */
+    int64_t given;    /* after its cap and the best-of choice */
+    bool capped;
+} rule_eval;
+
+static bool list_has_text(const json_t *list, const char *s)
+{
+    size_t i;
+    json_t *x;
+    if (!s)
+        return false;
+    json_array_foreach(list, i, x) {
+        if (strcmp(json_string_value(x), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool list_has_int(const json_t *list, int64_t v)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        if (json_integer_value(x) == v)
+            return true;
+    }
+    return false;
+}
+
+static bool has_item_filter(const rule_def *d) { return d->categories || d->skus; }
+
+/* An item passes when its category or its sku is listed (no lists: every item). */
+static bool item_matches(const rule_def *d, const rule_item *it)
+{
+    if (!has_item_filter(d))
+        return true;
+    return (d->categories && list_has_text(d->categories, it->category)) ||
+           (d->skus && list_has_text(d->skus, it->sku));
+}
+
+static int item_count(const rule_context *ctx)
+{
+    if (!ctx->items || ctx->nitems <= 0)
+        return 0;
+    return ctx->nitems < RULE_ITEMS_MAX ? ctx->nitems : RULE_ITEMS_MAX;
+}
+
+static bool any_item_matches(const rule_def *d, const rule_context *ctx)
+{
+    for (int i = 0; i < item_count(ctx); i++)
+        if (item_matches(d, &ctx->items[i]))
+            return true;
+    return false;
+}
+
+static bool in_hours(const rule_def *d, int hour)
+{
+    if (d->hour_from < 0)
+        return true;
+    if (d->hour_from < d->hour_to)
+        return hour >= d->hour_from && hour < d->hour_to;
+    return hour >= d->hour_from || hour < d->hour_to; /* a window past midnight, e.g. 22 to 2 */
+}
+
+static bool in_window(const rule *r, int64_t at)
+{
+    return (!r->starts_at || at >= r->starts_at) && (!r->ends_at || at < r->ends_at);
+}
+
+/* Whether every condition of the rule holds for ctx (the rule's definition d already parsed). */
+static bool rule_applies(const rule *r, const rule_def *d, const rule_context *ctx)
+{
+    bool purchase = strcmp(ctx->event, "purchase") == 0;
+    if (!r->active || strcmp(r->event, ctx->event) != 0 || !in_window(r, ctx->occurred_at_ms))
+        return false;
+    if (d->event_name && (!ctx->event_name || strcmp(d->event_name, ctx->event_name) != 0))
+        return false;
+    if (d->stores && !list_has_text(d->stores, ctx->store))
+        return false;
+    if (d->days && (ctx->local_weekday < 0 || ctx->local_weekday > 6 || !(d->days & (1u << ctx->local_weekday))))
+        return false;
+    if (!in_hours(d, ctx->local_hour) || (d->tiers && !list_has_int(d->tiers, ctx->tier_id)))
+        return false;
+    if (d->first_purchase && !(purchase && ctx->first_purchase))
+        return false;
+    if (d->min_amount_minor && ctx->amount_minor < d->min_amount_minor)
+        return false;
+    return !has_item_filter(d) || any_item_matches(d, ctx);
+}
+
+/* What per-amount rule d gives on its items that also pass scope's item condition (scope NULL: d's own).
+ * Without any item condition, the whole purchase amount is the basis; "item" rounding works on each line. */
+static int64_t per_amount_points(const rule_def *d, const rule_context *ctx, const rule_def *scope)
+{
+    bool filtered = has_item_filter(d) || (scope && has_item_filter(scope));
+    int n = item_count(ctx);
+    if (!filtered && (!d->per_item || n == 0))
+        return muldiv(clamp_amount(ctx->amount_minor), d->points, d->per_amount_minor, d->rounding);
+    int64_t sum = 0, points = 0;
+    for (int i = 0; i < n; i++) {
+        const rule_item *it = &ctx->items[i];
+        if (!item_matches(d, it) || (scope && !item_matches(scope, it)))
+            continue;
+        int64_t a = clamp_amount(it->amount_minor);
+        if (d->per_item)
+            points = sat_add(points, muldiv(a, d->points, d->per_amount_minor, d->rounding), RULE_POINTS_MAX);
+        else
+            sum = sat_add(sum, a, RULE_AMOUNT_MAX);
+    }
+    return d->per_item ? points : muldiv(sum, d->points, d->per_amount_minor, d->rounding);
+}
+
+/* A multiplier's extra points: (permille - 1000) per mille of the base points that the counted per-amount rules
+ * gave for the multiplier's items; never more of a base rule than that rule actually gave (after its cap). */
+static int64_t multiplier_points(const rule_eval *ev, int n, const rule_eval *m, const rule_context *ctx)
+{
+    int64_t base = 0;
+    for (int j = 0; j < n; j++) {
+        if (ev[j].d.kind != KIND_PER_AMOUNT || ev[j].given <= 0)
+            continue;
+        int64_t part = ev[j].given;
+        if (has_item_filter(&m->d)) {
+            int64_t scoped = per_amount_points(&ev[j].d, ctx, &m->d);
+            part = scoped < part ? scoped : part;
+        }
+        base = sat_add(base, part, RULE_POINTS_MAX);
+    }
+    return muldiv(base, m->d.multiplier_permille - 1000, 1000, m->d.rounding);
+}
+
+/* Cuts points to what is left of the rule's cap in the period holding the event. */
+static int64_t cap_apply(const rule_eval *x, const rule_context *ctx, int64_t points)
+{
+    if (!x->d.capped || points <= 0)
+        return points;
+    int64_t granted = ctx->granted ? ctx->granted(ctx->granted_arg, x->r->id, x->d.cap_period, ctx->occurred_at_ms) : 0;
+    if (granted < 0)
+        granted = 0;
+    int64_t left = granted >= x->d.cap_points ? 0 : x->d.cap_points - granted;
+    return points < left ? points : left;
+}
+
+/* Among the "best" rules of kind k that give something, keeps the one giving the most (ev is in priority order,
+ * so a tie keeps the lower priority, then the lower id) and sets the others to nothing. */
+static void keep_best(rule_eval *ev, int n, rule_kind k)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if (ev[i].applies && ev[i].d.kind == k && ev[i].r->best_of && ev[i].given > 0 &&
+            (best < 0 || ev[i].given > ev[best].given))
+            best = i;
+    for (int i = 0; i < n; i++)
+        if (i != best && ev[i].applies && ev[i].d.kind == k && ev[i].r->best_of)
+            ev[i].given = 0;
+}
+
+/* Computes and caps every applying rule of kind k, then the best-of choice among them. */
+static void evaluate_kind(rule_eval *ev, int n, rule_kind k, const rule_context *ctx)
+{
+    for (int i = 0; i < n; i++) {
+        rule_eval *x = &ev[i];
+        if (!x->applies || x->d.kind != k)
+            continue;
+        if (k == KIND_PER_AMOUNT)
+            x->computed = per_amount_points(&x->d, ctx, NULL);
+        else if (k == KIND_MULTIPLIER)
+            x->computed = multiplier_points(ev, n, x, ctx);
+        else
+            x->computed = x->d.points;
+        x->given = cap_apply(x, ctx, x->computed);
+        x->capped = x->given < x->computed;
+    }
+    keep_best(ev, n, k);
+}
+
+static bool eval_before(const rule *a, const rule *b)
+{
+    return a->priority != b->priority ? a->priority < b->priority : a->id < b->id;
+}
+
+/* Fills ev with up to RULES_MAX rules in (priority, id) order; returns how many. */
+static int eval_order(const rule *rules, int n, const rule_context *ctx, rule_eval *ev)
+{
+    int count = 0;
+    for (int i = 0; i < n && count < RULES_MAX; i++) {
+        int j = count++;
+        while (j > 0 && eval_before(&rules[i], ev[j - 1].r)) {
+            ev[j] = ev[j - 1];
+            j--;
+        }
+        memset(&ev[j], 0, sizeof(ev[j]));
+        ev[j].r = &rules[i];
+    }
+    errlist scratch;
+    for (int i = 0; i < count; i++) {
+        errlist_init(&scratch);
+        ev[i].applies = def_parse(ev[i].r->definition, ev[i].r->event, &ev[i].d, &scratch) == 0 &&
+                        rule_applies(ev[i].r, &ev[i].d, ctx);
+    }
+    return count;
+}
+
+void rules_evaluate(const rule *rules, int n, const rule_context *ctx, rule_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!ctx->event)
+        return;
+    rule_eval ev[RULES_MAX];
+    int count = eval_order(rules, n, ctx, ev);
+    /* Multipliers need the base that per-amount rules gave, so the kinds run in this order. */
+    evaluate_kind(ev, count, KIND_PER_AMOUNT, ctx);
+    evaluate_kind(ev, count, KIND_MULTIPLIER, ctx);
+    evaluate_kind(ev, count, KIND_BONUS, ctx);
+    for (int i = 0; i < count; i++) {
+        if (!ev[i].applies || ev[i].given <= 0)
+            continue;
+        rule_grant *g = &out->grants[out->count++];
+        g->rule_id = ev[i].r->id;
+        g->points = ev[i].given;
+        g->capped = ev[i].capped;
+        snprintf(g->rule, sizeof(g->rule), "%s%s", ev[i].r->name, ev[i].capped ? RULE_CAPPED_SUFFIX : "");
+        out->points = sat_add(out->points, g->points, RULE_POINTS_MAX);
+    }
+}
+
+json_t *rules_explanation(const rule_result *res)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < res->count; i++)
+        json_array_append_new(a, json_pack("{s:I, s:s, s:I}", "rule_id", (json_int_t)res->grants[i].rule_id, "rule",
+                                           res->grants[i].rule, "points", (json_int_t)res->grants[i].points));
+    return a;
+}
+
+/* ---- local time through ICU ----
+ * Opening an ICU calendar costs far more than using one, and a purchase with capped rules asks for a period per
+ * rule, so each thread keeps the calendar of the last zone it used (thread-local, closed at thread exit). */
+
+static _Thread_local UCalendar *zone_cal;
+static _Thread_local char zone_cal_id[CALENDAR_TZ_LEN_MAX + 1];
+static pthread_key_t zone_cal_key;
+static pthread_once_t zone_cal_once = PTHREAD_ONCE_INIT;
+static bool zone_cal_key_ok;
+
+static void zone_cal_release(void *marker)
+{
+    (void)marker;
+    if (zone_cal) {
+        ucal_close(zone_cal);
+        zone_cal = NULL;
+    }
+}
+
+static void zone_cal_key_init(void) { zone_cal_key_ok = pthread_key_create(&zone_cal_key, zone_cal_release) == 0; }
+
+/* Whether zone id (len UChars) is one of the region's zones in ICU's data. */
+static bool zone_in_region(const UChar *id, int32_t len, const char *region)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    UEnumeration *zones = ucal_openTimeZoneIDEnumeration(UCAL_ZONE_TYPE_ANY, region, NULL, &err);
+    bool found = false;
+    if (U_FAILURE(err))
+        return false;
+    const UChar *z;
+    int32_t zlen;
+    while (!found && (z = uenum_unext(zones, &zlen, &err)) != NULL && U_SUCCESS(err))
+        found = zlen == len && memcmp(z, id, (size_t)len * sizeof(UChar)) == 0;
+    uenum_close(zones);
+    return found;
+}
+
+/* This thread's calendar for time_zone: Persian in Iran's zones, Gregorian elsewhere. NULL for a bad zone. */
+static UCalendar *zone_calendar(const char *time_zone)
+{
+    if (zone_cal && time_zone && strcmp(zone_cal_id, time_zone) == 0)
+        return zone_cal;
+    if (!calendar_tz_valid(time_zone))
+        return NULL;
+    UChar id[CALENDAR_TZ_LEN_MAX];
+    int32_t len = (int32_t)strlen(time_zone);
+    for (int32_t i = 0; i < len; i++)
+        id[i] = (UChar)time_zone[i]; /* calendar_tz_valid allows ASCII only */
+    bool persian = zone_in_region(id, len, RULE_PERSIAN_REGION);
+    UErrorCode err = U_ZERO_ERROR;
+    UCalendar *cal = ucal_open(id, len, persian ? "en@calendar=persian" : "en@calendar=gregorian", UCAL_DEFAULT, &err);
+    if (U_FAILURE(err))
+        return NULL;
+    pthread_once(&zone_cal_once, zone_cal_key_init);
+    if (zone_cal)
+        ucal_close(zone_cal);
+    zone_cal = cal;
+    snprintf(zone_cal_id, sizeof(zone_cal_id), "%s", time_zone);
+    if (zone_cal_key_ok)
+        pthread_setspecific(zone_cal_key, &zone_cal); /* arms the release at thread exit */
+    return cal;
+}
+
+int rules_local_time(int64_t at_ms, const char *time_zone, int *weekday, int *hour)
+{
+    UCalendar *cal = zone_calendar(time_zone);
+    if (!cal)
+        return -1;
+    UErrorCode err = U_ZERO_ERROR;
+    ucal_setMillis(cal, (UDate)at_ms, &err);
+    int32_t dow = ucal_get(cal, UCAL_DAY_OF_WEEK, &err);
+    int32_t h = ucal_get(cal, UCAL_HOUR_OF_DAY, &err);
+    if (U_FAILURE(err))
+        return -1;
+    *weekday = dow - UCAL_SUNDAY;
+    *hour = h;
+    return 0;
+}
+
+/* Moves cal to the start of its local day (the first instant of the day when midnight falls in a DST gap). */
+static void to_midnight(UCalendar *cal)
+{
+    ucal_set(cal, UCAL_HOUR_OF_DAY, 0);
+    ucal_set(cal, UCAL_MINUTE, 0);
+    ucal_set(cal, UCAL_SECOND, 0);
+    ucal_set(cal, UCAL_MILLISECOND, 0);
+}
+
+int rules_period_bounds(rule_period p, int64_t at_ms, const char *time_zone, int64_t *from_ms, int64_t *to_ms)
+{
+    UCalendar *cal = zone_calendar(time_zone);
+    if (!cal || (int)p < 0 || (int)p > RULE_PERIOD_MONTH)
+        return -1;
+    UErrorCode err = U_ZERO_ERROR;
+    ucal_setMillis(cal, (UDate)at_ms, &err);
+    to_midnight(cal);
+    if (p == RULE_PERIOD_WEEK) {
+        int32_t dow = ucal_get(cal, UCAL_DAY_OF_WEEK, &err);
+        ucal_add(cal, UCAL_DATE, -((dow - RULE_WEEK_FIRST_DAY + 7) % 7), &err);
+    } else if (p == RULE_PERIOD_MONTH) {
+        ucal_set(cal, UCAL_DATE, 1);
+    }
+    UDate from = ucal_getMillis(cal, &err);
+    if (p == RULE_PERIOD_MONTH)
+        ucal_add(cal, UCAL_MONTH, 1, &err);
+    else
+        ucal_add(cal, UCAL_DATE, p == RULE_PERIOD_WEEK ? 7 : 1, &err);
+    to_midnight(cal);
+    UDate to = ucal_getMillis(cal, &err);
+    if (U_FAILURE(err) || to <= from)
+        return -1;
+    *from_ms = (int64_t)from;
+    *to_ms = (int64_t)to;
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* Background work that time alone causes: pending points becoming available, points expiring (with warnings
+ * before), tier reviews, forgetting old idempotency records. A table of jobs, each with its interval; the server
+ * ticks it from one loop thread and every due job runs as a write on the store's writer, so jobs and requests
+ * never race. Each job does a bounded amount per run and runs again at once while there is more. */
+#ifndef BASHGAH_JOBS_H
+#define BASHGAH_JOBS_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Queues the jobs that are due at now. Called often (every loop iteration); cheap when nothing is due. */
+void jobs_tick(store *s, int64_t now);
+/* Runs every job until none has more to do, synchronously (for the CLI and tests). */
+int jobs_run_all(store *s, int64_t now);
+
+#endif

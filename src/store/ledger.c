@@ -1,0 +1,402 @@
+/* The points ledger in SQLite: programme settings, member aggregates, postings with club account balances,
+ * lots, purchases and events, and the invariant check behind `bashgah verify`. */
+#include "store/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timefmt.h"
+
+#define PROGRAMME_COLUMNS                                                                                          \
+    "currency, currency_minor_units, points_name_en, points_name_fa, point_value_minor, pending_days, "          \
+    "expiry_policy, expiry_days, expiry_warning_days, return_policy, transfers_allowed, time_zone, updated_at, "   \
+    "calendar"
+
+/* Steps a statement that changes rows; resets it. */
+static int step_done(store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return store_status_of(c, rc, what);
+}
+
+static int programme_get(store_conn *c, store_programme *p)
+{
+    sqlite3_stmt *st = store_stmt(c, STMT_PROGRAMME_GET, "SELECT " PROGRAMME_COLUMNS " FROM programme WHERE id = 1");
+    if (!st || sqlite3_step(st) != SQLITE_ROW) {
+        if (st)
+            sqlite3_reset(st);
+        return STORE_ERROR;
+    }
+    memset(p, 0, sizeof(*p));
+    store_column_text(st, 0, p->currency, sizeof(p->currency));
+    p->currency_minor_units = sqlite3_column_int(st, 1);
+    store_column_text(st, 2, p->points_name_en, sizeof(p->points_name_en));
+    store_column_text(st, 3, p->points_name_fa, sizeof(p->points_name_fa));
+    p->point_value_minor = sqlite3_column_int64(st, 4);
+    p->pending_days = sqlite3_column_int(st, 5);
+    store_column_text(st, 6, p->expiry_policy, sizeof(p->expiry_policy));
+    p->expiry_days = sqlite3_column_int(st, 7);
+    p->expiry_warning_days = sqlite3_column_int(st, 8);
+    store_column_text(st, 9, p->return_policy, sizeof(p->return_policy));
+    p->transfers_allowed = sqlite3_column_int(st, 10) != 0;
+    store_column_text(st, 11, p->time_zone, sizeof(p->time_zone));
+    p->updated_at = sqlite3_column_int64(st, 12);
+    store_column_text(st, 13, p->calendar, sizeof(p->calendar));
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+int store_tx_programme_get(store_tx *tx, store_programme *out) { return programme_get(&tx->conn, out); }
+int store_programme_read(store_reader *r, store_programme *out) { return programme_get(&r->conn, out); }
+
+int store_tx_programme_update(store_tx *tx, const store_programme *p)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_PROGRAMME_UPDATE,
+                                  "UPDATE programme SET currency=?, currency_minor_units=?, points_name_en=?, "
+                                  "points_name_fa=?, point_value_minor=?, pending_days=?, expiry_policy=?, "
+                                  "expiry_days=?, expiry_warning_days=?, return_policy=?, transfers_allowed=?, "
+                                  "time_zone=?, updated_at=?, calendar=? WHERE id = 1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, p->currency, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, p->currency_minor_units);
+    sqlite3_bind_text(st, 3, p->points_name_en, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->points_name_fa, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, p->point_value_minor);
+    sqlite3_bind_int(st, 6, p->pending_days);
+    sqlite3_bind_text(st, 7, p->expiry_policy, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 8, p->expiry_days);
+    sqlite3_bind_int(st, 9, p->expiry_warning_days);
+    sqlite3_bind_text(st, 10, p->return_policy, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, p->transfers_allowed);
+    sqlite3_bind_text(st, 12, p->time_zone, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, p->updated_at);
+    sqlite3_bind_text(st, 14, p->calendar, -1, SQLITE_STATIC);
+    return step_done(&tx->conn, st, "programme update");
+}
+
+static int member_points(store_conn *c, int64_t member_id, store_member_points *out)
+{
+    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_POINTS_GET,
+                                  "SELECT points_available, points_pending, points_lifetime, purchase_count, "
+                                  "total_spent_minor, last_purchase_at, tier_id FROM members WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->available = sqlite3_column_int64(st, 0);
+        out->pending = sqlite3_column_int64(st, 1);
+        out->lifetime = sqlite3_column_int64(st, 2);
+        out->purchase_count = sqlite3_column_int64(st, 3);
+        out->total_spent_minor = sqlite3_column_int64(st, 4);
+        out->last_purchase_at = sqlite3_column_int64(st, 5);
+        out->tier_id = sqlite3_column_int64(st, 6);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "points");
+}
+
+int store_tx_member_points(store_tx *tx, int64_t member_id, store_member_points *out)
+{
+    return member_points(&tx->conn, member_id, out);
+}
+
+int store_member_points_read(store_reader *r, int64_t member_id, store_member_points *out)
+{
+    return member_points(&r->conn, member_id, out);
+}
+
+int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t available, int64_t pending, int64_t lifetime)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_POINTS_ADD,
+                                  "UPDATE members SET points_available = points_available + ?, points_pending = "
+                                  "points_pending + ?, points_lifetime = points_lifetime + ? WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, available);
+    sqlite3_bind_int64(st, 2, pending);
+    sqlite3_bind_int64(st, 3, lifetime);
+    sqlite3_bind_int64(st, 4, member_id);
+    return step_done(&tx->conn, st, "points add");
+}
+
+int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int64_t amount_minor, int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_ADD,
+                                  "UPDATE members SET purchase_count = purchase_count + ?1, total_spent_minor = "
+                                  "total_spent_minor + ?2, last_purchase_at = CASE WHEN ?1 > 0 THEN "
+                                  "max(coalesce(last_purchase_at, 0), ?3) ELSE last_purchase_at END WHERE id = ?4");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int(st, 1, count);
+    sqlite3_bind_int64(st, 2, amount_minor);
+    sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_int64(st, 4, member_id);
+    return step_done(&tx->conn, st, "purchase add");
+}
+
+static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. */
+static int club_account_add(store_tx *tx, const char *account, int64_t delta)
+{
+    if (strncmp(account, "member:", 7) == 0)
+        return STORE_OK;
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_ADD,
+                                  "INSERT INTO club_accounts (account, balance) VALUES (?1, ?2) "
+                                  "ON CONFLICT(account) DO UPDATE SET balance = balance + ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, delta);
+    return step_done(&tx->conn, st, "club account");
+}
+
+int store_tx_posting_insert(store_tx *tx, store_posting *p)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_POSTING_INSERT,
+                                  "INSERT INTO postings (entry_id, at, from_account, to_account, points, kind, "
+                                  "member_id, lot_id, transaction_id, redemption_id, actor, explanation) "
+                                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        return STORE_ERROR;
+    char *why = p->explanation ? json_dumps(p->explanation, JSON_COMPACT) : NULL;
+    sqlite3_bind_int64(st, 1, p->entry_id);
+    sqlite3_bind_int64(st, 2, p->at);
+    sqlite3_bind_text(st, 3, p->from_account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->to_account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, p->points);
+    sqlite3_bind_text(st, 6, p->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, p->member_id);
+    bind_nonzero(st, 8, p->lot_id);
+    bind_nonzero(st, 9, p->transaction_id);
+    bind_nonzero(st, 10, p->redemption_id);
+    store_bind_text_or_null(st, 11, p->actor);
+    store_bind_text_or_null(st, 12, why);
+    int status = step_done(&tx->conn, st, "posting insert");
+    free(why);
+    if (status != STORE_OK)
+        return status;
+    p->id = sqlite3_last_insert_rowid(tx->conn.db);
+    if (p->entry_id == 0) {
+        /* An entry is known by its first posting's id. */
+        p->entry_id = p->id;
+        st = store_stmt(&tx->conn, STMT_POSTING_ENTRY, "UPDATE postings SET entry_id = id WHERE id = ?");
+        if (!st)
+            return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, p->id);
+        if ((status = step_done(&tx->conn, st, "posting entry")) != STORE_OK)
+            return status;
+    }
+    if ((status = club_account_add(tx, p->from_account, -p->points)) != STORE_OK)
+        return status;
+    return club_account_add(tx, p->to_account, p->points);
+}
+
+int store_tx_lot_insert(store_tx *tx, store_lot *lot)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_INSERT,
+                                  "INSERT INTO lots (member_id, points, remaining, earned_at, available_at, matured, "
+                                  "expires_at, transaction_id) VALUES (?,?,?,?,?,?,?,?)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, lot->member_id);
+    sqlite3_bind_int64(st, 2, lot->points);
+    sqlite3_bind_int64(st, 3, lot->remaining);
+    sqlite3_bind_int64(st, 4, lot->earned_at);
+    sqlite3_bind_int64(st, 5, lot->available_at);
+    sqlite3_bind_int(st, 6, lot->matured);
+    bind_nonzero(st, 7, lot->expires_at);
+    bind_nonzero(st, 8, lot->transaction_id);
+    int status = step_done(&tx->conn, st, "lot insert");
+    if (status == STORE_OK)
+        lot->id = sqlite3_last_insert_rowid(tx->conn.db);
+    return status;
+}
+
+#define LOT_COLUMNS "id, member_id, points, remaining, earned_at, available_at, matured, expires_at, transaction_id"
+
+static int lots_query(store_conn *c, sqlite3_stmt *st, store_lot *out, int cap, int *n)
+{
+    *n = 0;
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+        store_lot *l = &out[(*n)++];
+        l->id = sqlite3_column_int64(st, 0);
+        l->member_id = sqlite3_column_int64(st, 1);
+        l->points = sqlite3_column_int64(st, 2);
+        l->remaining = sqlite3_column_int64(st, 3);
+        l->earned_at = sqlite3_column_int64(st, 4);
+        l->available_at = sqlite3_column_int64(st, 5);
+        l->matured = sqlite3_column_int(st, 6) != 0;
+        l->expires_at = sqlite3_column_int64(st, 7);
+        l->transaction_id = sqlite3_column_int64(st, 8);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_status_of(c, rc, "lots");
+}
+
+int store_tx_lots_open(store_tx *tx, int64_t member_id, int matured, int64_t transaction_id, store_lot *out, int cap,
+                       int *n)
+{
+    sqlite3_stmt *st;
+    if (transaction_id) {
+        st = store_stmt(&tx->conn, STMT_LOTS_OPEN_TXN,
+                        "SELECT " LOT_COLUMNS " FROM lots WHERE member_id = ?1 AND remaining > 0 AND "
+                        "transaction_id = ?3 AND (?2 < 0 OR matured = ?2) ORDER BY expires_at IS NULL, expires_at, id "
+                        "LIMIT ?4");
+        if (st)
+            sqlite3_bind_int64(st, 3, transaction_id);
+    } else {
+        st = store_stmt(&tx->conn, STMT_LOTS_OPEN,
+                        "SELECT " LOT_COLUMNS " FROM lots WHERE member_id = ?1 AND remaining > 0 AND "
+                        "(?2 < 0 OR matured = ?2) ORDER BY expires_at IS NULL, expires_at, id LIMIT ?4");
+    }
+    if (st) {
+        sqlite3_bind_int64(st, 1, member_id);
+        sqlite3_bind_int(st, 2, matured);
+        sqlite3_bind_int(st, 4, cap);
+    }
+    return lots_query(&tx->conn, st, out, cap, n);
+}
+
+int store_tx_lot_take(store_tx *tx, int64_t lot_id, int64_t points)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_TAKE, "UPDATE lots SET remaining = remaining - ? WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, points);
+    sqlite3_bind_int64(st, 2, lot_id);
+    return step_done(&tx->conn, st, "lot take");
+}
+
+int store_tx_lots_maturing(store_tx *tx, int64_t now, store_lot *out, int cap, int *n)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOTS_MATURING,
+                                  "SELECT " LOT_COLUMNS " FROM lots WHERE matured = 0 AND available_at <= ? "
+                                  "ORDER BY available_at, id LIMIT ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int(st, 2, cap);
+    }
+    return lots_query(&tx->conn, st, out, cap, n);
+}
+
+int store_tx_lot_matured(store_tx *tx, int64_t lot_id)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_MATURED, "UPDATE lots SET matured = 1 WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, lot_id);
+    return step_done(&tx->conn, st, "lot matured");
+}
+
+int store_tx_lots_expiring(store_tx *tx, int64_t now, store_lot *out, int cap, int *n)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOTS_EXPIRING,
+                                  "SELECT " LOT_COLUMNS " FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL "
+                                  "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int(st, 2, cap);
+    }
+    return lots_query(&tx->conn, st, out, cap, n);
+}
+
+int store_tx_lots_to_warn(store_tx *tx, int64_t now, int64_t before, store_lot *out, int cap, int *n)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOTS_WARN,
+                                  "SELECT " LOT_COLUMNS " FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL "
+                                  "AND expires_at > ?1 AND expires_at <= ?2 AND warned_at IS NULL "
+                                  "ORDER BY expires_at, id LIMIT ?3");
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, before);
+        sqlite3_bind_int(st, 3, cap);
+    }
+    return lots_query(&tx->conn, st, out, cap, n);
+}
+
+int store_tx_lot_warned(store_tx *tx, int64_t lot_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_WARNED, "UPDATE lots SET warned_at = ? WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, lot_id);
+    return step_done(&tx->conn, st, "lot warned");
+}
+
+int store_tx_notice(store_tx *tx, const char *kind, int64_t member_id, json_t *data, const char *dedupe_key,
+                    int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_NOTICE_INSERT,
+                                  "INSERT INTO notices (kind, member_id, data, created_at, dedupe_key) VALUES "
+                                  "(?,?,?,?,?) ON CONFLICT(dedupe_key) DO NOTHING");
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    if (!st) {
+        free(text);
+        return STORE_ERROR;
+    }
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, member_id);
+    sqlite3_bind_text(st, 3, text ? text : "{}", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    store_bind_text_or_null(st, 5, dedupe_key);
+    int status = step_done(&tx->conn, st, "notice");
+    free(text);
+    return status;
+}
+
+int store_member_postings(store_reader *r, int64_t member_id, int64_t before_id, int limit, json_t *items)
+{
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_POSTINGS_MEMBER,
+                                  "SELECT id, entry_id, at, from_account, to_account, points, kind, lot_id, "
+                                  "transaction_id, redemption_id, actor, explanation FROM postings "
+                                  "WHERE (from_account = ?4 OR to_account = ?4) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 2, before_id);
+    sqlite3_bind_int(st, 3, limit);
+    char account[40];
+    snprintf(account, sizeof(account), "member:%lld", (long long)member_id);
+    sqlite3_bind_text(st, 4, account, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char at[TIMEFMT_LEN];
+        timefmt_rfc3339(sqlite3_column_int64(st, 2), at);
+        const char *to = (const char *)sqlite3_column_text(st, 4);
+        int64_t points = sqlite3_column_int64(st, 5);
+        /* From the member's side: what came in is positive, what went out negative. */
+        int64_t delta = to && strcmp(to, account) == 0 ? points : -points;
+        const char *why = (const char *)sqlite3_column_text(st, 11);
+        json_t *explanation = why ? json_loads(why, 0, NULL) : NULL;
+        json_t *e = json_pack("{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:o}", "id",
+                              (json_int_t)sqlite3_column_int64(st, 0), "entry_id",
+                              (json_int_t)sqlite3_column_int64(st, 1), "at", at, "kind", sqlite3_column_text(st, 6),
+                              "points", (json_int_t)delta, "from", sqlite3_column_text(st, 3), "to", to ? to : "",
+                              "actor", sqlite3_column_type(st, 10) == SQLITE_NULL ? "" : (const char *)sqlite3_column_text(st, 10),
+                              "explanation", explanation ? explanation : json_null());
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            json_object_set_new(e, "transaction_id", json_integer(sqlite3_column_int64(st, 8)));
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+            json_object_set_new(e, "redemption_id", json_integer(sqlite3_column_int64(st, 9)));
+        json_array_append_new(items, e);
+    }
+    sqlite3_reset(st);
+    return store_status_of(&r->conn, rc, "postings");
+}

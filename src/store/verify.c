@@ -1,0 +1,81 @@
+/* `bashgah verify`: every invariant of the points ledger, checked with whole-table queries. Each query returns
+ * the rows that break a rule; an empty result means the rule holds. These read the whole database, so they
+ * run from the CLI (a read connection: the server keeps serving meanwhile), never on a request. */
+#include "store/internal.h"
+
+#include <stdio.h>
+
+static const struct check {
+    const char *name;
+    const char *sql; /* rows of (subject, expected, found) that break the rule */
+} checks[] = {
+    {"the postings of all accounts sum to zero",
+     "SELECT 'all accounts', 0, (SELECT coalesce(sum(balance), 0) FROM club_accounts) + "
+     "(SELECT coalesce(sum(points_available + points_pending), 0) FROM members) "
+     "WHERE (SELECT coalesce(sum(balance), 0) FROM club_accounts) + "
+     "(SELECT coalesce(sum(points_available + points_pending), 0) FROM members) != 0"},
+    {"a club account's balance equals the sum of its postings",
+     "SELECT a.account, coalesce((SELECT sum(points) FROM postings WHERE to_account = a.account), 0) - "
+     "coalesce((SELECT sum(points) FROM postings WHERE from_account = a.account), 0), a.balance "
+     "FROM club_accounts a WHERE a.balance != coalesce((SELECT sum(points) FROM postings WHERE to_account = a.account), 0) - "
+     "coalesce((SELECT sum(points) FROM postings WHERE from_account = a.account), 0)"},
+    {"a member's available plus pending points equal the sum of their postings",
+     "WITH moves AS (SELECT to_account AS account, points AS delta FROM postings UNION ALL "
+     "SELECT from_account, -points FROM postings), flows AS (SELECT account, sum(delta) AS balance FROM moves "
+     "WHERE account LIKE 'member:%' GROUP BY account) SELECT 'member ' || m.id, coalesce(f.balance, 0), "
+     "m.points_available + m.points_pending FROM members m LEFT JOIN flows f ON f.account = 'member:' || m.id "
+     "WHERE coalesce(f.balance, 0) != m.points_available + m.points_pending"},
+    {"a member's pending points equal what is left of their pending lots",
+     "SELECT 'member ' || m.id, coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 0), 0), "
+     "m.points_pending FROM members m WHERE m.points_pending != "
+     "coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 0), 0)"},
+    {"a member's available points equal what is left of their available lots (less what they owe)",
+     "SELECT 'member ' || m.id, coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 1), 0), "
+     "m.points_available FROM members m WHERE (m.points_available >= 0 AND m.points_available != "
+     "coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 1), 0)) OR "
+     "(m.points_available < 0 AND coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND "
+     "l.matured = 1), 0) != 0)"},
+    {"a member's lifetime points equal the points they earned",
+     "SELECT 'member ' || m.id, coalesce((SELECT sum(points) FROM postings p WHERE p.member_id = m.id AND "
+     "p.to_account = 'member:' || m.id AND p.kind = 'earn'), 0) - "
+     "coalesce((SELECT sum(points) FROM postings p WHERE p.member_id = m.id AND p.from_account = 'member:' || m.id "
+     "AND p.kind IN ('return')), 0), m.points_lifetime FROM members m WHERE m.points_lifetime != "
+     "coalesce((SELECT sum(points) FROM postings p WHERE p.member_id = m.id AND p.to_account = 'member:' || m.id AND "
+     "p.kind = 'earn'), 0) - coalesce((SELECT sum(points) FROM postings p WHERE "
+     "p.member_id = m.id AND p.from_account = 'member:' || m.id AND p.kind IN ('return')), 0)"},
+    {"no lot holds more than it was given",
+     "SELECT 'lot ' || id, points, remaining FROM lots WHERE remaining > points OR remaining < 0"},
+    {"a member's purchase count, total spent and last purchase agree with their transactions",
+     "WITH t AS (SELECT member_id, sum(type = 'purchase') AS n, sum(CASE WHEN type = 'purchase' THEN amount_minor "
+     "ELSE -amount_minor END) AS spent, max(CASE WHEN type = 'purchase' THEN occurred_at END) AS last FROM "
+     "transactions GROUP BY member_id) SELECT 'member ' || m.id, coalesce(t.n, 0) || '/' || coalesce(t.spent, 0) || "
+     "'/' || coalesce(t.last, 0), m.purchase_count || '/' || m.total_spent_minor || '/' || "
+     "coalesce(m.last_purchase_at, 0) FROM members m LEFT JOIN t ON t.member_id = m.id WHERE coalesce(t.n, 0) != "
+     "m.purchase_count OR coalesce(t.spent, 0) != m.total_spent_minor OR coalesce(t.last, 0) != "
+     "coalesce(m.last_purchase_at, 0)"},
+    {"a purchase never has more points reversed than it earned, nor more money returned than it was",
+     "SELECT 'transaction ' || id, points || '/' || amount_minor, points_reversed || '/' || amount_returned_minor "
+     "FROM transactions WHERE type = 'purchase' AND (points_reversed > points OR amount_returned_minor > amount_minor)"},
+};
+
+int store_verify(store_reader *r, json_t *problems)
+{
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(r->conn.db, checks[i].sql, -1, &st, NULL) != SQLITE_OK) {
+            json_array_append_new(problems, json_pack("{s:s, s:s}", "rule", checks[i].name, "error",
+                                                      sqlite3_errmsg(r->conn.db)));
+            continue;
+        }
+        int rc, shown = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && shown++ < 100)
+            json_array_append_new(problems, json_pack("{s:s, s:s, s:s, s:s}", "rule", checks[i].name, "subject",
+                                                      (const char *)sqlite3_column_text(st, 0), "expected",
+                                                      (const char *)sqlite3_column_text(st, 1), "found",
+                                                      (const char *)sqlite3_column_text(st, 2)));
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return store_status_of(&r->conn, rc, "verify");
+    }
+    return STORE_OK;
+}
