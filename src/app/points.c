@@ -220,16 +220,16 @@ int points_mature(store_tx *tx, int64_t now, int limit, int *done)
     return status;
 }
 
-/* Raises a points_expiring notice for lots expiring within the warning days (once per lot). */
-static int warn_expiring(store_tx *tx, const points_programme *p, int64_t now, int limit)
+/* Raises a points_expiring notice for lots expiring within the warning days (once per lot); *n is how many. */
+static int warn_expiring(store_tx *tx, const points_programme *p, int64_t now, int limit, int *n)
 {
+    *n = 0;
     if (p->expiry_warning_days <= 0)
         return STORE_OK;
     store_lot lots[STORE_LOTS_MAX];
-    int n = 0;
     int status = store_tx_lots_to_warn(tx, now, now + (int64_t)p->expiry_warning_days * DAY_MS, lots,
-                                       limit < STORE_LOTS_MAX ? limit : STORE_LOTS_MAX, &n);
-    for (int i = 0; status == STORE_OK && i < n; i++) {
+                                       limit < STORE_LOTS_MAX ? limit : STORE_LOTS_MAX, n);
+    for (int i = 0; status == STORE_OK && i < *n; i++) {
         char key[48];
         snprintf(key, sizeof(key), "points_expiring:lot:%lld", (long long)lots[i].id);
         status = store_tx_notice(tx, "points_expiring", lots[i].member_id,
@@ -245,6 +245,7 @@ static int warn_expiring(store_tx *tx, const points_programme *p, int64_t now, i
 
 int points_expire(store_tx *tx, const points_programme *p, int64_t now, int limit, int *done)
 {
+    /* Handles at most min(limit, STORE_LOTS_MAX) lots; *done reaching that means run again. */
     store_lot lots[STORE_LOTS_MAX];
     int n = 0;
     *done = 0;
@@ -260,5 +261,10 @@ int points_expire(store_tx *tx, const points_programme *p, int64_t now, int limi
                                                 lots[i].matured ? 0 : -left, 0);
         (*done)++;
     }
-    return status == STORE_OK ? warn_expiring(tx, p, now, limit) : status;
+    int warned = 0;
+    if (status == STORE_OK)
+        status = warn_expiring(tx, p, now, limit, &warned);
+    if (warned > *done)
+        *done = warned; /* either at its limit means there may be more */
+    return status;
 }

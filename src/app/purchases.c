@@ -125,21 +125,6 @@ static void read_items(json_t *v, purchase_request *req, errlist *e)
     req->items_json = json_incref(v);
 }
 
-static void only_fields(json_t *body, const char *const *fields, errlist *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool known = false;
-        for (const char *const *f = fields; *f && !known; f++)
-            known = strcmp(*f, key) == 0;
-        if (!known) {
-            char field[64];
-            snprintf(field, sizeof(field), "%.63s", key);
-            errlist_add(e, field, "is not a known field");
-        }
-    }
-}
 
 static void hash_body(json_t *body, uint8_t out[32])
 {
@@ -154,7 +139,7 @@ int purchase_parse(json_t *body, const char *phone_region, int64_t now, purchase
                                          "txn_id", "amount", "items", "occurred_at", "original_txn_id", NULL};
     memset(req, 0, sizeof(*req));
     int before = e->count;
-    only_fields(body, fields, e);
+    errlist_only_fields(e, body, fields);
     json_t *type = json_object_get(body, "type");
     if (!json_is_string(type) ||
         (strcmp(json_string_value(type), "purchase") != 0 && strcmp(json_string_value(type), "return") != 0))
@@ -186,7 +171,7 @@ int earning_event_parse(json_t *body, const char *phone_region, int64_t now, ear
     static const char *const types[] = {"joined", "profile_completed", "survey_answered", "custom", NULL};
     memset(ev, 0, sizeof(*ev));
     int before = e->count;
-    only_fields(body, fields, e);
+    errlist_only_fields(e, body, fields);
     json_t *type = json_object_get(body, "type");
     bool ok = false;
     for (const char *const *t = types; json_is_string(type) && *t && !ok; t++)
@@ -254,9 +239,10 @@ static int64_t granted(void *arg, int64_t rule_id, rule_period period, int64_t a
 {
     grant_lookup *g = arg;
     int64_t from, to, points = 0;
+    /* When the record cannot be read, the cap counts as reached: a cap must never pay out in full by mistake. */
     if (rules_period_bounds(period, at, g->time_zone, &from, &to) != 0 ||
         store_tx_rule_granted(g->tx, g->member_id, rule_id, from, to, &points) != STORE_OK)
-        return 0;
+        return RULE_POINTS_MAX;
     return points;
 }
 

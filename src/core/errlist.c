@@ -2,6 +2,7 @@
 #include "core/errlist.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,4 +18,20 @@ void errlist_add(errlist *e, const char *field, const char *fmt, ...)
         va_end(ap);
     }
     e->count++;
+}
+
+void errlist_only_fields(errlist *e, const json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        bool known = false;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = strcmp(*a, key) == 0;
+        if (!known) {
+            char field[64];
+            snprintf(field, sizeof(field), "%.63s", key);
+            errlist_add(e, field, "is not a known field");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 #ifndef BASHGAH_ERRLIST_H
 #define BASHGAH_ERRLIST_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #define ERRLIST_MAX 16
@@ -17,5 +18,7 @@ typedef struct errlist {
 
 void errlist_init(errlist *e);
 void errlist_add(errlist *e, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Adds "is not a known field" for each key of obj (a JSON object) that is not in allowed (NULL-terminated). */
+void errlist_only_fields(errlist *e, const json_t *obj, const char *const *allowed);
 
 #endif

@@ -233,17 +233,9 @@ static points_move *read_move(http_request *r, bool transfer)
         return NULL;
     errlist e;
     errlist_init(&e);
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool known = false;
-        for (const char *const *f = transfer ? transfer_fields : adjust_fields; *f && !known; f++)
-            known = strcmp(*f, key) == 0;
-        if (!known)
-            errlist_add(&e, key, "is not a known field");
-    }
+    errlist_only_fields(&e, body, transfer ? transfer_fields : adjust_fields);
     points_move *m = calloc(1, sizeof(*m));
-    v = json_object_get(body, "points");
+    json_t *v = json_object_get(body, "points");
     if (!json_is_integer(v) || json_integer_value(v) == 0 || json_integer_value(v) > 1000000000LL ||
         json_integer_value(v) < (transfer ? 1 : -1000000000LL))
         errlist_add(&e, "points", transfer ? "must be a positive whole number" : "must be a non-zero whole number");

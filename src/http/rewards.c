@@ -83,18 +83,6 @@ static const char *const reward_fields[] = {
     "stock",   "per_member_limit", "valid_from",     "valid_until",    "tiers", "active",      NULL,
 };
 
-static void only_fields(json_t *body, const char *const *fields, errlist *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool known = false;
-        for (const char *const *f = fields; *f && !known; f++)
-            known = strcmp(*f, key) == 0;
-        if (!known)
-            errlist_add(e, key, "is not a known field");
-    }
-}
 
 static void apply_text(const text_field *f, json_t *v, char *out, errlist *e)
 {
@@ -188,7 +176,7 @@ static const char *kind_first_status(const char *kind)
 /* Applies a create body or a merge patch to w; errors name the field. */
 static void reward_apply_json(store_reward *w, json_t *body, bool creating, errlist *e)
 {
-    only_fields(body, reward_fields, e);
+    errlist_only_fields(e, body, reward_fields);
     for (size_t i = 0; i < sizeof(reward_texts) / sizeof(reward_texts[0]); i++) {
         json_t *v = json_object_get(body, reward_texts[i].name);
         if (v)
@@ -683,7 +671,7 @@ void http_redemption_create(http_request *r)
     errlist e;
     errlist_init(&e);
     redeem_request *q = calloc(1, sizeof(*q));
-    only_fields(body, fields, &e);
+    errlist_only_fields(&e, body, fields);
     read_id(body, "member_id", &q->member_id, &e);
     read_id(body, "reward_id", &q->reward_id, &e);
     redeem_key(r, body, q, &e);
@@ -768,7 +756,7 @@ void http_redemption_update(http_request *r)
         return;
     errlist e;
     errlist_init(&e);
-    only_fields(body, fields, &e);
+    errlist_only_fields(&e, body, fields);
     json_t *v = json_object_get(body, "status");
     bool known = false;
     for (const char *const *s = statuses; json_is_string(v) && *s && !known; s++)

@@ -112,14 +112,10 @@ static int login_write(store_tx *tx, http_write *w)
 /* Reads {"username", "password"}; replies 400 and returns false when they are not two strings. */
 static bool login_fields(http_request *r, json_t *body, const char **username, const char **password)
 {
+    static const char *const fields[] = {"username", "password", NULL};
     errlist e;
     errlist_init(&e);
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "username") != 0 && strcmp(key, "password") != 0)
-            errlist_add(&e, key, "is not a known field");
-    }
+    errlist_only_fields(&e, body, fields);
     json_t *u = json_object_get(body, "username"), *p = json_object_get(body, "password");
     if (!json_is_string(u) || json_string_length(u) == 0 || json_string_length(u) > STORE_USERNAME_MAX)
         errlist_add(&e, "username", "must be a string of 1 to %d characters", STORE_USERNAME_MAX);

@@ -53,19 +53,6 @@ static void submit_after_hash(http_request *r, staff_change *c, http_write_fn fn
     http_write_submit(r, fn, c, change_free);
 }
 
-/* Checks that body has only the named fields; adds errors otherwise. */
-static void only_fields(json_t *body, const char *const *fields, errlist *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool known = false;
-        for (const char *const *f = fields; *f; f++)
-            known = known || strcmp(*f, key) == 0;
-        if (!known)
-            errlist_add(e, key, "is not a known field");
-    }
-}
 
 /* Reads the "role" field into *out. Returns false when the caller may not grant it (a 403, not a 400). */
 static bool read_role(http_request *r, json_t *v, role *out, errlist *e)
@@ -130,7 +117,7 @@ void http_user_create(http_request *r)
         return;
     errlist e;
     errlist_init(&e);
-    only_fields(body, fields, &e);
+    errlist_only_fields(&e, body, fields);
     staff_change *c = calloc(1, sizeof(*c));
     json_t *u = json_object_get(body, "username"), *p = json_object_get(body, "password");
     if (!json_is_string(u))
@@ -192,7 +179,7 @@ void http_user_update(http_request *r)
         return;
     errlist e;
     errlist_init(&e);
-    only_fields(body, fields, &e);
+    errlist_only_fields(&e, body, fields);
     staff_change *c = calloc(1, sizeof(*c));
     c->id = r->id;
     json_t *v;
@@ -258,7 +245,7 @@ void http_apikey_create(http_request *r)
         return;
     errlist e;
     errlist_init(&e);
-    only_fields(body, fields, &e);
+    errlist_only_fields(&e, body, fields);
     staff_change *c = calloc(1, sizeof(*c));
     json_t *n = json_object_get(body, "name");
     if (!json_is_string(n) || json_string_length(n) == 0 || json_string_length(n) >= sizeof(c->name))

@@ -43,18 +43,6 @@ static const text_field tier_texts[] = {
 static const char *const tier_fields[] = {"name_en", "name_fa", "rank", "basis", "threshold", "window_days",
                                           "grace_days", "multiplier_permille", "benefits_en", "benefits_fa", NULL};
 
-static void only_fields(json_t *body, const char *const *fields, errlist *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool known = false;
-        for (const char *const *f = fields; *f && !known; f++)
-            known = strcmp(*f, key) == 0;
-        if (!known)
-            errlist_add(e, key, "is not a known field");
-    }
-}
 
 static void apply_text(const text_field *f, json_t *v, char *out, errlist *e)
 {
@@ -81,7 +69,7 @@ static void apply_text(const text_field *f, json_t *v, char *out, errlist *e)
 /* Applies a create body or a merge patch to t; errors name the field. */
 static void tier_apply_json(store_tier *t, json_t *body, bool creating, errlist *e)
 {
-    only_fields(body, tier_fields, e);
+    errlist_only_fields(e, body, tier_fields);
     for (size_t i = 0; i < sizeof(tier_texts) / sizeof(tier_texts[0]); i++) {
         const text_field *f = &tier_texts[i];
         json_t *v = json_object_get(body, f->name);

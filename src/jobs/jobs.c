@@ -7,7 +7,7 @@
 #include "app/tiers.h"
 #include "base/log.h"
 
-#define BATCH 500 /* lots or members handled per run, so a run never holds the writer for long */
+#define BATCH STORE_LOTS_MAX /* lots or members handled per run, so a run never holds the writer for long */
 #define MINUTE_MS (60LL * 1000)
 #define IDEM_KEEP_MS (24LL * 3600 * 1000)
 
