@@ -7,7 +7,7 @@ pkgs=(build-essential cmake pkg-config libh2o-evloop-dev libssl-dev zlib1g-dev l
       libsodium-dev libicu-dev libcurl4-openssl-dev libcsv-dev libphonenumber-dev sqlite3)
 case "$what" in
   test)  pkgs+=(libcmocka-dev python3 python3-yaml) ;;
-  bench) pkgs+=(libcmocka-dev wrk python3) ;;
+  bench) pkgs+=(libcmocka-dev wrk python3 postgresql postgresql-contrib) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
