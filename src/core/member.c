@@ -350,14 +350,6 @@ void member_erase(member *m, int64_t now_ms)
 
 static json_t *text_or_null(const char *s) { return s[0] ? json_string(s) : json_null(); }
 
-static json_t *time_or_null(int64_t ms)
-{
-    char buf[TIMEFMT_LEN];
-    if (ms == 0)
-        return json_null();
-    timefmt_rfc3339(ms, buf);
-    return json_string(buf);
-}
 
 json_t *member_to_json(const member *m)
 {
@@ -380,27 +372,27 @@ json_t *member_to_json(const member *m)
     json_object_set_new(o, "locale", json_string(m->locale));
     json_object_set_new(o, "kind", json_string(member_kind_name(m->kind)));
     json_object_set_new(o, "consent", json_pack("{s:b, s:b}", "email", m->consent_email, "sms", m->consent_sms));
-    json_object_set_new(o, "consent_at", json_pack("{s:o, s:o}", "email", time_or_null(m->consent_email_at), "sms",
-                                                   time_or_null(m->consent_sms_at)));
+    json_object_set_new(o, "consent_at", json_pack("{s:o, s:o}", "email", timefmt_json(m->consent_email_at), "sms",
+                                                   timefmt_json(m->consent_sms_at)));
     if (m->erased_at || !m->attributes)
         json_object_set_new(o, "attributes", json_null());
     else
         json_object_set(o, "attributes", m->attributes);
-    json_object_set_new(o, "created_at", time_or_null(m->created_at));
-    json_object_set_new(o, "updated_at", time_or_null(m->updated_at));
-    json_object_set_new(o, "erased_at", time_or_null(m->erased_at));
+    json_object_set_new(o, "created_at", timefmt_json(m->created_at));
+    json_object_set_new(o, "updated_at", timefmt_json(m->updated_at));
+    json_object_set_new(o, "erased_at", timefmt_json(m->erased_at));
     const struct member_stats *st = &m->stats;
     json_object_set_new(o, "points", json_pack("{s:I, s:I, s:I}", "available", (json_int_t)st->points_available,
                                                "pending", (json_int_t)st->points_pending, "lifetime",
                                                (json_int_t)st->points_lifetime));
     json_object_set_new(o, "aggregates", json_pack("{s:I, s:I, s:o}", "purchase_count", (json_int_t)st->purchase_count,
                                                    "total_spent", (json_int_t)st->total_spent_minor,
-                                                   "last_purchase_at", time_or_null(st->last_purchase_at)));
+                                                   "last_purchase_at", timefmt_json(st->last_purchase_at)));
     if (st->tier_id)
         json_object_set_new(o, "tier", json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)st->tier_id, "name_en",
                                                  st->tier_name_en, "name_fa", st->tier_name_fa, "since",
-                                                 time_or_null(st->tier_since), "review_at",
-                                                 time_or_null(st->tier_review_at)));
+                                                 timefmt_json(st->tier_since), "review_at",
+                                                 timefmt_json(st->tier_review_at)));
     else
         json_object_set_new(o, "tier", json_null());
     return o;

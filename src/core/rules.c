@@ -629,14 +629,6 @@ int rule_apply_json(rule *r, json_t *body, bool creating, errlist *e)
     return e->count - before;
 }
 
-static json_t *time_or_null(int64_t ms)
-{
-    char buf[TIMEFMT_LEN];
-    if (ms == 0)
-        return json_null();
-    timefmt_rfc3339(ms, buf);
-    return json_string(buf);
-}
 
 json_t *rule_to_json(const rule *r)
 {
@@ -647,11 +639,11 @@ json_t *rule_to_json(const rule *r)
     json_object_set_new(o, "priority", json_integer(r->priority));
     json_object_set_new(o, "combine", json_string(combine_names[r->best_of]));
     json_object_set_new(o, "active", json_boolean(r->active));
-    json_object_set_new(o, "starts_at", time_or_null(r->starts_at));
-    json_object_set_new(o, "ends_at", time_or_null(r->ends_at));
+    json_object_set_new(o, "starts_at", timefmt_json(r->starts_at));
+    json_object_set_new(o, "ends_at", timefmt_json(r->ends_at));
     json_object_set_new(o, "definition", r->definition ? json_deep_copy(r->definition) : json_null());
-    json_object_set_new(o, "created_at", time_or_null(r->created_at));
-    json_object_set_new(o, "updated_at", time_or_null(r->updated_at));
+    json_object_set_new(o, "created_at", timefmt_json(r->created_at));
+    json_object_set_new(o, "updated_at", timefmt_json(r->updated_at));
     return o;
 }
 

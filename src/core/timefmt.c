@@ -71,3 +71,12 @@ int timefmt_parse(const char *s, int64_t *ms)
     *ms = ((int64_t)t - offset_min * 60) * 1000 + frac;
     return 0;
 }
+
+json_t *timefmt_json(int64_t ms)
+{
+    char buf[TIMEFMT_LEN];
+    if (ms == 0)
+        return json_null();
+    timefmt_rfc3339(ms, buf);
+    return json_string(buf);
+}

@@ -93,10 +93,23 @@ json_t *http_body_json(http_request *r);
 bool http_query(http_request *r, const char *name, char *out, size_t cap, errlist *e);
 /* Checks the query has only the parameters in allowed (NULL-terminated); else replies 400 and returns false. */
 bool http_query_only(http_request *r, const char *const *allowed);
+/* A text field of a catalogue record (rewards, tiers): where it goes and what it may hold. */
+typedef struct http_text_field {
+    const char *name;
+    size_t offset, cap; /* of a char array in the record */
+    bool required;      /* else null or "" clears it */
+    bool one_line;      /* names: Persian-normalised, white space collapsed */
+} http_text_field;
+
+/* Checks v against f and copies it into out (the field's array); errors name the field. */
+void http_apply_text(const http_text_field *f, json_t *v, char *out, errlist *e);
 /* Reads limit and cursor query parameters; replies 400 and returns false when they are bad. */
 bool http_page_params(http_request *r, int *limit, int64_t *after_id);
 /* An opaque cursor for "after this id". */
 void http_cursor_encode(int64_t id, char out[32]);
+/* A page read with limit + 1 rows: drops the extra one and returns the cursor to the next page (a JSON string),
+ * or JSON null when there is none. Items are objects with an "id". */
+json_t *http_page_next(json_t *items, int limit);
 const char *http_header(http_request *r, const h2o_token_t *token, size_t *len);
 
 /* ---- authentication (auth.c) ---- */

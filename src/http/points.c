@@ -192,13 +192,7 @@ void http_member_ledger(http_request *r)
         http_reply_problem(r, 500, "internal", "the ledger could not be read", NULL);
         return;
     }
-    json_t *next = json_null();
-    if ((int)json_array_size(items) > limit) {
-        json_array_remove(items, limit);
-        char cursor[32];
-        http_cursor_encode(json_integer_value(json_object_get(json_array_get(items, limit - 1), "id")), cursor);
-        next = json_string(cursor);
-    }
+    json_t *next = http_page_next(items, limit);
     http_reply_json(r, 200, json_pack("{s:o, s:{s:I, s:I, s:I}, s:o}", "items", items, "balance", "available",
                                       (json_int_t)mp.available, "pending", (json_int_t)mp.pending, "lifetime",
                                       (json_int_t)mp.lifetime, "next_cursor", next));

@@ -254,6 +254,16 @@ void http_cursor_encode(int64_t id, char out[32])
     sodium_bin2base64(out, 32, (const unsigned char *)raw, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+json_t *http_page_next(json_t *items, int limit)
+{
+    if ((int)json_array_size(items) <= limit)
+        return json_null();
+    json_array_remove(items, limit);
+    char cursor[32];
+    http_cursor_encode(json_integer_value(json_object_get(json_array_get(items, limit - 1), "id")), cursor);
+    return json_string(cursor);
+}
+
 static bool cursor_decode(const char *s, int64_t *id)
 {
     unsigned char raw[24];
@@ -291,4 +301,26 @@ bool http_page_params(http_request *r, int *limit, int64_t *after_id)
         return true;
     http_reply_problem(r, 400, "validation", "the query has invalid values", &e);
     return false;
+}
+
+void http_apply_text(const http_text_field *f, json_t *v, char *out, errlist *e)
+{
+    if (json_is_null(v) && !f->required) {
+        out[0] = '\0';
+        return;
+    }
+    if (!json_is_string(v)) {
+        errlist_add(e, f->name, f->required ? "must be a string" : "must be a string or null");
+        return;
+    }
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    char buf[STORE_TEXT_MAX + 1];
+    int n = f->one_line ? text_normalize_persian(s, len, buf, f->cap) : (len < f->cap ? (int)len : -1);
+    if (n < 0 || memchr(s, '\0', len))
+        errlist_add(e, f->name, "must be text of at most %zu bytes", f->cap - 1);
+    else if (n == 0 && f->required)
+        errlist_add(e, f->name, "must not be empty");
+    else
+        snprintf(out, f->cap, "%s", f->one_line ? buf : s);
 }

@@ -47,14 +47,8 @@ static const char *const statuses[] = {"issued", "ordered", "shipped", "delivere
 
 /* ---- fields ---- */
 
-typedef struct text_field {
-    const char *name;
-    size_t offset, cap; /* of a char array in store_reward */
-    bool required;      /* else null or "" clears it */
-    bool one_line;      /* names: Persian-normalised, white space collapsed */
-} text_field;
 
-static const text_field reward_texts[] = {
+static const http_text_field reward_texts[] = {
     {"name_en", offsetof(store_reward, name_en), STORE_NAME_MAX + 1, true, true},
     {"name_fa", offsetof(store_reward, name_fa), STORE_NAME_MAX + 1, true, true},
     {"description_en", offsetof(store_reward, description_en), STORE_TEXT_MAX + 1, false, false},
@@ -84,27 +78,6 @@ static const char *const reward_fields[] = {
 };
 
 
-static void apply_text(const text_field *f, json_t *v, char *out, errlist *e)
-{
-    if (json_is_null(v) && !f->required) {
-        out[0] = '\0';
-        return;
-    }
-    if (!json_is_string(v)) {
-        errlist_add(e, f->name, f->required ? "must be a string" : "must be a string or null");
-        return;
-    }
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    char buf[STORE_TEXT_MAX + 1];
-    int n = f->one_line ? text_normalize_persian(s, len, buf, f->cap) : (len < f->cap ? (int)len : -1);
-    if (n < 0 || memchr(s, '\0', len))
-        errlist_add(e, f->name, "must be text of at most %zu bytes", f->cap - 1);
-    else if (n == 0 && f->required)
-        errlist_add(e, f->name, "must not be empty");
-    else
-        snprintf(out, f->cap, "%s", f->one_line ? buf : s);
-}
 
 static void apply_int(const int_field *f, json_t *v, store_reward *w, errlist *e)
 {
@@ -180,7 +153,7 @@ static void reward_apply_json(store_reward *w, json_t *body, bool creating, errl
     for (size_t i = 0; i < sizeof(reward_texts) / sizeof(reward_texts[0]); i++) {
         json_t *v = json_object_get(body, reward_texts[i].name);
         if (v)
-            apply_text(&reward_texts[i], v, (char *)w + reward_texts[i].offset, e);
+            http_apply_text(&reward_texts[i], v, (char *)w + reward_texts[i].offset, e);
         else if (creating && reward_texts[i].required)
             errlist_add(e, reward_texts[i].name, "is required");
     }
@@ -386,14 +359,7 @@ static void append_redemption(const store_redemption *d, void *items)
 /* {"items", "next_cursor"} from a list read with one item more than the page. */
 static json_t *page_json(json_t *items, int want)
 {
-    json_t *next = json_null();
-    if ((int)json_array_size(items) > want) {
-        json_array_remove(items, want);
-        char cursor[32];
-        http_cursor_encode(json_integer_value(json_object_get(json_array_get(items, want - 1), "id")), cursor);
-        json_decref(next);
-        next = json_string(cursor);
-    }
+    json_t *next = http_page_next(items, want);
     return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
 }
 

@@ -26,14 +26,8 @@ static const int_field tier_ints[] = {
     {"multiplier_permille", offsetof(store_tier, rule.multiplier_permille), 0, TIER_MULTIPLIER_MAX},
 };
 
-typedef struct text_field {
-    const char *name;
-    size_t offset, cap; /* of a char array in store_tier */
-    bool required;      /* else null or "" clears it */
-    bool one_line;      /* names: Persian-normalised, white space collapsed */
-} text_field;
 
-static const text_field tier_texts[] = {
+static const http_text_field tier_texts[] = {
     {"name_en", offsetof(store_tier, name_en), STORE_NAME_MAX + 1, true, true},
     {"name_fa", offsetof(store_tier, name_fa), STORE_NAME_MAX + 1, true, true},
     {"benefits_en", offsetof(store_tier, benefits_en), STORE_TEXT_MAX + 1, false, false},
@@ -44,37 +38,16 @@ static const char *const tier_fields[] = {"name_en", "name_fa", "rank", "basis",
                                           "grace_days", "multiplier_permille", "benefits_en", "benefits_fa", NULL};
 
 
-static void apply_text(const text_field *f, json_t *v, char *out, errlist *e)
-{
-    if (json_is_null(v) && !f->required) {
-        out[0] = '\0';
-        return;
-    }
-    if (!json_is_string(v)) {
-        errlist_add(e, f->name, f->required ? "must be a string" : "must be a string or null");
-        return;
-    }
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    char buf[STORE_TEXT_MAX + 1];
-    int n = f->one_line ? text_normalize_persian(s, len, buf, f->cap) : (len < f->cap ? (int)len : -1);
-    if (n < 0 || memchr(s, '\0', len))
-        errlist_add(e, f->name, "must be text of at most %zu bytes", f->cap - 1);
-    else if (n == 0 && f->required)
-        errlist_add(e, f->name, "must not be empty");
-    else
-        snprintf(out, f->cap, "%s", f->one_line ? buf : s);
-}
 
 /* Applies a create body or a merge patch to t; errors name the field. */
 static void tier_apply_json(store_tier *t, json_t *body, bool creating, errlist *e)
 {
     errlist_only_fields(e, body, tier_fields);
     for (size_t i = 0; i < sizeof(tier_texts) / sizeof(tier_texts[0]); i++) {
-        const text_field *f = &tier_texts[i];
+        const http_text_field *f = &tier_texts[i];
         json_t *v = json_object_get(body, f->name);
         if (v)
-            apply_text(f, v, (char *)t + f->offset, e);
+            http_apply_text(f, v, (char *)t + f->offset, e);
         else if (creating && f->required)
             errlist_add(e, f->name, "is required");
     }
