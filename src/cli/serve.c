@@ -40,7 +40,7 @@ static int add_owner(store_tx *tx, void *arg)
 }
 
 /* The first start creates the owner account and prints its password once. */
-static int ensure_owner(store *s)
+static int ensure_owner(store *s, const char *data_dir, const http_serve_config *cfg)
 {
     store_reader *r = store_reader_open(s);
     int64_t users = 0;
@@ -49,7 +49,7 @@ static int ensure_owner(store *s)
     if (status != STORE_OK)
         return -1;
     if (users > 0) {
-        printf("sign in with your staff account (bashgah user add|passwd manages them)\n");
+        printf("sign in with your staff account (bashgah user add|passwd --data %s manages them)\n", data_dir);
         return 0;
     }
     const char *given = getenv("BASHGAH_OWNER_PASSWORD");
@@ -64,6 +64,10 @@ static int ensure_owner(store *s)
         printf("created the owner account: username owner, password from BASHGAH_OWNER_PASSWORD\n");
     else
         printf("created the owner account: username owner, password %s (shown once: keep it)\n", password);
+    printf("sign in: curl -c cookies -H 'Content-Type: application/json' -d '{\"username\":\"owner\",\"password\":\"...\"}' "
+           "http://%s:%d/api/v1/auth/login\n"
+           "a key for a till or another system: bashgah apikey create --data %s --role cashier --name till-1\n",
+           cfg->host, cfg->port, data_dir);
     return 0;
 }
 
@@ -190,7 +194,7 @@ int cli_serve(int argc, char **argv)
     }
     store *s = cli_open_store(&c);
     code = 1;
-    if (s && ensure_owner(s) == 0 && (!config_switch(&c, "demo") || maybe_seed_demo(s) == 0) &&
+    if (s && ensure_owner(s, config_get(&c, "data"), &cfg) == 0 && (!config_switch(&c, "demo") || maybe_seed_demo(s) == 0) &&
         http_serve(s, &cfg) == 0)
         code = 0;
     store_close(s);

@@ -66,7 +66,7 @@ static void access_line(http_request *r, int status, double secs)
                              req->method.len, "path", req->path.base, path_len, "route",
                              r->route ? r->route->path : "", "status", status, "duration_ms", secs * 1000.0, "actor",
                              r->who.kind ? r->who.key : NULL, "bytes_in", (json_int_t)req->entity.len);
-    char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);
     if (!text)
         return;
