@@ -25,6 +25,8 @@ bool cli_options(config *c, const config_def *defs, size_t ndefs, int argc, char
                  const char *about, int *exit_code);
 /* Opens the store in the configured data directory; prints the error and returns NULL when it cannot. */
 store *cli_open_store(const config *c);
+/* Seeds the demo club (members, a rule, tiers, rewards) into an empty club; 0, or -1 on failure. */
+int cli_seed_demo(store *s);
 /* The actor for writes made from the command line. */
 store_actor cli_actor(void);
 

@@ -71,58 +71,6 @@ static int ensure_owner(store *s, const char *data_dir, const http_serve_config 
     return 0;
 }
 
-static int seed_demo(store_tx *tx, void *arg)
-{
-    static const char *people[][6] = {
-        {"D-1001", "سارا", "محمدی", "+989121110001", "sara@example.com", "fa"},
-        {"D-1002", "علی", "رضایی", "+989121110002", "ali@example.com", "fa"},
-        {"D-1003", "Maryam", "Karimi", "+989121110003", "maryam@example.com", "en"},
-        {"D-1004", "نگار", "حسینی", "+989121110004", "", "fa"},
-        {"D-1005", "John", "Miller", "+15555550105", "john@example.com", "en"},
-    };
-    int64_t now = clock_now_ms();
-    member_rules rules = {"IR", "Asia/Tehran", "fa", now};
-    store_actor system = {"system", 0, "demo"};
-    for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
-        member m;
-        member_init(&m, &rules);
-        snprintf(m.external_ref, sizeof(m.external_ref), "%s", people[i][0]);
-        snprintf(m.given_name, sizeof(m.given_name), "%s", people[i][1]);
-        snprintf(m.family_name, sizeof(m.family_name), "%s", people[i][2]);
-        snprintf(m.phone, sizeof(m.phone), "%s", people[i][3]);
-        snprintf(m.email, sizeof(m.email), "%s", people[i][4]);
-        snprintf(m.locale, sizeof(m.locale), "%s", people[i][5]);
-        m.has_birthday = true;
-        m.birthday_calendar = strcmp(people[i][5], "fa") == 0 ? CALENDAR_PERSIAN : CALENDAR_GREGORIAN;
-        m.birthday_y = m.birthday_calendar == CALENDAR_PERSIAN ? 1370 + (int)i : 1990 + (int)i;
-        m.birthday_m = 1 + (int)i * 2;
-        m.birthday_d = 5 + (int)i;
-        m.consent_sms = true;
-        m.consent_sms_at = now;
-        m.kind = i == 3 ? MEMBER_KIND_PROSPECT : MEMBER_KIND_MEMBER;
-        int status = store_tx_member_insert(tx, &m, NULL);
-        if (status == STORE_OK)
-            status = store_tx_audit(tx, &system, now, "member.create", "member", m.id, NULL, member_to_json(&m));
-        member_release(&m);
-        if (status != STORE_OK)
-            return status;
-    }
-    return STORE_OK;
-}
-
-static int maybe_seed_demo(store *s)
-{
-    store_reader *r = store_reader_open(s);
-    int64_t members = 0;
-    int status = r ? store_member_count(r, &members) : STORE_ERROR;
-    store_reader_close(r);
-    if (status != STORE_OK)
-        return -1;
-    if (members == 0 && store_run(s, seed_demo, NULL) != STORE_OK)
-        return -1;
-    return 0;
-}
-
 static int parse_port(const char *s, int *port)
 {
     char *end;
@@ -194,7 +142,7 @@ int cli_serve(int argc, char **argv)
     }
     store *s = cli_open_store(&c);
     code = 1;
-    if (s && ensure_owner(s, config_get(&c, "data"), &cfg) == 0 && (!config_switch(&c, "demo") || maybe_seed_demo(s) == 0) &&
+    if (s && ensure_owner(s, config_get(&c, "data"), &cfg) == 0 && (!config_switch(&c, "demo") || cli_seed_demo(s) == 0) &&
         http_serve(s, &cfg) == 0)
         code = 0;
     store_close(s);
