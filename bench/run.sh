@@ -18,7 +18,7 @@
 # Environment: BENCH_MEMBERS (1000000), BENCH_DURATION (10s), BENCH_THREADS (wrk threads, 2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_THREADS (loops for bench_bare and, when set, bashgah serve; default
 # bench_bare's: nproc), BENCH_IMPORT_TIMEOUT (seconds, 600), BENCH_PG_DURATION (pgbench -T seconds, 10),
-# BENCH_VERIFY_TIMEOUT (seconds, 600), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
+# BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 set -euo pipefail
 
 usage() {
@@ -39,7 +39,7 @@ WRK_CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SERVER_THREADS=${BENCH_SERVER_THREADS:-$(nproc)}
 IMPORT_TIMEOUT=${BENCH_IMPORT_TIMEOUT:-600}
 PG_DURATION_S=${BENCH_PG_DURATION:-10}
-VERIFY_TIMEOUT=${BENCH_VERIFY_TIMEOUT:-600}
+VERIFY_TIMEOUT=${BENCH_VERIFY_TIMEOUT:-300}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 

@@ -63,6 +63,8 @@ void http_send(http_request *r, int status, const char *content_type, const char
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
     http_metrics_record(r, status);
+    /* A known length keeps the connection open for the next request (h2o closes it otherwise). */
+    req->res.content_length = status == 204 ? 0 : len;
     if (status == 204 || len == 0) {
         h2o_send_inline(req, "", 0);
         return;

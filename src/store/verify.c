@@ -26,23 +26,19 @@ static const struct check {
      "m.points_available + m.points_pending FROM members m LEFT JOIN flows f ON f.account = 'member:' || m.id "
      "WHERE coalesce(f.balance, 0) != m.points_available + m.points_pending"},
     {"a member's pending points equal what is left of their pending lots",
-     "SELECT 'member ' || m.id, coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 0), 0), "
-     "m.points_pending FROM members m WHERE m.points_pending != "
-     "coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 0), 0)"},
+     "WITH l AS (SELECT member_id, sum(CASE WHEN matured = 0 THEN remaining ELSE 0 END) AS pending FROM lots "
+     "GROUP BY member_id) SELECT 'member ' || m.id, coalesce(l.pending, 0), m.points_pending FROM members m "
+     "LEFT JOIN l ON l.member_id = m.id WHERE m.points_pending != coalesce(l.pending, 0)"},
     {"a member's available points equal what is left of their available lots (less what they owe)",
-     "SELECT 'member ' || m.id, coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 1), 0), "
-     "m.points_available FROM members m WHERE (m.points_available >= 0 AND m.points_available != "
-     "coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND l.matured = 1), 0)) OR "
-     "(m.points_available < 0 AND coalesce((SELECT sum(remaining) FROM lots l WHERE l.member_id = m.id AND "
-     "l.matured = 1), 0) != 0)"},
-    {"a member's lifetime points equal the points they earned",
-     "SELECT 'member ' || m.id, coalesce((SELECT sum(points) FROM postings p WHERE p.member_id = m.id AND "
-     "p.to_account = 'member:' || m.id AND p.kind = 'earn'), 0) - "
-     "coalesce((SELECT sum(points) FROM postings p WHERE p.member_id = m.id AND p.from_account = 'member:' || m.id "
-     "AND p.kind IN ('return')), 0), m.points_lifetime FROM members m WHERE m.points_lifetime != "
-     "coalesce((SELECT sum(points) FROM postings p WHERE p.member_id = m.id AND p.to_account = 'member:' || m.id AND "
-     "p.kind = 'earn'), 0) - coalesce((SELECT sum(points) FROM postings p WHERE "
-     "p.member_id = m.id AND p.from_account = 'member:' || m.id AND p.kind IN ('return')), 0)"},
+     "WITH l AS (SELECT member_id, sum(CASE WHEN matured = 1 THEN remaining ELSE 0 END) AS available FROM lots "
+     "GROUP BY member_id) SELECT 'member ' || m.id, coalesce(l.available, 0), m.points_available FROM members m "
+     "LEFT JOIN l ON l.member_id = m.id WHERE (m.points_available >= 0 AND m.points_available != "
+     "coalesce(l.available, 0)) OR (m.points_available < 0 AND coalesce(l.available, 0) != 0)"},
+    {"a member's lifetime points equal the points they earned, less those reversed by returns",
+     "WITH e AS (SELECT member_id, sum(CASE WHEN kind = 'earn' AND to_account = 'member:' || member_id THEN points "
+     "WHEN kind = 'return' AND from_account = 'member:' || member_id THEN -points ELSE 0 END) AS lifetime "
+     "FROM postings GROUP BY member_id) SELECT 'member ' || m.id, coalesce(e.lifetime, 0), m.points_lifetime "
+     "FROM members m LEFT JOIN e ON e.member_id = m.id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
     {"no lot holds more than it was given",
      "SELECT 'lot ' || id, points, remaining FROM lots WHERE remaining > points OR remaining < 0"},
     {"a member's purchase count, total spent and last purchase agree with their transactions",
