@@ -39,19 +39,20 @@ static int post(store_tx *tx, const char *from, const char *to, int64_t points, 
     return status;
 }
 
-/* When points received at now expire under the programme's policy (0: never). */
+/* When points received at now expire under the programme's policy (0: never); -1 when the settings are
+ * unusable (never "never" by mistake). */
 static int64_t expiry_of(const points_programme *p, int64_t now)
 {
-    calendar_kind cal = CALENDAR_PERSIAN;
+    calendar_kind cal;
     int64_t end;
     if (strcmp(p->expiry_policy, "days") == 0)
         return now + (int64_t)p->expiry_days * DAY_MS;
-    if (strcmp(p->expiry_policy, "end_of_month") != 0 && strcmp(p->expiry_policy, "end_of_year") != 0)
+    if (strcmp(p->expiry_policy, "never") == 0)
         return 0;
-    calendar_from_name(p->calendar, &cal);
-    if (calendar_period_end(cal, p->time_zone, now,
+    if (calendar_from_name(p->calendar, &cal) != 0 ||
+        calendar_period_end(cal, p->time_zone, now,
                             strcmp(p->expiry_policy, "end_of_year") == 0 ? CALENDAR_YEAR : CALENDAR_MONTH, &end) != 0)
-        return 0;
+        return -1;
     return end;
 }
 
@@ -71,6 +72,8 @@ static int credit(store_tx *tx, const points_programme *p, int64_t member_id, in
     store_lot lot = {.member_id = member_id, .points = points, .earned_at = now,
                      .available_at = matured ? now : now + (int64_t)p->pending_days * DAY_MS, .matured = matured,
                      .expires_at = expiry_of(p, now), .transaction_id = ref->transaction_id};
+    if (lot.expires_at < 0)
+        return STORE_ERROR;
     lot.remaining = matured ? points - (owed < points ? owed : points) : points;
     char to[40];
     member_account(member_id, to);
@@ -158,6 +161,17 @@ int points_reverse(store_tx *tx, const points_programme *p, int64_t member_id, i
     if (status != STORE_OK)
         return status;
     int64_t owed = points - available - pending;
+    /* Points of this purchase that already expired left the member then: write them off from club:expired
+     * rather than take them a second time. */
+    int64_t expired = 0;
+    if (owed > 0 && (status = store_tx_purchase_expired_open(tx, transaction_id, &expired)) != STORE_OK)
+        return status;
+    if (expired > 0) {
+        int64_t written_off = expired < owed ? expired : owed;
+        if ((status = post(tx, "club:expired", "club:issued", written_off, member_id, 0, now, ref, &entry)) != STORE_OK)
+            return status;
+        owed -= written_off;
+    }
     if (owed > 0 && strcmp(p->return_policy, "negative") == 0) {
         /* Already spent: the member owes them, repaid from the next points they receive. */
         char from[40];
@@ -173,6 +187,8 @@ int points_reverse(store_tx *tx, const points_programme *p, int64_t member_id, i
 int points_adjust(store_tx *tx, const points_programme *p, int64_t member_id, int64_t delta, int64_t now,
                   const points_ref *ref)
 {
+    if (delta == INT64_MIN)
+        return STORE_INVALID;
     if (delta > 0)
         return credit(tx, p, member_id, delta, now, "club:adjustment", true, false, ref);
     return points_spend(tx, member_id, -delta, now, "club:adjustment", ref);
@@ -181,19 +197,41 @@ int points_adjust(store_tx *tx, const points_programme *p, int64_t member_id, in
 int points_transfer(store_tx *tx, const points_programme *p, int64_t from_member, int64_t to_member, int64_t points,
                     int64_t now, const points_ref *ref)
 {
-    char to[40];
-    member_account(to_member, to);
-    int status = points_spend(tx, from_member, points, now, to, ref);
+    store_member_points from, to;
+    int status = store_tx_member_points(tx, from_member, &from);
+    if (status == STORE_OK)
+        status = store_tx_member_points(tx, to_member, &to);
     if (status != STORE_OK)
         return status;
-    /* The posting above moved the points; the receiver gets them as a lot of their own, available at once. */
-    store_member_points mp;
-    if ((status = store_tx_member_points(tx, to_member, &mp)) != STORE_OK)
-        return status;
-    int64_t owed = mp.available < 0 ? -mp.available : 0;
-    store_lot lot = {.member_id = to_member, .points = points, .remaining = points - (owed < points ? owed : points),
-                     .earned_at = now, .available_at = now, .matured = true, .expires_at = expiry_of(p, now)};
-    if ((status = store_tx_lot_insert(tx, &lot)) != STORE_OK)
+    if (points <= 0 || from.available < points)
+        return STORE_INVALID;
+    /* Each source lot passes to a lot of the receiver with the same expiry, so passing points back and forth
+     * never makes them last longer. What the receiver owes is repaid first. */
+    char from_account[40], to_account[40];
+    member_account(from_member, from_account);
+    member_account(to_member, to_account);
+    int64_t need = points, owed = to.available < 0 ? -to.available : 0, entry = 0;
+    store_lot lots[64];
+    while (need > 0) {
+        int n = 0;
+        if ((status = store_tx_lots_open(tx, from_member, 1, 0, lots, 64, &n)) != STORE_OK)
+            return status;
+        if (n == 0)
+            return STORE_ERROR; /* the lots disagree with the aggregate: verify will name it */
+        for (int i = 0; i < n && need > 0; i++) {
+            int64_t take = lots[i].remaining < need ? lots[i].remaining : need;
+            int64_t repay = owed < take ? owed : take;
+            store_lot lot = {.member_id = to_member, .points = take, .remaining = take - repay, .earned_at = now,
+                             .available_at = now, .matured = true, .expires_at = lots[i].expires_at};
+            if ((status = store_tx_lot_take(tx, lots[i].id, take)) != STORE_OK ||
+                (status = store_tx_lot_insert(tx, &lot)) != STORE_OK ||
+                (status = post(tx, from_account, to_account, take, from_member, lots[i].id, now, ref, &entry)) != STORE_OK)
+                return status;
+            need -= take;
+            owed -= repay;
+        }
+    }
+    if ((status = store_tx_member_points_add(tx, from_member, -points, 0, 0)) != STORE_OK)
         return status;
     return store_tx_member_points_add(tx, to_member, points, 0, 0);
 }

@@ -267,7 +267,8 @@ static int evaluate(store_tx *tx, const points_programme *p, const char *event, 
         extra->rule_id = 0;
         snprintf(extra->rule, sizeof(extra->rule), "tier %.80s: x%d.%03d", tier->name_en,
                  tier->multiplier_permille / 1000 % 1000, tier->multiplier_permille % 1000);
-        extra->points = res->points * (tier->multiplier_permille - 1000) / 1000;
+        __int128 bonus = (__int128)res->points * (tier->multiplier_permille - 1000) / 1000;
+        extra->points = bonus > RULE_POINTS_MAX - res->points ? RULE_POINTS_MAX - res->points : (int64_t)bonus;
         if (extra->points > 0) {
             res->points += extra->points;
             res->count++;

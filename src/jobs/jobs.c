@@ -77,9 +77,11 @@ void jobs_tick(store *s, int64_t now)
 {
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
         struct job *j = &jobs[i];
-        if (now < j->next_at || __atomic_load_n(&j->running, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&j->running, __ATOMIC_ACQUIRE) || now < j->next_at)
             continue;
         queued_job *q = calloc(1, sizeof(*q));
+        if (!q)
+            abort(); /* out of memory */
         q->j = j;
         q->run.now = now;
         q->job.fn = j->fn;
@@ -99,7 +101,9 @@ int jobs_run_all(store *s, int64_t now)
 {
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
         job_run run = {now, BATCH};
-        while (run.done >= BATCH) {
+        for (int rounds = 0; run.done >= BATCH; rounds++) {
+            if (rounds == 100000)
+                return STORE_ERROR; /* a job that never finishes: better to say so than to hang */
             int status = store_run(s, jobs[i].fn, &run);
             if (status != STORE_OK)
                 return status;

@@ -122,7 +122,9 @@ int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t availabl
     sqlite3_bind_int64(st, 2, pending);
     sqlite3_bind_int64(st, 3, lifetime);
     sqlite3_bind_int64(st, 4, member_id);
-    return step_done(&tx->conn, st, "points add");
+    int status = step_done(&tx->conn, st, "points add");
+    /* A posting without its aggregate would break the ledger: no row changed is an error. */
+    return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
 int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int64_t amount_minor, int64_t at)
@@ -280,7 +282,8 @@ int store_tx_lot_take(store_tx *tx, int64_t lot_id, int64_t points)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, points);
     sqlite3_bind_int64(st, 2, lot_id);
-    return step_done(&tx->conn, st, "lot take");
+    int status = step_done(&tx->conn, st, "lot take");
+    return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
 int store_tx_lots_maturing(store_tx *tx, int64_t now, store_lot *out, int cap, int *n)

@@ -65,6 +65,14 @@ int store_writer_start(store *s);
 int store_submit(store *s, store_job *job);
 /* Runs fn in one transaction on the calling thread (waiting for the lock). For the CLI and start-up. */
 int store_run(store *s, store_write_fn fn, void *arg);
+/* Bulk import tuning for the writer connection, used by the CLI import only (the server never calls them).
+ * store_import_begin raises the page cache (a chunk's dirty pages stay in memory instead of spilling into the
+ * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once;
+ * durability is unchanged: every commit is still synchronous=FULL in the WAL. store_import_end checkpoints the
+ * WAL into the database (truncating it; a busy reader only postpones that) and restores the server's settings.
+ * Both return STORE_OK or STORE_ERROR. */
+int store_import_begin(store *s);
+int store_import_end(store *s);
 /* Nested savepoints inside a job, for work that keeps what succeeded (the importer's rows). */
 int store_tx_savepoint(store_tx *tx);
 int store_tx_release(store_tx *tx);
@@ -270,6 +278,8 @@ int store_tx_txn_insert(store_tx *tx, store_txn *t);
 int store_tx_txn_returned(store_tx *tx, int64_t id, int64_t points, int64_t amount_minor);
 /* Stores the first answer once it is known (it names the transaction's own id). */
 int store_tx_txn_answer(store_tx *tx, int64_t id, int status, const char *response);
+/* Points of a purchase's lots that expired and that no return has yet written off from club:expired. */
+int store_tx_purchase_expired_open(store_tx *tx, int64_t purchase_id, int64_t *points);
 /* How many purchases the member has (for a first-purchase bonus). */
 int store_tx_purchase_count(store_tx *tx, int64_t member_id, int64_t *count);
 

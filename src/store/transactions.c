@@ -134,6 +134,22 @@ int store_tx_txn_answer(store_tx *tx, int64_t id, int status, const char *respon
     return store_status_of(&tx->conn, rc, "transaction answer");
 }
 
+int store_tx_purchase_expired_open(store_tx *tx, int64_t purchase_id, int64_t *points)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_TXN_EXPIRED_OPEN,
+                                  "SELECT (SELECT coalesce(sum(p.points), 0) FROM postings p JOIN lots l ON l.id = p.lot_id "
+                                  "WHERE l.transaction_id = ?1 AND p.kind = 'expire') - "
+                                  "(SELECT coalesce(sum(p.points), 0) FROM postings p JOIN transactions t ON "
+                                  "t.id = p.transaction_id WHERE t.original_id = ?1 AND p.from_account = 'club:expired')");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, purchase_id);
+    int rc = sqlite3_step(st);
+    *points = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : store_status_of(&tx->conn, rc, "purchase expired");
+}
+
 int store_tx_purchase_count(store_tx *tx, int64_t member_id, int64_t *count)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_PURCHASE_COUNT,

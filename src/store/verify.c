@@ -39,6 +39,11 @@ static const struct check {
      "WHEN kind = 'return' AND from_account = 'member:' || member_id THEN -points ELSE 0 END) AS lifetime "
      "FROM postings GROUP BY member_id) SELECT 'member ' || m.id, coalesce(e.lifetime, 0), m.points_lifetime "
      "FROM members m LEFT JOIN e ON e.member_id = m.id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
+    {"postings name only known accounts",
+     "SELECT 'posting ' || id, 'member:N or club:issued|redeemed|expired|adjustment', from_account || ' -> ' || "
+     "to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', 'club:expired', "
+     "'club:adjustment') OR from_account GLOB 'member:[0-9]*') AND (to_account IN ('club:issued', 'club:redeemed', "
+     "'club:expired', 'club:adjustment') OR to_account GLOB 'member:[0-9]*'))"},
     {"no lot holds more than it was given",
      "SELECT 'lot ' || id, points, remaining FROM lots WHERE remaining > points OR remaining < 0"},
     {"a member's purchase count, total spent and last purchase agree with their transactions",
@@ -65,7 +70,7 @@ int store_verify(store_reader *r, json_t *problems)
         }
         int rc, shown = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW && shown++ < 100)
-            json_array_append_new(problems, json_pack("{s:s, s:s, s:s, s:s}", "rule", checks[i].name, "subject",
+            json_array_append_new(problems, json_pack("{s:s, s:s?, s:s?, s:s?}", "rule", checks[i].name, "subject",
                                                       (const char *)sqlite3_column_text(st, 0), "expected",
                                                       (const char *)sqlite3_column_text(st, 1), "found",
                                                       (const char *)sqlite3_column_text(st, 2)));

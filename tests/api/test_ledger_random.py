@@ -58,11 +58,12 @@ REVIEW = {"name": "app review", "event": "custom", "priority": 10,
 
 
 class Lot:
-    __slots__ = ("seq", "points", "remaining", "available_at", "matured", "expires_at", "txn")
+    __slots__ = ("seq", "points", "remaining", "available_at", "matured", "expires_at", "txn", "expired")
 
     def __init__(self, seq, points, remaining, available_at, matured, expires_at, txn):
         self.seq, self.points, self.remaining = seq, points, remaining
         self.available_at, self.matured, self.expires_at, self.txn = available_at, matured, expires_at, txn
+        self.expired = 0  # points this lot lost to expiry
 
     def order(self):  # spending and reversing take the lots that expire first (never: last), then the oldest
         return (self.expires_at is None, self.expires_at or 0, self.seq)
@@ -91,6 +92,7 @@ class Model:
         self.members = {}
         self.grants = {}  # (member, rule key, day) -> points
         self.txns = {}    # (store, txn_id) -> dict(member, amount, points, reversed, returned, id)
+        self.written_off = {}  # txn -> expired points of its lots already written off by returns
 
     def expires(self):
         return self.now + EXPIRY_DAYS * DAY_MS
@@ -137,11 +139,24 @@ class Model:
         return True
 
     def transfer(self, a, b, points):
-        if not self.spend(a, points):
+        """Each source lot passes to a receiver lot with the same expiry; the receiver's debt is repaid first."""
+        if points <= 0 or a.available < points:
             return False
-        owed = -b.available if b.available < 0 else 0
-        self.seq += 1
-        b.lots.append(Lot(self.seq, points, points - min(owed, points), self.now, True, self.expires(), None))
+        need, owed = points, (-b.available if b.available < 0 else 0)
+        for lot in sorted([l for l in a.lots if l.matured], key=Lot.order):
+            if need <= 0:
+                break
+            t = min(lot.remaining, need)
+            if t <= 0:
+                continue
+            lot.remaining -= t
+            need -= t
+            repay = min(owed, t)
+            owed -= repay
+            self.seq += 1
+            b.lots.append(Lot(self.seq, t, t - repay, self.now, True, lot.expires_at, None))
+        assert need == 0, "model: lots disagree with available"
+        a.available -= points
         b.available += points
         return True
 
@@ -154,6 +169,12 @@ class Model:
         a3, p3 = self.take(m, [l for l in m.lots if not l.matured], points - av - pe)
         av, pe = av + a3, pe + p3
         owed = points - av - pe
+        # Points of the purchase that already expired are written off from club:expired, not taken again.
+        open_expired = sum(l.expired for l in m.lots if l.txn == txn) - self.written_off.get(txn, 0)
+        off = min(max(open_expired, 0), owed)
+        if off > 0:
+            self.written_off[txn] = self.written_off.get(txn, 0) + off
+            owed -= off
         if owed > 0 and self.return_policy == "negative":
             av += owed
         m.available -= av
@@ -210,6 +231,7 @@ class Model:
                         m.available -= lot.remaining
                     else:
                         m.pending -= lot.remaining
+                    lot.expired += lot.remaining
                     lot.remaining = 0
 
 
