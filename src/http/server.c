@@ -222,10 +222,11 @@ int http_serve(store *s, const http_serve_config *cfg)
         if (!threads[i].t.reader || threads[i].listen_fd < 0)
             return -1;
     }
-    for (int i = 0; i < n; i++)
-        pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]);
+    /* Said before the loops start, so whoever sees an answer has already seen this line. */
     printf("bashgah listening on http://%s:%d\n", cfg->host, cfg->port);
     fflush(stdout);
+    for (int i = 0; i < n; i++)
+        pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]);
     log_msg(LOG_INFO, "listening", "host=%s port=%d threads=%d", cfg->host, cfg->port, n);
 
     int sig = 0;
