@@ -52,7 +52,7 @@ static const config_def export_defs[] = {
 typedef struct import_cli {
     importer *im;
     store *s;
-    int64_t rows;
+    int64_t rows, committed_rows; /* read; and in committed chunks, which the progress bar shows */
     bool header_seen, header_bad, db_failed;
     /* the progress bar, drawn only when standard error is a terminal */
     bool progress, drawn;
@@ -81,7 +81,7 @@ static void progress_draw(import_cli *c, bool force)
         return;
     c->last_draw_ns = now;
     double secs = (now - c->start_ns) / 1e9;
-    double rate = secs > 0 ? c->rows / secs : 0;
+    double rate = secs > 0 ? c->committed_rows / secs : 0;
     if (c->total_bytes > 0) {
         int filled = (int)(c->read_bytes * PROGRESS_BAR_WIDTH / c->total_bytes);
         char bar[PROGRESS_BAR_WIDTH + 1];
@@ -89,9 +89,10 @@ static void progress_draw(import_cli *c, bool force)
             bar[i] = i < filled ? '#' : '.';
         bar[PROGRESS_BAR_WIDTH] = '\0';
         fprintf(stderr, "\r\033[K[%s] %3d%%  %lld rows  %.0f rows/s", bar, (int)(c->read_bytes * 100 / c->total_bytes),
-                (long long)c->rows, rate);
+                (long long)c->committed_rows, rate);
     } else {
-        fprintf(stderr, "\r\033[K%.1f MB read  %lld rows  %.0f rows/s", c->read_bytes / 1e6, (long long)c->rows, rate);
+        fprintf(stderr, "\r\033[K%.1f MB read  %lld rows  %.0f rows/s", c->read_bytes / 1e6,
+                (long long)c->committed_rows, rate);
     }
     fflush(stderr);
     c->drawn = true;
@@ -135,6 +136,7 @@ static int on_record(char *const *fields, const size_t *lens, int count, int64_t
         c->db_failed = true;
         return 1;
     }
+    c->committed_rows = c->rows;
     return 0;
 }
 
@@ -192,6 +194,8 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
         c.total_bytes = st.st_size;
     c.im = import_new(&rules, &actor, print_row_error, &c);
+    if (store_import_begin(s) != STORE_OK)
+        fprintf(stderr, "bashgah: could not tune the database for the import; going on slower\n");
     member_csv_reader *reader = member_csv_reader_new(on_record, &c);
     int read_rc = read_all(&c, reader, fd, path);
     member_csv_reader_free(reader);
@@ -215,6 +219,8 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
             fprintf(stderr, "bashgah: %s could not be read to the end; the rows before the error are imported\n", path);
         code = n.rejected == 0 && read_rc == 0 ? 0 : 1;
     }
+    if (store_import_end(s) != STORE_OK)
+        fprintf(stderr, "bashgah: the import is committed; its log is copied into the database later\n");
     import_free(c.im);
     return code;
 }

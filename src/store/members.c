@@ -140,6 +140,60 @@ static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bd
         sqlite3_bind_int64(st, 18, m->erased_at);
 }
 
+/* ---- the name index ----
+ * members_fts holds, for each member id, coalesce(given_name, '') || ' ' || coalesce(family_name, ''): these
+ * statements are its only writers (migration 0003 says why they are not triggers). It is contentless, so taking
+ * a name out needs the exact text that went in: name_text makes it the way the SQL above reads it back. */
+
+#define NAME_TEXT_MAX (2 * MEMBER_NAME_MAX + 2)
+
+static void name_text(const member *m, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %s", m->given_name, m->family_name);
+}
+
+static int name_index_write(store_conn *c, int idx, const char *sql, int64_t id, const char *text)
+{
+    sqlite3_stmt *st = store_stmt(c, idx, sql);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    /* Any failure here is the database's: a constraint of members was checked before. */
+    int status = store_status_of(c, rc, "name index");
+    return status == STORE_OK ? STORE_OK : STORE_ERROR;
+}
+
+static int name_index_add(store_conn *c, int64_t id, const char *text)
+{
+    return name_index_write(c, STMT_MEMBER_NAME_INDEX, "INSERT INTO members_fts(rowid, name) VALUES (?1, ?2)", id,
+                            text);
+}
+
+static int name_index_remove(store_conn *c, int64_t id, const char *text)
+{
+    return name_index_write(c, STMT_MEMBER_NAME_UNINDEX,
+                            "INSERT INTO members_fts(members_fts, rowid, name) VALUES ('delete', ?1, ?2)", id, text);
+}
+
+/* The indexed name of member id as stored; STORE_NOTFOUND when there is no such member. */
+static int name_stored(store_conn *c, int64_t id, char *out, size_t cap)
+{
+    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_NAME_GET,
+                                  "SELECT coalesce(given_name, '') || ' ' || coalesce(family_name, '') FROM members "
+                                  "WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        store_column_text(st, 0, out, cap);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member name");
+}
+
 /* Names the unique column a constraint error is about, from SQLite's message. */
 static const char *conflict_field(store_conn *c)
 {
@@ -176,9 +230,12 @@ int store_tx_member_insert(store_tx *tx, member *m, const char **field)
                                   "consent_sms, consent_sms_at, attributes, created_at, updated_at, erased_at) "
                                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int status = member_write(tx, st, m, field);
-    if (status == STORE_OK)
-        m->id = sqlite3_last_insert_rowid(tx->conn.db);
-    return status;
+    if (status != STORE_OK)
+        return status;
+    m->id = sqlite3_last_insert_rowid(tx->conn.db);
+    char name[NAME_TEXT_MAX];
+    name_text(m, name, sizeof(name));
+    return name_index_add(&tx->conn, m->id, name);
 }
 
 int store_tx_member_update(store_tx *tx, const member *m, const char **field)
@@ -188,12 +245,21 @@ int store_tx_member_update(store_tx *tx, const member *m, const char **field)
                                   "email=?5, birthday=?6, birthday_calendar=?7, time_zone=?8, locale=?9, kind=?10, "
                                   "consent_email=?11, consent_email_at=?12, consent_sms=?13, consent_sms_at=?14, "
                                   "attributes=?15, created_at=?16, updated_at=?17, erased_at=?18 WHERE id=?19");
-    if (st)
-        sqlite3_bind_int64(st, 19, m->id);
-    int status = member_write(tx, st, m, field);
-    if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
-        return STORE_NOTFOUND;
-    return status;
+    if (!st)
+        return STORE_ERROR;
+    char before[NAME_TEXT_MAX], after[NAME_TEXT_MAX];
+    int status = name_stored(&tx->conn, m->id, before, sizeof(before));
+    if (status != STORE_OK)
+        return status;
+    sqlite3_bind_int64(st, 19, m->id);
+    status = member_write(tx, st, m, field);
+    if (status != STORE_OK)
+        return status;
+    name_text(m, after, sizeof(after));
+    if (strcmp(before, after) == 0)
+        return STORE_OK;
+    status = name_index_remove(&tx->conn, m->id, before);
+    return status == STORE_OK ? name_index_add(&tx->conn, m->id, after) : status;
 }
 
 /* Turns search text into bounds for a prefix range scan: [lo, hi). */

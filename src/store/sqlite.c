@@ -13,6 +13,12 @@
 #include "store/migrations.h"
 
 #define BUSY_TIMEOUT_MS 10000
+#define CACHE_KIB_TEXT "-65536" /* 64 MiB per connection (negative: KiB) */
+/* The import's writer cache: big enough for the pages one chunk dirties in a database of millions of members,
+ * so they are written once at commit rather than spilled into the WAL mid-transaction. */
+#define IMPORT_CACHE_KIB_TEXT "-1048576" /* 1 GiB */
+/* Pages of WAL that trigger an automatic checkpoint outside imports (SQLite's default). */
+#define WAL_AUTOCHECKPOINT_PAGES_TEXT "1000"
 
 int store_conn_open(store_conn *c, const char *path, char *err, size_t errlen)
 {
@@ -29,7 +35,7 @@ int store_conn_open(store_conn *c, const char *path, char *err, size_t errlen)
     char *msg = NULL;
     rc = sqlite3_exec(c->db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                      "PRAGMA cache_size=-65536;",
+                      "PRAGMA cache_size=" CACHE_KIB_TEXT ";",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : sqlite3_errstr(rc));
@@ -148,6 +154,29 @@ int store_open(store **out, const char *data_dir, char *err, size_t errlen)
     }
     *out = s;
     return STORE_OK;
+}
+
+int store_import_begin(store *s)
+{
+    store_conn *c = &s->writer_tx.conn;
+    int rc = sqlite3_exec(c->db, "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;", NULL,
+                          NULL, NULL);
+    return store_status_of(c, rc, "import begin");
+}
+
+int store_import_end(store *s)
+{
+    store_conn *c = &s->writer_tx.conn;
+    int rc = sqlite3_exec(c->db,
+                          "PRAGMA wal_autocheckpoint=" WAL_AUTOCHECKPOINT_PAGES_TEXT "; PRAGMA cache_size=" CACHE_KIB_TEXT
+                          ";",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_status_of(c, rc, "import end");
+    /* A reader still on an old snapshot makes the checkpoint stop short (SQLITE_BUSY): the WAL then stays until
+     * the next checkpoint, which is no loss. */
+    rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    return rc == SQLITE_BUSY ? STORE_OK : store_status_of(c, rc, "import checkpoint");
 }
 
 int store_schema_version(store *s) { return user_version(s->writer_tx.conn.db); }
