@@ -134,8 +134,19 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* Process-wide SQLite settings, before its first use: every connection belongs to one thread (the writer or a
+ * loop), so SQLite's own connection mutexes and its allocation statistics (a global lock) are not needed. */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int store_open(store **out, const char *data_dir, char *err, size_t errlen)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create data directory %s: %s", data_dir, strerror(errno));
