@@ -261,7 +261,7 @@ static void set_hours(rule_def *d, json_t *v, const char *field, errlist *e)
     char ffrom[RULE_FIELD_MAX], fto[RULE_FIELD_MAX];
     field_name(ffrom, field, "from");
     field_name(fto, field, "to");
-    int64_t from, to;
+    int64_t from = 0, to = 0;
     bool ok = want_int(json_object_get(v, "from"), ffrom, 0, 23, &from, e);
     ok = want_int(json_object_get(v, "to"), fto, 0, 24, &to, e) && ok;
     if (!ok)
