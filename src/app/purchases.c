@@ -333,6 +333,29 @@ static int replay_or_conflict(const uint8_t stored_hash[32], const uint8_t hash[
     return STORE_INVALID; /* nothing new to keep */
 }
 
+/* Records the purchase or return row itself (its answer is stored once known, by answer_txn). */
+static int insert_txn(store_tx *tx, const purchase_request *req, int64_t member_id, const char *type,
+                      int64_t original_id, int64_t points, json_t *explanation, int64_t now, store_txn *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->member_id = member_id;
+    t->amount_minor = req->amount_minor;
+    t->occurred_at = req->occurred_at;
+    t->recorded_at = now;
+    t->original_id = original_id;
+    t->points = points;
+    t->status = 201;
+    snprintf(t->store, sizeof(t->store), "%s", req->store);
+    snprintf(t->txn_id, sizeof(t->txn_id), "%s", req->txn_id);
+    snprintf(t->type, sizeof(t->type), "%s", type);
+    memcpy(t->request_hash, req->request_hash, 32);
+    t->items = req->items_json ? json_dumps(req->items_json, JSON_COMPACT) : NULL;
+    t->explanation = json_dumps(explanation, JSON_COMPACT);
+    int status = store_tx_txn_insert(tx, t);
+    store_txn_release(t); /* the texts are written; the row's id and keys stay */
+    return status;
+}
+
 static int record_return(store_tx *tx, const purchase_request *req, const member *m, const points_programme *p,
                          int64_t now, const char *actor, purchase_answer *a)
 {
@@ -363,20 +386,11 @@ static int record_return(store_tx *tx, const purchase_request *req, const member
     snprintf(why, sizeof(why), "return of %s: %lld of %lld", orig.txn_id, (long long)req->amount_minor,
              (long long)orig.amount_minor);
     json_t *explanation = json_pack("[{s:n, s:s, s:I}]", "rule_id", "rule", why, "points", (json_int_t)-to_reverse);
-    store_txn t = {.member_id = m->id, .amount_minor = req->amount_minor, .occurred_at = req->occurred_at,
-                   .recorded_at = now, .original_id = orig.id, .points = to_reverse, .status = 201};
-    snprintf(t.store, sizeof(t.store), "%s", req->store);
-    snprintf(t.txn_id, sizeof(t.txn_id), "%s", req->txn_id);
-    snprintf(t.type, sizeof(t.type), "return");
-    memcpy(t.request_hash, req->request_hash, 32);
-    char *items = req->items_json ? json_dumps(req->items_json, JSON_COMPACT) : NULL;
-    char *expl = json_dumps(explanation, JSON_COMPACT);
-    t.items = items;
-    t.explanation = expl;
+    store_txn t;
     int64_t reversed = 0;
     tier_info tier = {0};
     points_ref ref = {.kind = "return", .actor = actor, .explanation = explanation};
-    if ((status = store_tx_txn_insert(tx, &t)) == STORE_OK) {
+    if ((status = insert_txn(tx, req, m->id, "return", orig.id, to_reverse, explanation, now, &t)) == STORE_OK) {
         ref.transaction_id = t.id;
         status = points_reverse(tx, p, m->id, orig.id, to_reverse, now, &ref, &reversed);
     }
@@ -389,8 +403,6 @@ static int record_return(store_tx *tx, const purchase_request *req, const member
     if (status == STORE_OK)
         status = answer_txn(tx, &t, explanation, -reversed, reversed, &tier, a);
     json_decref(explanation);
-    free(items);
-    free(expl);
     store_txn_release(&orig);
     return status;
 }
@@ -413,18 +425,9 @@ static int record_purchase(store_tx *tx, const purchase_request *req, const memb
     if ((status = evaluate(tx, p, "purchase", &ctx, m->id, &tier, &res)) != STORE_OK)
         return status;
     json_t *explanation = rules_explanation(&res);
-    store_txn t = {.member_id = m->id, .amount_minor = req->amount_minor, .occurred_at = req->occurred_at,
-                   .recorded_at = now, .points = res.points, .status = 201};
-    snprintf(t.store, sizeof(t.store), "%s", req->store);
-    snprintf(t.txn_id, sizeof(t.txn_id), "%s", req->txn_id);
-    snprintf(t.type, sizeof(t.type), "purchase");
-    memcpy(t.request_hash, req->request_hash, 32);
-    char *items = req->items_json ? json_dumps(req->items_json, JSON_COMPACT) : NULL;
-    char *expl = json_dumps(explanation, JSON_COMPACT);
-    t.items = items;
-    t.explanation = expl;
+    store_txn t;
     points_ref ref = {.kind = "earn", .actor = actor, .explanation = explanation};
-    if ((status = store_tx_txn_insert(tx, &t)) == STORE_OK) {
+    if ((status = insert_txn(tx, req, m->id, "purchase", 0, res.points, explanation, now, &t)) == STORE_OK) {
         ref.transaction_id = t.id;
         status = points_earn(tx, p, m->id, res.points, now, &ref);
     }
@@ -435,8 +438,6 @@ static int record_purchase(store_tx *tx, const purchase_request *req, const memb
     if (status == STORE_OK)
         status = answer_txn(tx, &t, explanation, res.points, 0, &tier, a);
     json_decref(explanation);
-    free(items);
-    free(expl);
     return status;
 }
 
