@@ -275,15 +275,22 @@ int store_tx_lots_open(store_tx *tx, int64_t member_id, int matured, int64_t tra
     return lots_query(&tx->conn, st, out, cap, n);
 }
 
-int store_tx_lot_take(store_tx *tx, int64_t lot_id, int64_t points)
+/* Runs an UPDATE of one lot: ?1 is the value, ?2 the lot's id. STORE_NOTFOUND when no lot changed. */
+static int lot_update(store_tx *tx, int idx, const char *sql, int64_t value, int64_t lot_id, const char *what)
 {
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_TAKE, "UPDATE lots SET remaining = remaining - ? WHERE id = ?");
+    sqlite3_stmt *st = store_stmt(&tx->conn, idx, sql);
     if (!st)
         return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, points);
+    sqlite3_bind_int64(st, 1, value);
     sqlite3_bind_int64(st, 2, lot_id);
-    int status = step_done(&tx->conn, st, "lot take");
+    int status = step_done(&tx->conn, st, what);
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
+}
+
+int store_tx_lot_take(store_tx *tx, int64_t lot_id, int64_t points)
+{
+    return lot_update(tx, STMT_LOT_TAKE, "UPDATE lots SET remaining = remaining - ?1 WHERE id = ?2", points, lot_id,
+                      "lot take");
 }
 
 int store_tx_lots_maturing(store_tx *tx, int64_t now, store_lot *out, int cap, int *n)
@@ -300,11 +307,7 @@ int store_tx_lots_maturing(store_tx *tx, int64_t now, store_lot *out, int cap, i
 
 int store_tx_lot_matured(store_tx *tx, int64_t lot_id)
 {
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_MATURED, "UPDATE lots SET matured = 1 WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, lot_id);
-    return step_done(&tx->conn, st, "lot matured");
+    return lot_update(tx, STMT_LOT_MATURED, "UPDATE lots SET matured = ?1 WHERE id = ?2", 1, lot_id, "lot matured");
 }
 
 int store_tx_lots_expiring(store_tx *tx, int64_t now, store_lot *out, int cap, int *n)
@@ -335,12 +338,7 @@ int store_tx_lots_to_warn(store_tx *tx, int64_t now, int64_t before, store_lot *
 
 int store_tx_lot_warned(store_tx *tx, int64_t lot_id, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_LOT_WARNED, "UPDATE lots SET warned_at = ? WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, lot_id);
-    return step_done(&tx->conn, st, "lot warned");
+    return lot_update(tx, STMT_LOT_WARNED, "UPDATE lots SET warned_at = ?1 WHERE id = ?2", now, lot_id, "lot warned");
 }
 
 int store_tx_notice(store_tx *tx, const char *kind, int64_t member_id, json_t *data, const char *dedupe_key,
