@@ -427,4 +427,72 @@ int store_tx_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int6
 int store_tx_rule_grant_add(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t at, int64_t points);
 /* ---- end of rules ---- */
 
+/* ---- segments (segments.c) and key figures (reports.c) ---- */
+#include "core/segment_filter.h"
+
+#define STORE_SEGMENT_NAME_MAX 128
+#define STORE_SEGMENT_TEXT_MAX 2000
+#define STORE_SEGMENT_FILTER_MAX 16384 /* bytes of a filter as compact JSON */
+#define STORE_SEGMENT_STATIC_MAX 100000 /* members in one static segment */
+
+typedef struct store_segment {
+    int64_t id;
+    char name[STORE_SEGMENT_NAME_MAX + 1];
+    char description[STORE_SEGMENT_TEXT_MAX + 1]; /* "" for none */
+    char kind[8];                                 /* dynamic | static */
+    char *filter;                                 /* compact JSON, malloc'd; NULL for a static segment */
+    int64_t member_count;                         /* static segments: members in the list */
+    int64_t created_at, updated_at;
+} store_segment;
+
+/* Who is in a segment: a compiled filter (dynamic) or a static segment's list; erased members never are. */
+typedef struct store_segment_query {
+    const segment_sql *sql; /* NULL for a static segment */
+    int64_t static_id;      /* the static segment, when sql is NULL */
+} store_segment_query;
+
+void store_segment_release(store_segment *g);
+int store_segment_get(store_reader *r, int64_t id, store_segment *out);
+int store_tx_segment_get(store_tx *tx, int64_t id, store_segment *out);
+/* Calls cb for up to limit segments with id above after_id, in id order; *count is how many. */
+int store_segment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(const store_segment *g, void *arg),
+                       void *arg, int *count);
+int store_tx_segment_insert(store_tx *tx, store_segment *g); /* sets g->id */
+int store_tx_segment_update(store_tx *tx, const store_segment *g);
+/* Deletes the segment and its list. */
+int store_tx_segment_delete(store_tx *tx, int64_t id);
+/* Replaces a static segment's list with the members named by ids (unknown or erased ones are skipped);
+ * *stored is how many it now holds. */
+int store_tx_segment_members_set(store_tx *tx, int64_t id, const int64_t *ids, int n, int64_t *stored);
+/* The id of the member with this external reference (not erased); STORE_NOTFOUND when none. */
+int store_tx_member_id_by_ref(store_tx *tx, const char *external_ref, int64_t *id);
+int store_segment_count(store_reader *r, const store_segment_query *q, int64_t *count);
+/* Up to limit member ids of the segment above after_id, in id order, into ids; *n is how many. */
+int store_segment_member_ids(store_reader *r, const store_segment_query *q, int64_t after_id, int limit,
+                             int64_t *ids, int *n);
+
+/* Key figures (reports.c). Periods are [start, end) in ms; a store filter NULL means every store. */
+typedef struct store_figures {
+    int64_t members, buyers, repeat_buyers;     /* kind member, not erased; with 1+ and 2+ purchases */
+    int64_t active_30, active_90;               /* members with a purchase in the last 30 / 90 days */
+    int64_t spend_minor;                        /* total spent by members */
+    int64_t redeemers;                          /* members with a redemption not cancelled */
+    int64_t points_outstanding;                 /* available + pending of every member */
+} store_figures;
+
+int store_report_figures(store_reader *r, int64_t now_ms, const char *shop, store_figures *out);
+/* Members by class at time at: the last class_changes row at or before at for each member (members without one are
+ * prospects from their join). Calls cb once per class with its count. */
+int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *cls, int64_t n, void *arg),
+                            void *arg);
+/* How many members joined in [from, to). */
+int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n);
+/* Points moved by postings of kind (earn | redeem | expire | ...) in [from, to), net of their reversals for
+ * earn (returns) and redeem (redeem_cancel). */
+int store_report_points(store_reader *r, const char *kind, int64_t from, int64_t to, const char *shop, int64_t *sum);
+/* Purchases in [from, to): their number, money (less returns in that period) and distinct buyers. */
+int store_report_sales(store_reader *r, int64_t from, int64_t to, const char *shop, int64_t *count,
+                       int64_t *amount_minor, int64_t *buyers);
+/* ---- end of segments and key figures ---- */
+
 #endif
