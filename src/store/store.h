@@ -471,26 +471,33 @@ int store_segment_count(store_reader *r, const store_segment_query *q, int64_t *
 int store_segment_member_ids(store_reader *r, const store_segment_query *q, int64_t after_id, int limit,
                              int64_t *ids, int *n);
 
-/* Key figures (reports.c). Periods are [start, end) in ms; a store filter NULL means every store. */
+/* Key figures (reports.c). Periods are [from, to) in ms; shop is a store's code, NULL for every store. */
 typedef struct store_figures {
-    int64_t members, buyers, repeat_buyers;     /* kind member, not erased; with 1+ and 2+ purchases */
-    int64_t active_30, active_90;               /* members with a purchase in the last 30 / 90 days */
-    int64_t spend_minor;                        /* total spent by members */
-    int64_t redeemers;                          /* members with a redemption not cancelled */
-    int64_t points_outstanding;                 /* available + pending of every member */
+    int64_t members;                       /* not erased */
+    int64_t buyers, repeat_buyers;         /* with 1+ and 2+ purchases (at shop) */
+    int64_t active_30, active_90;          /* with a purchase (at shop) in the last 30 / 90 days */
+    int64_t spend_minor;                   /* spent (at shop) less returns */
+    int64_t earners, redeemers;            /* members who ever earned points; who redeemed (not cancelled) */
+    int64_t points_outstanding;            /* available + pending over every member */
 } store_figures;
 
 int store_report_figures(store_reader *r, int64_t now_ms, const char *shop, store_figures *out);
-/* Members by class at time at: the last class_changes row at or before at for each member (members without one are
- * prospects from their join). Calls cb once per class with its count. */
+/* Members by class at instant at (joined before it, not erased by then): each one's last class_changes row before
+ * at, "prospect" when there is none. Calls cb once per class present. */
 int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *cls, int64_t n, void *arg),
                             void *arg);
 /* How many members joined in [from, to). */
 int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n);
-/* Points moved by postings of kind (earn | redeem | expire | ...) in [from, to), net of their reversals for
- * earn (returns) and redeem (redeem_cancel). */
-int store_report_points(store_reader *r, const char *kind, int64_t from, int64_t to, const char *shop, int64_t *sum);
-/* Purchases in [from, to): their number, money (less returns in that period) and distinct buyers. */
+
+/* Points that moved in [from, to), by the club account they left or reached, net of what came back: issued
+ * (earned less returned), redeemed (less cancelled), expired (less written back by returns), adjusted (given less
+ * taken by hand). shop limits issued to purchases and returns at that store. */
+typedef struct store_points_moved {
+    int64_t issued, redeemed, expired, adjusted;
+} store_points_moved;
+
+int store_report_points(store_reader *r, int64_t from, int64_t to, const char *shop, store_points_moved *out);
+/* Purchases in [from, to) (at shop): how many, the money less returns in the same period, distinct buyers. */
 int store_report_sales(store_reader *r, int64_t from, int64_t to, const char *shop, int64_t *count,
                        int64_t *amount_minor, int64_t *buyers);
 /* ---- end of segments and key figures ---- */

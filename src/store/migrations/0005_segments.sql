@@ -32,6 +32,7 @@ CREATE INDEX members_last_purchase ON members(last_purchase_at) WHERE last_purch
 CREATE INDEX members_class_recency ON members(class, last_purchase_at, total_spent_minor);
 CREATE INDEX members_spend ON members(total_spent_minor);
 
--- Reports: transactions by time (per period and store), postings by kind and time, members by join time.
+-- Reports: transactions by time (per period and store), postings by club account and time.
 CREATE INDEX transactions_occurred ON transactions(occurred_at);
-CREATE INDEX postings_kind_at ON postings(kind, at);
+CREATE INDEX postings_from_at ON postings(from_account, at);
+CREATE INDEX postings_to_at ON postings(to_account, at);
