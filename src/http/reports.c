@@ -113,10 +113,11 @@ static void internal(http_request *r, json_t *doc)
     http_reply_problem(r, 500, "internal", "the figures could not be read", NULL);
 }
 
-/* A share as a JSON number with four decimals, or null when there is nothing to share out. */
-static json_t *rate(int64_t part, int64_t whole)
+/* A share in thousandths (rounded down), as the programme's other ratios (multiplier_permille); null when there
+ * is nothing to share out. Whole numbers, so no binary fraction shows in the JSON. */
+static json_t *permille(int64_t part, int64_t whole)
 {
-    return whole > 0 ? json_real((double)(part * 10000 / whole) / 10000.0) : json_null();
+    return whole > 0 ? json_integer(part * 1000 / whole) : json_null();
 }
 
 static void count_class(const char *cls, int64_t n, void *obj) { json_object_set_new(obj, cls, json_integer(n)); }
@@ -130,7 +131,7 @@ void http_report_summary(http_request *r)
     json_t *classes = json_object();
     bool ok = query_read(r, q, false);
     if (ok && (store_report_figures(r->thread->reader, r->now_ms, shop_of(q), &f) != STORE_OK ||
-               store_report_classes_at(r->thread->reader, r->now_ms + 1, count_class, classes) != STORE_OK)) {
+               store_report_classes_now(r->thread->reader, count_class, classes) != STORE_OK)) {
         internal(r, classes);
         ok = false;
         classes = NULL;
@@ -144,9 +145,9 @@ void http_report_summary(http_request *r)
         "{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:s, s:o}", "at",
         timefmt_json(r->now_ms), "store", q->has_shop ? json_string(q->shop) : json_null(), "members",
         (json_int_t)f.members, "active_30", (json_int_t)f.active_30, "active_90", (json_int_t)f.active_90, "buyers",
-        (json_int_t)f.buyers, "repeat_buyers", (json_int_t)f.repeat_buyers, "repeat_purchase_rate",
-        rate(f.repeat_buyers, f.buyers), "earners", (json_int_t)f.earners, "redeemers", (json_int_t)f.redeemers,
-        "redemption_rate", rate(f.redeemers, f.earners), "average_spend_minor",
+        (json_int_t)f.buyers, "repeat_buyers", (json_int_t)f.repeat_buyers, "repeat_purchase_permille",
+        permille(f.repeat_buyers, f.buyers), "earners", (json_int_t)f.earners, "redeemers", (json_int_t)f.redeemers,
+        "redemption_permille", permille(f.redeemers, f.earners), "average_spend_minor",
         f.buyers ? json_integer(f.spend_minor / f.buyers) : json_null(), "points_outstanding",
         (json_int_t)f.points_outstanding, "point_value_minor", (json_int_t)q->programme.point_value_minor,
         "liability_minor", (json_int_t)(f.points_outstanding * q->programme.point_value_minor), "currency",
@@ -187,8 +188,11 @@ void http_report_classes(http_request *r)
         points[k] = series_add(doc, class_names[k]);
     for (int i = 0; i < q->n; i++) {
         class_counts c = {{0}};
-        int64_t at = q->starts[i + 1] < r->now_ms ? q->starts[i + 1] : r->now_ms + 1;
-        if (store_report_classes_at(r->thread->reader, at, add_class, &c) != STORE_OK) {
+        /* The running period ends now: the member rows say where everyone is. */
+        int status = q->starts[i + 1] < r->now_ms
+                         ? store_report_classes_at(r->thread->reader, q->starts[i + 1], add_class, &c)
+                         : store_report_classes_now(r->thread->reader, add_class, &c);
+        if (status != STORE_OK) {
             free(q);
             internal(r, doc);
             return;

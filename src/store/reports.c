@@ -104,6 +104,20 @@ int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *
     return store_status_of(c, rc, "report classes");
 }
 
+int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg)
+{
+    store_conn *c = &r->conn;
+    sqlite3_stmt *st = prepare(c, "SELECT class, count(*) FROM members WHERE erased_at IS NULL GROUP BY class "
+                                  "ORDER BY class");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), arg);
+    sqlite3_finalize(st);
+    return store_status_of(c, rc, "report classes now");
+}
+
 int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n)
 {
     sqlite3_stmt *st = prepare(&r->conn, "SELECT count(*) FROM members WHERE created_at >= ? AND created_at < ?");

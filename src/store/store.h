@@ -486,6 +486,8 @@ int store_report_figures(store_reader *r, int64_t now_ms, const char *shop, stor
  * at, "prospect" when there is none. Calls cb once per class present. */
 int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *cls, int64_t n, void *arg),
                             void *arg);
+/* Members by class now (the class column of the member row), not erased. */
+int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg);
 /* How many members joined in [from, to). */
 int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n);
 

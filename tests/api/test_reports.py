@@ -83,8 +83,7 @@ class SummaryTest(ReportCase):
                 "liability_minor": 580 * 1000, "currency": "IRR", "classes": {"prospect": 3}, "store": None}
         for k, v in want.items():
             self.assertEqual(s[k], v, k)
-        self.assertAlmostEqual(s["repeat_purchase_rate"], 0.5)
-        self.assertAlmostEqual(s["redemption_rate"], 0.5)
+        self.assertEqual((s["repeat_purchase_permille"], s["redemption_permille"]), (500, 500))
         self.assertEqual(s["at"], "2026-03-01T00:00:00.000Z")
 
     def test_figures_of_one_store(self):
@@ -93,9 +92,9 @@ class SummaryTest(ReportCase):
                 "average_spend_minor": 1500000, "members": 3, "points_outstanding": 580}
         for k, v in want.items():
             self.assertEqual(s[k], v, k)
-        self.assertAlmostEqual(s["repeat_purchase_rate"], 1.0)
+        self.assertEqual(s["repeat_purchase_permille"], 1000)
         s = self.get("/summary?store=NOWHERE")
-        self.assertEqual((s["buyers"], s["repeat_purchase_rate"], s["average_spend_minor"]), (0, None, None))
+        self.assertEqual((s["buyers"], s["repeat_purchase_permille"], s["average_spend_minor"]), (0, None, None))
 
     def test_roles_and_bad_queries(self):
         analyst = self.server.client(self.server.apikey("analyst"))
