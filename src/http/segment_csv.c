@@ -164,7 +164,13 @@ static int on_row(char *const *fields, const size_t *lens, int count, int64_t re
     if (len == 0)
         return 0; /* a blank cell names no one */
     if (u->by_ref) {
-        json_array_append_new(u->list, json_stringn(v, len));
+        json_t *ref = len <= MEMBER_REF_MAX ? json_stringn(v, len) : NULL;
+        if (!ref) {
+            errlist_add(&u->e, "row", "line %lld: external_ref must be UTF-8 text of at most %d bytes",
+                        (long long)record, MEMBER_REF_MAX);
+            return 1;
+        }
+        json_array_append_new(u->list, ref);
         return 0;
     }
     int64_t id = 0;

@@ -210,6 +210,9 @@ class StaticSegmentTest(SegmentCase):
                                              content_type="text/csv"), 400, "validation", "row")
         assert_problem(self, self.owner.post("%s/%d/members" % (SEGMENTS, g["id"]), raw=b"id\nabc\n",
                                              content_type="text/csv"), 400, "validation", "row")
+        assert_problem(self, self.owner.post("%s/%d/members" % (SEGMENTS, g["id"]),
+                                             raw=b"external_ref\n" + b"x" * 65 + b"\n", content_type="text/csv"),
+                       400, "validation", "row", "at most 64 bytes")
         self.assertEqual(self.member_ids(g["id"]), [self.a])  # a refused file changes nothing
 
     def test_erased_members_leave_the_segment(self):
