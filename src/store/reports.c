@@ -104,6 +104,86 @@ int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *
     return store_status_of(c, rc, "report classes");
 }
 
+/* ---- members by class over time, in one pass ----
+ * Counting at an instant t: +1 prospect at each join, -1 at each erasure for the class held then, and for each
+ * class move -1 for the class before it (the previous move's to_class, by time then id; prospect for the first)
+ * and +1 for to_class. Each event lands in the first period whose end is after it; running sums give the counts. */
+
+typedef struct class_tally {
+    const int64_t *ends;
+    int n;
+    const char *const *classes;
+    int nclasses;
+    int64_t *diff; /* n x nclasses, then summed in place */
+} class_tally;
+
+static int bucket_of(const class_tally *t, int64_t at)
+{
+    int lo = 0, hi = t->n; /* the first end above at; n when none */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (t->ends[mid] > at)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void tally(class_tally *t, int64_t at, const char *cls, int64_t delta)
+{
+    int b = bucket_of(t, at);
+    if (b >= t->n || !cls)
+        return;
+    for (int k = 0; k < t->nclasses; k++)
+        if (strcmp(t->classes[k], cls) == 0)
+            t->diff[b * t->nclasses + k] += delta;
+}
+
+/* Runs st (bound: ?1 = the last end) and tallies each row: columns at, class to remove (or NULL), class to add. */
+static int tally_rows(store_conn *c, sqlite3_stmt *st, class_tally *t, const char *what)
+{
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, t->ends[t->n - 1]);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t at = sqlite3_column_int64(st, 0);
+        tally(t, at, (const char *)sqlite3_column_text(st, 1), -1);
+        tally(t, at, (const char *)sqlite3_column_text(st, 2), +1);
+    }
+    sqlite3_finalize(st);
+    return store_status_of(c, rc, what);
+}
+
+int store_report_classes_series(store_reader *r, const int64_t *ends, int n, const char *const *classes, int nclasses,
+                                int64_t *counts)
+{
+    store_conn *c = &r->conn;
+    memset(counts, 0, (size_t)n * (size_t)nclasses * sizeof(*counts));
+    if (n == 0)
+        return STORE_OK;
+    class_tally t = {ends, n, classes, nclasses, counts};
+    int status = tally_rows(c, prepare(c, "SELECT created_at, NULL, 'prospect' FROM members WHERE created_at < ?1"), &t,
+                            "report joins");
+    if (status == STORE_OK)
+        status = tally_rows(c, prepare(c, "SELECT m.erased_at, coalesce((SELECT x.to_class FROM class_changes x WHERE "
+                                          "x.member_id = m.id AND x.at < m.erased_at ORDER BY x.at DESC, x.id DESC "
+                                          "LIMIT 1), 'prospect'), NULL FROM members m WHERE m.erased_at < ?1 AND "
+                                          "m.created_at <= m.erased_at"),
+                            &t, "report erasures");
+    if (status == STORE_OK)
+        status = tally_rows(c, prepare(c, "SELECT x.at, lag(x.to_class, 1, 'prospect') OVER (PARTITION BY x.member_id "
+                                          "ORDER BY x.at, x.id), x.to_class FROM class_changes x JOIN members m ON "
+                                          "m.id = x.member_id WHERE x.at < ?1 AND (m.erased_at IS NULL OR x.at < "
+                                          "m.erased_at)"),
+                            &t, "report class moves");
+    for (int i = 1; status == STORE_OK && i < n; i++)
+        for (int k = 0; k < nclasses; k++)
+            counts[i * nclasses + k] += counts[(i - 1) * nclasses + k];
+    return status;
+}
+
 int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg)
 {
     store_conn *c = &r->conn;

@@ -486,6 +486,11 @@ int store_report_figures(store_reader *r, int64_t now_ms, const char *shop, stor
  * at, "prospect" when there is none. Calls cb once per class present. */
 int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *cls, int64_t n, void *arg),
                             void *arg);
+/* Members by class at each of the instants ends[0..n) (ascending), as store_report_classes_at would count them,
+ * in one pass over the joins, erasures and class moves before ends[n - 1] rather than one pass over the members
+ * per instant: counts[i * nclasses + k] for class classes[k] (classes not listed are not counted). */
+int store_report_classes_series(store_reader *r, const int64_t *ends, int n, const char *const *classes, int nclasses,
+                                int64_t *counts);
 /* Members by class now (the class column of the member row), not erased. */
 int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg);
 /* How many members joined in [from, to). */

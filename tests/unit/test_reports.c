@@ -116,6 +116,28 @@ static void test_classes_at_an_instant_follow_the_history(void **state)
     expect_at(f, 31, "at_risk=1 main=1 prospect=1 "); /* of two moves at one instant, the later row counts */
 }
 
+/* The one-pass series agrees with the count at each instant, day by day over the whole history. */
+static void test_classes_series_agrees_with_each_instant(void **state)
+{
+    fixture *f = *state;
+    static const char *const classes[] = {"prospect", "new", "main", "occasional", "at_risk", "lapsed"};
+    enum { DAYS = 36, K = 6 };
+    int64_t ends[DAYS], counts[DAYS * K];
+    for (int d = 0; d < DAYS; d++)
+        ends[d] = T0 + d * DAY_MS + (d % 3) * 3600000; /* some ends between the events' instants */
+    assert_int_equal(store_report_classes_series(f->r, ends, DAYS, classes, K, counts), STORE_OK);
+    for (int d = 0; d < DAYS; d++) {
+        char want[256] = "", got[256] = "";
+        assert_int_equal(store_report_classes_at(f->r, ends[d], add, want), STORE_OK);
+        static const int order[K] = {4, 5, 2, 1, 3, 0}; /* name order, as classes_at lists them */
+        for (int j = 0; j < K; j++)
+            if (counts[d * K + order[j]])
+                add(classes[order[j]], counts[d * K + order[j]], got);
+        if (strcmp(got, want) != 0)
+            fail_msg("end %d: series \"%s\", at the instant \"%s\"", d, got, want);
+    }
+}
+
 static void test_classes_now_read_the_member_rows(void **state)
 {
     fixture *f = *state;
@@ -144,6 +166,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_classes_at_an_instant_follow_the_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_classes_series_agrees_with_each_instant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_classes_now_read_the_member_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_figures_from_the_member_rows, setup, teardown),
     };
