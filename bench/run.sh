@@ -18,7 +18,10 @@
 # Environment: BENCH_MEMBERS (1000000), BENCH_DURATION (10s), BENCH_THREADS (wrk threads, 2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_THREADS (loops for bench_bare and, when set, bashgah serve; default
 # bench_bare's: nproc), BENCH_IMPORT_TIMEOUT (seconds, 600), BENCH_PG_DURATION (pgbench -T seconds, 10),
-# BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
+# BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_KEEP=1 keeps the temp
+# dirs, TMPDIR.
+# The segment count runs last, on a copy of the database whose member rows bench/segment_spread.py has given
+# purchase aggregates, classes and RFM scores by a direct SQL UPDATE (imported members have none).
 set -euo pipefail
 
 usage() {
@@ -41,6 +44,7 @@ IMPORT_TIMEOUT=${BENCH_IMPORT_TIMEOUT:-600}
 PG_DURATION_S=${BENCH_PG_DURATION:-10}
 WARMUP_S=${BENCH_WARMUP:-10} # seconds of reads before the measured GET run
 VERIFY_TIMEOUT=${BENCH_VERIFY_TIMEOUT:-300}
+SEGMENT_RUNS=${BENCH_SEGMENT_RUNS:-5}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -48,6 +52,9 @@ IMPORT_TARGET_ROWS_PER_S=100000
 READ_TARGET_PCT=50       # GET member req/s as a share of the bare ceiling
 PURCHASE_TARGET_RATIO=10 # durable purchases/s through the API over pgbench tps for the same SQL work
 PURCHASE_P99_TARGET_MS=10
+SEGMENT_TARGET_MS=200    # a 3-condition segment count over every member
+# class in (main, occasional), spend >= 20,000,000, a purchase in the last 90 days
+SEGMENT_FILTER='{"filter":{"all":[{"field":"class","op":"in","value":["main","occasional"]},{"field":"spend","op":"gte","value":20000000},{"field":"last_purchase","op":"within_days","value":90}]}}'
 PG_CLIENTS=8             # pgbench -c
 PG_THREADS=2             # pgbench -j
 PG_DB_USER=bench         # the cluster's superuser (trust authentication, 127.0.0.1 only)
@@ -219,6 +226,7 @@ check_tools() {
   find_postgres
   case "$PG_DURATION_S" in '' | *[!0-9]*) die "BENCH_PG_DURATION must be a whole number of seconds" ;; esac
   case "$VERIFY_TIMEOUT" in '' | *[!0-9]*) die "BENCH_VERIFY_TIMEOUT must be a whole number of seconds" ;; esac
+  case "$SEGMENT_RUNS" in '' | 0 | *[!0-9]*) die "BENCH_SEGMENT_RUNS must be a positive whole number" ;; esac
   case "$MEMBERS" in '' | *[!0-9]*) die "BENCH_MEMBERS must be a positive integer" ;; esac
   [ "$MEMBERS" -ge 1 ] || die "BENCH_MEMBERS must be a positive integer"
   DURATION_S=$(duration_s "$DURATION")
@@ -457,6 +465,43 @@ bench_postgres() {
   cd "$here"
 }
 
+# ---- segments ------------------------------------------------------------------------------------------
+# A 3-condition segment count (POST /api/v1/segments/count) over every member, on a copy of the database whose
+# member rows bench/segment_spread.py has given aggregates, classes and RFM scores; one warm-up count, then
+# SEGMENT_RUNS timed ones (curl's time_total: the whole request on loopback). Prints the median and the minimum.
+bench_segments() {
+  local port log="$TMP/serve-segments.log" base rc=0 seg_data="$TMP/segments-data" now_ms times=() t i
+  cp -r "$DATA" "$seg_data"
+  now_ms=$(date +%s%3N)
+  echo "bench: segment count: spreading aggregates over the members (direct SQL UPDATE on a copy) ..." >&2
+  run_bounded 600 "$TMP/spread.out" "$TMP/spread.err" "$PY" "$HERE/segment_spread.py" "$seg_data/bashgah.db" \
+    --now "$now_ms" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$TMP/spread.out" "$TMP/spread.err" >&2; die "segment_spread.py failed (status $rc)"; }
+  SEGMENT_SPREAD=$(tail -n 1 "$TMP/spread.out")
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  start_server "bashgah serve (segments)" "$log" "$BIN" serve --listen "127.0.0.1:$port" --data "$seg_data" \
+    --access-log off
+  SERVE_PID=$SERVER_PID
+  wait_healthy "bashgah serve (segments)" "$SERVE_PID" "$port" "$log"
+  run_bounded 60 "$TMP/apikey-seg.out" "$TMP/apikey-seg.err" \
+    "$BIN" apikey create --data "$seg_data" --role analyst --name bench-segments || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$TMP/apikey-seg.out" "$TMP/apikey-seg.err" >&2; die "bashgah apikey create failed"; }
+  KEY=$(tail -n 1 "$TMP/apikey-seg.out" | tr -d '[:space:]')
+  for i in $(seq 0 "$SEGMENT_RUNS"); do
+    t=$(curl -sS -o "$TMP/segment-count.out" -w '%{http_code} %{time_total}' --max-time 60 \
+      -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data "$SEGMENT_FILTER" \
+      "$base/api/v1/segments/count") || die "POST /api/v1/segments/count: curl failed"
+    [ "${t%% *}" = 200 ] || { cat "$TMP/segment-count.out" >&2; echo >&2; die "segment count answered ${t%% *}"; }
+    [ "$i" -eq 0 ] || times+=("${t#* }")   # the first one warms the page cache
+  done
+  SEGMENT_COUNT=$(sed -nE 's/.*"count":([0-9]+).*/\1/p' "$TMP/segment-count.out")
+  SEGMENT_MS=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", 1000 * v[int((NR + 1) / 2)] }')
+  SEGMENT_MIN_MS=$(printf '%s\n' "${times[@]}" | sort -n | awk 'NR == 1 { printf "%.1f", 1000 * $1 }')
+  stop_server "bashgah serve (segments)" "$SERVE_PID"
+  rm -rf "$seg_data"
+}
+
 # ---- report --------------------------------------------------------------------------------------------
 verdict() { # verdict OK_CONDITION(0|1) ERRORS
   if [ "$2" -gt 0 ]; then echo "below target ($2 errors)"; elif [ "$1" -eq 1 ]; then echo "ok"; else echo "below target"; fi
@@ -497,6 +542,8 @@ report() {
     "$PG_TPS" "${PG_LATENCY:-?}" "${PG_DONE:-0}" "$PG_FAILED" "$PG_VERSION" "$PG_CLIENTS" "$PG_THREADS" "$PG_DURATION_S"
   printf 'ratio                  %sx pgbench\n' "$ratio"
   printf 'ledger after the load  bashgah verify: %s\n' "$VERIFY_RESULT"
+  printf 'segment count          %s ms median of %d (min %s ms): %s members match class in (main, occasional), spend >= 20,000,000, bought within 90 days (%s)\n' \
+    "$SEGMENT_MS" "$SEGMENT_RUNS" "$SEGMENT_MIN_MS" "${SEGMENT_COUNT:-?}" "$SEGMENT_SPREAD"
   echo
   echo "targets"
   printf '  %-48s %s\n' "GET member >= ${READ_TARGET_PCT}% of the bare ceiling" "$(verdict "$get_ok" "${ERRS[get]}")"
@@ -506,6 +553,8 @@ report() {
   printf '  %-48s %s\n' "purchases/s >= ${PURCHASE_TARGET_RATIO}x pgbench tps" "$(verdict "$ratio_ok" "${ERRS[purchase]}")"
   printf '  %-48s %s\n' "purchase p99 <= ${PURCHASE_P99_TARGET_MS} ms" "$(verdict "$p99_ok" "${ERRS[purchase]}")"
   printf '  %-48s %s\n' "bashgah verify after the purchases" "$([ "$VERIFY_RC" -eq 0 ] && echo ok || echo "$VERIFY_RESULT")"
+  printf '  %-48s %s\n' "3-condition segment count <= ${SEGMENT_TARGET_MS} ms" \
+    "$(verdict "$(awk -v m="$SEGMENT_MS" -v t="$SEGMENT_TARGET_MS" 'BEGIN { print (m <= t) ? 1 : 0 }')" 0)"
 }
 
 main() {
@@ -521,6 +570,7 @@ main() {
   bench_bashgah
   verify_ledger
   bench_postgres
+  bench_segments
   report
   # A broken ledger is a failure, not a figure.
   [ "$VERIFY_RC" -ne 1 ] || exit 1

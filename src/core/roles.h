@@ -31,6 +31,9 @@ typedef enum permission {
     PERM_POINTS_WRITE,   /* purchases, returns, events, redemptions at the counter */
     PERM_POINTS_ADJUST,  /* manual adjustments and transfers */
     PERM_CATALOG_ADMIN,  /* earning rules, rewards, tiers */
+    PERM_SEGMENT_READ,   /* segments: definitions, counts, members, exports */
+    PERM_SEGMENT_WRITE,  /* create, change and delete segments */
+    PERM_REPORT_READ,    /* key figures */
     PERM_COUNT
 } permission;
 

@@ -237,5 +237,21 @@ void http_redemption_create(http_request *r);
 void http_redemption_get(http_request *r);
 void http_redemption_update(http_request *r);
 void http_member_redemptions(http_request *r);
+/* segments.c, segment_csv.c */
+void http_segment_list(http_request *r);
+void http_segment_create(http_request *r);
+void http_segment_count(http_request *r);
+void http_segment_get(http_request *r);
+void http_segment_update(http_request *r);
+void http_segment_delete(http_request *r);
+void http_segment_members(http_request *r);
+void http_segment_upload(http_request *r);
+void http_segment_export(http_request *r);
+/* reports.c */
+void http_report_summary(http_request *r);
+void http_report_classes(http_request *r);
+void http_report_members(http_request *r);
+void http_report_points(http_request *r);
+void http_report_sales(http_request *r);
 
 #endif

@@ -50,5 +50,20 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/redemptions/{id}", http_redemption_get, PERM_POINTS_READ, HTTP_BODY_NONE},
     {"PATCH", "/api/v1/redemptions/{id}", http_redemption_update, PERM_POINTS_WRITE, HTTP_BODY_JSON},
     {"GET", "/api/v1/members/{id}/redemptions", http_member_redemptions, PERM_POINTS_READ, HTTP_BODY_NONE},
+    /* segments and key figures */
+    {"GET", "/api/v1/segments", http_segment_list, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/segments", http_segment_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"POST", "/api/v1/segments/count", http_segment_count, PERM_SEGMENT_READ, HTTP_BODY_JSON},
+    {"GET", "/api/v1/segments/{id}", http_segment_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/segments/{id}", http_segment_update, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/segments/{id}", http_segment_delete, PERM_SEGMENT_WRITE, HTTP_BODY_NONE},
+    {"GET", "/api/v1/segments/{id}/members", http_segment_members, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/segments/{id}/members", http_segment_upload, PERM_SEGMENT_WRITE, HTTP_BODY_CSV},
+    {"GET", "/api/v1/segments/{id}/export", http_segment_export, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/reports/summary", http_report_summary, PERM_REPORT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/reports/classes", http_report_classes, PERM_REPORT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/reports/members", http_report_members, PERM_REPORT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/reports/points", http_report_points, PERM_REPORT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/reports/sales", http_report_sales, PERM_REPORT_READ, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -427,4 +427,86 @@ int store_tx_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int6
 int store_tx_rule_grant_add(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t at, int64_t points);
 /* ---- end of rules ---- */
 
+/* ---- segments (segments.c) and key figures (reports.c) ---- */
+#include "core/segment_filter.h"
+
+#define STORE_SEGMENT_NAME_MAX 128
+#define STORE_SEGMENT_TEXT_MAX 2000
+#define STORE_SEGMENT_FILTER_MAX 16384 /* bytes of a filter as compact JSON */
+#define STORE_SEGMENT_STATIC_MAX 100000 /* members in one static segment */
+
+typedef struct store_segment {
+    int64_t id;
+    char name[STORE_SEGMENT_NAME_MAX + 1];
+    char description[STORE_SEGMENT_TEXT_MAX + 1]; /* "" for none */
+    char kind[8];                                 /* dynamic | static */
+    char *filter;                                 /* compact JSON, malloc'd; NULL for a static segment */
+    int64_t member_count;                         /* static segments: members in the list */
+    int64_t created_at, updated_at;
+} store_segment;
+
+/* Who is in a segment: a compiled filter (dynamic) or a static segment's list; erased members never are. */
+typedef struct store_segment_query {
+    const segment_sql *sql; /* NULL for a static segment */
+    int64_t static_id;      /* the static segment, when sql is NULL */
+} store_segment_query;
+
+void store_segment_release(store_segment *g);
+int store_segment_get(store_reader *r, int64_t id, store_segment *out);
+int store_tx_segment_get(store_tx *tx, int64_t id, store_segment *out);
+/* Calls cb for up to limit segments with id above after_id, in id order; *count is how many. */
+int store_segment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(const store_segment *g, void *arg),
+                       void *arg, int *count);
+int store_tx_segment_insert(store_tx *tx, store_segment *g); /* sets g->id */
+int store_tx_segment_update(store_tx *tx, const store_segment *g);
+/* Deletes the segment and its list. */
+int store_tx_segment_delete(store_tx *tx, int64_t id);
+/* Replaces a static segment's list with the members named by ids (unknown or erased ones are skipped);
+ * *stored is how many it now holds. */
+int store_tx_segment_members_set(store_tx *tx, int64_t id, const int64_t *ids, int n, int64_t *stored);
+/* The id of the member with this external reference (not erased); STORE_NOTFOUND when none. */
+int store_tx_member_id_by_ref(store_tx *tx, const char *external_ref, int64_t *id);
+int store_segment_count(store_reader *r, const store_segment_query *q, int64_t *count);
+/* Up to limit member ids of the segment above after_id, in id order, into ids; *n is how many. */
+int store_segment_member_ids(store_reader *r, const store_segment_query *q, int64_t after_id, int limit,
+                             int64_t *ids, int *n);
+
+/* Key figures (reports.c). Periods are [from, to) in ms; shop is a store's code, NULL for every store. */
+typedef struct store_figures {
+    int64_t members;                       /* not erased */
+    int64_t buyers, repeat_buyers;         /* with 1+ and 2+ purchases (at shop) */
+    int64_t active_30, active_90;          /* with a purchase (at shop) in the last 30 / 90 days */
+    int64_t spend_minor;                   /* spent (at shop) less returns */
+    int64_t earners, redeemers;            /* members who ever earned points; who redeemed (not cancelled) */
+    int64_t points_outstanding;            /* available + pending over every member */
+} store_figures;
+
+int store_report_figures(store_reader *r, int64_t now_ms, const char *shop, store_figures *out);
+/* Members by class at instant at (joined before it, not erased by then): each one's last class_changes row before
+ * at, "prospect" when there is none. Calls cb once per class present. */
+int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *cls, int64_t n, void *arg),
+                            void *arg);
+/* Members by class at each of the instants ends[0..n) (ascending), as store_report_classes_at would count them,
+ * in one pass over the joins, erasures and class moves before ends[n - 1] rather than one pass over the members
+ * per instant: counts[i * nclasses + k] for class classes[k] (classes not listed are not counted). */
+int store_report_classes_series(store_reader *r, const int64_t *ends, int n, const char *const *classes, int nclasses,
+                                int64_t *counts);
+/* Members by class now (the class column of the member row), not erased. */
+int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg);
+/* How many members joined in [from, to). */
+int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n);
+
+/* Points that moved in [from, to), by the club account they left or reached, net of what came back: issued
+ * (earned less returned), redeemed (less cancelled), expired (less written back by returns), adjusted (given less
+ * taken by hand). shop limits issued to purchases and returns at that store. */
+typedef struct store_points_moved {
+    int64_t issued, redeemed, expired, adjusted;
+} store_points_moved;
+
+int store_report_points(store_reader *r, int64_t from, int64_t to, const char *shop, store_points_moved *out);
+/* Purchases in [from, to) (at shop): how many, the money less returns in the same period, distinct buyers. */
+int store_report_sales(store_reader *r, int64_t from, int64_t to, const char *shop, int64_t *count,
+                       int64_t *amount_minor, int64_t *buyers);
+/* ---- end of segments and key figures ---- */
+
 #endif
