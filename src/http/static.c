@@ -1,7 +1,8 @@
 /* The web app's files (the staff console and the member portal, built by Vite from web/): served by h2o's file
  * handler, registered after the API's handler on the same path, so a route of the API always wins and only a GET
- * or HEAD that no route took reaches the files. A path with no file that looks like a page of the app (no dot in
- * its last segment, not under /api/) gets index.html, so the app's own addresses can be reloaded and shared.
+ * or HEAD that no route took reaches the files. A path with no file under one of the app's own sections
+ * (app_sections, the pages web/src routes) gets index.html, so those addresses can be reloaded and shared; any
+ * other path is the API's 404.
  * Vite names its built assets by content hash (/assets/index-3f2a1c.js): those are cached for a year; the rest
  * (index.html) is revalidated on every load. */
 #include <stdio.h>
@@ -61,16 +62,22 @@ static bool is_file(const char *path, size_t len)
     return stat(full, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* A page of the app: not under /api/, and no dot in the last segment (files have extensions; pages do not). */
+/* The sections of the app (web/src/main.tsx and staff/StaffApp.tsx route them): each and everything below it. */
+static const char *const app_sections[] = {"/dashboard", "/members", "/cashier", "/portal", NULL};
+
+/* A page of the app: in one of its sections, with no dot in the last segment (files have extensions). */
 static bool is_app_page(const char *path, size_t len)
 {
-    if (len >= 5 && memcmp(path, "/api/", 5) == 0)
-        return false;
+    bool inside = false;
+    for (int i = 0; app_sections[i] && !inside; i++) {
+        size_t n = strlen(app_sections[i]);
+        inside = len >= n && memcmp(path, app_sections[i], n) == 0 && (len == n || path[n] == '/');
+    }
     const char *slash = path;
     for (size_t i = 0; i < len; i++)
         if (path[i] == '/')
             slash = path + i;
-    return memchr(slash, '.', path + len - slash) == NULL;
+    return inside && memchr(slash, '.', path + len - slash) == NULL;
 }
 
 bool http_static_take(http_request *r, bool *answered)
@@ -84,16 +91,15 @@ bool http_static_take(http_request *r, bool *answered)
     size_t len = req->path_normalized.len;
     if (len >= 5 && memcmp(path, "/api/", 5) == 0)
         return false;
+    bool file = is_file(path, len);
+    if (!file && !is_app_page(path, len))
+        return false;
     add_named_header(req, "x-content-type-options", "nosniff");
     add_named_header(req, "content-security-policy", content_policy);
-    if (is_file(path, len)) {
+    if (file) {
         bool hashed = len > 8 && memcmp(path, "/assets/", 8) == 0;
         add_header(req, H2O_TOKEN_CACHE_CONTROL, hashed ? cache_hashed : cache_revalidate);
         return true; /* the file handler next in line serves it */
-    }
-    if (!is_app_page(path, len)) {
-        req->res.headers = (h2o_headers_t){NULL};
-        return false;
     }
     char index[STATIC_PATH_MAX + 16];
     snprintf(index, sizeof(index), "%s/index.html", web_dir);
