@@ -87,12 +87,14 @@ export async function memberFlow(lang, { server, b, shot }) {
   if (fa) check(/۱۰۰/.test(earned), `points in Persian digits (got ${earned})`);
   await shot(staff, 'cashier-earned');
 
-  // The member asks for a code in the portal; staff read it out at the till.
-  const member = await b.context(fa ? 'fa-IR' : 'en-US');
+  // The member asks for a code in the portal; staff read it out at the till. The member's browser speaks
+  // English: the portal starts in English and, once signed in, follows the member's own language.
+  const member = await b.context('en-US');
+  const m = W.en;
   await member.goto(`${server.base}/portal`);
-  await member.getByLabel(w.phoneOrEmail).fill(phone);
-  await member.getByRole('button', { name: w.sendCode }).click();
-  await member.getByLabel(w.code).waitFor();
+  await member.getByLabel(m.phoneOrEmail).fill(phone);
+  await member.getByRole('button', { name: m.sendCode }).click();
+  await member.getByLabel(m.code).waitFor();
   await staff.goto(memberUrl);
   await staff.getByRole('button', { name: w.showCode }).click();
   const shown = await staff.getByTestId('portal-code').innerText();
@@ -100,9 +102,9 @@ export async function memberFlow(lang, { server, b, shot }) {
   check(code.length === 6, `a 6-digit code is shown (got ${shown})`);
   if (fa) check(PERSIAN_DIGIT.test(shown), `the code is shown in Persian digits (got ${shown})`);
   await shot(staff, 'member-code');
-  await member.getByLabel(w.code).fill(fa ? shown : code);
+  await member.getByLabel(m.code).fill(fa ? shown : code);
   await shot(member, 'portal-code');
-  await member.getByRole('button', { name: w.verify, exact: true }).click();
+  await member.getByRole('button', { name: m.verify, exact: true }).click();
 
   // The points, with their explanation.
   await member.getByTestId('available').waitFor();

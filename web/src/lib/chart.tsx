@@ -53,7 +53,7 @@ export function FigureChart(p: Props) {
           p.kind === 'bar'
             ? {
                 x: { reverse: rtl },
-                y: { beginAtZero: true, position: rtl ? 'right' : 'left', ticks: { callback: (v) => i.num(Number(v)) } },
+                y: { beginAtZero: true, position: rtl ? 'right' : 'left', ticks: { precision: 0, callback: (v) => i.num(Number(v)) } },
               }
             : {},
       },
