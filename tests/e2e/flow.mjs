@@ -1,4 +1,4 @@
-// The flow the issue names, in one language: staff sign in, create a member, record a purchase at the cashier
+// The flow the issue names, in one language: staff sign in, create (and edit) a member, record a purchase at the cashier
 // screen; the member signs in to the portal (with the code staff read out), sees the points with their
 // explanation, redeems a reward; the dashboard shows the change. For Persian it also checks the page is
 // right-to-left, its labels Persian, its digits Persian and its dates Jalali.
@@ -13,7 +13,7 @@ const W = {
     showCode: 'Show the waiting code', phoneOrEmail: 'Phone or email', sendCode: 'Send me a code',
     code: 'The code you received', verify: 'Sign in', members: 'Members', refresh: 'Refresh', history: 'History',
     earnedKind: 'Points earned', redeemKind: 'Reward redeemed', redeem: 'Redeem', reward: 'A coffee on the house',
-    rule: '1 point per 10,000 rials', redeemed: 'You redeemed',
+    rule: '1 point per 10,000 rials', redeemed: 'You redeemed', edit: 'Edit', save: 'Save',
   },
   fa: {
     username: 'نام کاربری', password: 'گذرواژه', signIn: 'ورود', dashboard: 'داشبورد', newMember: 'عضو جدید',
@@ -22,7 +22,7 @@ const W = {
     showCode: 'نمایش کد در انتظار', phoneOrEmail: 'تلفن یا ایمیل', sendCode: 'کد را بفرست',
     code: 'کدی که دریافت کردید', verify: 'ورود', members: 'اعضا', refresh: 'به‌روزرسانی', history: 'سابقه',
     earnedKind: 'امتیاز کسب‌شده', redeemKind: 'دریافت جایزه', redeem: 'دریافت', reward: 'یک قهوه مهمان ما',
-    rule: '1 point per 10,000 rials', redeemed: 'را دریافت کردید',
+    rule: '1 point per 10,000 rials', redeemed: 'را دریافت کردید', edit: 'ویرایش', save: 'ذخیره',
   },
 };
 
@@ -74,6 +74,14 @@ export async function memberFlow(lang, { server, b, shot }) {
   const memberUrl = staff.url();
   check(/\/members\/\d+/.test(memberUrl), `member page after create (${memberUrl})`);
   await shot(staff, 'member-created');
+
+  // Edit the member: the family name changes.
+  const family = fa ? 'احمدی‌نژاد' : 'Ahmadi-Nejad';
+  await staff.getByRole('link', { name: w.edit }).click();
+  await staff.getByLabel(w.familyName).fill(family);
+  await staff.getByRole('button', { name: w.save }).click();
+  await staff.getByRole('heading', { name: `${given} ${family}` }).waitFor();
+  check(staff.url().split('?')[0] === memberUrl.split('?')[0], `back on the member page after editing (${staff.url()})`);
 
   // Record a purchase at the cashier screen: 1,000,000 rials at 1 point per 10,000 rials.
   await staff.getByRole('link', { name: w.cashier }).click();
