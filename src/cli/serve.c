@@ -14,6 +14,11 @@
 #include "core/phone.h"
 #include "http/server.h"
 
+/* The built web app: CMake sets it to the build folder's web/; without it, no web app is served by default. */
+#ifndef BASHGAH_WEB_DIR
+#define BASHGAH_WEB_DIR ""
+#endif
+
 static const config_def serve_defs[] = {
     {"listen", "BASHGAH_LISTEN", "127.0.0.1:8080", "address and port to serve on", false},
     CLI_DATA_DEFS,
@@ -29,6 +34,7 @@ static const config_def serve_defs[] = {
     {"log-level", "BASHGAH_LOG_LEVEL", "info", "debug, info, warn or error", false},
     {"clock-file", "BASHGAH_CLOCK_FILE", NULL, "tests only: read the time (ms since 1970) from this file", false},
     {"demo", "BASHGAH_DEMO", "false", "seed a few demo members into an empty club", true},
+    {"web", "BASHGAH_WEB", BASHGAH_WEB_DIR, "the built web app to serve at / (empty: none)", false},
 };
 
 static int add_owner(store_tx *tx, void *arg)
@@ -114,6 +120,8 @@ static int serve_settings(const config *c, http_serve_config *cfg)
     cfg->settings.default_time_zone = config_get(c, "default-time-zone");
     cfg->settings.default_locale = config_get(c, "default-locale");
     cfg->settings.secure_cookies = config_switch(c, "secure-cookies");
+    cfg->settings.demo = config_switch(c, "demo");
+    cfg->settings.web_dir = config_get(c, "web");
     if (!phone_region_valid(cfg->settings.phone_region) || !calendar_tz_valid(cfg->settings.default_time_zone) ||
         (strcmp(cfg->settings.default_locale, "fa") != 0 && strcmp(cfg->settings.default_locale, "en") != 0)) {
         fprintf(stderr, "bashgah: --phone-region, --default-time-zone or --default-locale is not valid\n");

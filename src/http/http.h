@@ -25,6 +25,8 @@ typedef struct http_settings {
     const char *default_time_zone;
     const char *default_locale;
     bool secure_cookies; /* behind TLS */
+    bool demo;           /* a demo club: portal sign-in codes are also logged */
+    const char *web_dir; /* the built web app served at /, or NULL */
 } http_settings;
 
 /* One per event loop thread. */
@@ -253,5 +255,25 @@ void http_report_classes(http_request *r);
 void http_report_members(http_request *r);
 void http_report_points(http_request *r);
 void http_report_sales(http_request *r);
+/* the member portal (portal.c); the portal handlers sign the member in themselves */
+void http_portal_code(http_request *r);
+void http_portal_session_create(http_request *r);
+void http_portal_session_delete(http_request *r);
+void http_portal_me(http_request *r);
+void http_portal_me_update(http_request *r);
+void http_portal_tier(http_request *r);
+void http_portal_ledger(http_request *r);
+void http_portal_rewards(http_request *r);
+void http_portal_redeem(http_request *r);
+void http_portal_redemptions(http_request *r);
+void http_portal_export(http_request *r);
+void http_member_portal_code(http_request *r);
+
+/* ---- the web app's files (static.c) ---- */
+/* Registers the file handler for dir after the API's handler on path (a no-op when dir is NULL or empty). */
+void http_static_register(h2o_pathconf_t *path, const char *dir);
+/* For a request no route took: true when the web app answers it (then the API handler returns -1 to pass it on
+ * to the file handler, or has already answered with index.html for an app route). */
+bool http_static_take(http_request *r, bool *answered);
 
 #endif

@@ -65,5 +65,19 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/reports/members", http_report_members, PERM_REPORT_READ, HTTP_BODY_NONE},
     {"GET", "/api/v1/reports/points", http_report_points, PERM_REPORT_READ, HTTP_BODY_NONE},
     {"GET", "/api/v1/reports/sales", http_report_sales, PERM_REPORT_READ, HTTP_BODY_NONE},
+    /* the member portal: public here, as staff credentials give no access; each handler signs the member in
+     * from the portal cookie (portal.c) and serves only the member's own record */
+    {"POST", "/api/v1/portal/code", http_portal_code, PERM_PUBLIC, HTTP_BODY_JSON},
+    {"POST", "/api/v1/portal/session", http_portal_session_create, PERM_PUBLIC, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/portal/session", http_portal_session_delete, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"GET", "/api/v1/portal/me", http_portal_me, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/portal/me", http_portal_me_update, PERM_PUBLIC, HTTP_BODY_JSON},
+    {"GET", "/api/v1/portal/tier", http_portal_tier, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"GET", "/api/v1/portal/ledger", http_portal_ledger, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"GET", "/api/v1/portal/rewards", http_portal_rewards, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"POST", "/api/v1/portal/redemptions", http_portal_redeem, PERM_PUBLIC, HTTP_BODY_JSON},
+    {"GET", "/api/v1/portal/redemptions", http_portal_redemptions, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"GET", "/api/v1/portal/export", http_portal_export, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"GET", "/api/v1/members/{id}/portal-code", http_member_portal_code, PERM_MEMBER_WRITE, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

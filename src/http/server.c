@@ -96,6 +96,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, v.base, v.len);
             http_reply_problem(r, 405, "method-not-allowed", "this path does not take this method", NULL);
         } else {
+            bool answered;
+            if (http_static_take(r, &answered)) /* the web app's files: passed on to the file handler */
+                return answered ? 0 : -1;
             http_reply_problem(r, 404, "not-found", "there is nothing at this path", NULL);
         }
         return 0;
@@ -202,6 +205,7 @@ int http_serve(store *s, const http_serve_config *cfg)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = on_req;
+    http_static_register(path, cfg->settings.web_dir);
     http_metrics_init(n, cfg->access_log);
 
     sigset_t sigs;

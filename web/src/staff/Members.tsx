@@ -1,0 +1,105 @@
+// Members: search (name, phone or email, as the API's q does), a filter by kind, and a list read page by page.
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Member, type Page } from '../lib/api';
+import { localDigits, useI18n } from '../lib/i18n';
+import { href } from '../lib/router';
+import { Alert, errorText, Loading, Ltr } from '../lib/ui';
+
+export function fullName(m: Pick<Member, 'given_name' | 'family_name'>, unnamed: string): string {
+  return [m.given_name, m.family_name].filter(Boolean).join(' ') || unnamed;
+}
+
+export function Members() {
+  const i = useI18n();
+  const { t } = i;
+  const params = new URLSearchParams(location.search);
+  const [q, setQ] = useState(params.get('q') ?? '');
+  const [kind, setKind] = useState(params.get('kind') ?? '');
+  const [items, setItems] = useState<Member[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  async function load(cursor: string | null) {
+    setError(null);
+    const qs = new URLSearchParams({ limit: '50' });
+    if (q.trim()) qs.set('q', q.trim());
+    if (kind) qs.set('kind', kind);
+    if (cursor) qs.set('cursor', cursor);
+    try {
+      const p = await api<Page<Member>>('GET', `/api/v1/members?${qs}`);
+      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
+      setNext(p.next_cursor);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  useEffect(() => {
+    load(null);
+  }, []);
+
+  return (
+    <section aria-labelledby="members-title">
+      <h1 id="members-title">{t.members}</h1>
+      <form
+        class="toolbar"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          load(null);
+        }}
+      >
+        <div class="field grow">
+          <label for="member-q">{t.searchMembers}</label>
+          <input id="member-q" type="search" value={q} placeholder={t.searchHint} dir="auto" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
+          <label for="member-kind">{t.kind}</label>
+          <select id="member-kind" value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+            <option value="">{t.kindAll}</option>
+            <option value="member">{t.kindMember}</option>
+            <option value="prospect">{t.kindProspect}</option>
+          </select>
+        </div>
+        <button type="submit">{t.search}</button>
+      </form>
+      {error != null && <Alert>{errorText(t, error)}</Alert>}
+      {items === null ? (
+        <Loading />
+      ) : items.length === 0 ? (
+        <p>{t.noMembers}</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t.name}</th>
+                <th scope="col">{t.phone}</th>
+                <th scope="col">{t.email}</th>
+                <th scope="col">{t.tier}</th>
+                <th scope="col" class="num">{t.points}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((m) => (
+                <tr>
+                  <td>
+                    <a href={href(`/members/${m.id}`)}>{fullName(m, t.unnamed)}</a>
+                  </td>
+                  <td>{m.phone && <Ltr>{localDigits(m.phone, i.lang)}</Ltr>}</td>
+                  <td>{m.email && <Ltr>{m.email}</Ltr>}</td>
+                  <td>{m.tier ? i.name(m.tier) : '—'}</td>
+                  <td class="num">{i.num(m.points.available)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {next && (
+        <button type="button" class="secondary" onClick={() => load(next)}>
+          {t.more}
+        </button>
+      )}
+    </section>
+  );
+}
