@@ -116,11 +116,15 @@ int classes_settings_apply(class_settings *s, json_t *body, errlist *e)
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v) apply_one(s, key, v, e);
-    if (e->count > before)
-        return e->count - before;
-    /* A lapse must come after the other thresholds, or a class could never be reached. */
-    if (s->lapsed_days <= s->new_days || s->lapsed_days <= s->at_risk_min_days ||
-        s->lapsed_days <= s->at_risk_single_days)
-        errlist_add(e, "classes.lapsed_days", "must be more than new_days, at_risk_min_days and at_risk_single_days");
     return e->count - before;
+}
+
+int classes_settings_check(const class_settings *s, errlist *e)
+{
+    /* A lapse must come after the other thresholds, or a class could never be reached. */
+    if (s->lapsed_days > s->new_days && s->lapsed_days > s->at_risk_min_days &&
+        s->lapsed_days > s->at_risk_single_days)
+        return 0;
+    errlist_add(e, "classes.lapsed_days", "must be more than new_days, at_risk_min_days and at_risk_single_days");
+    return 1;
 }

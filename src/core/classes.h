@@ -62,8 +62,10 @@ int classes_from_name(const char *name, class_kind *out);
 
 /* The settings as the JSON object "classes" of the programme (new reference). */
 json_t *classes_settings_json(const class_settings *s);
-/* Applies a JSON merge of settings onto s (an object; errors name the field as "classes.FIELD"), then checks
- * the settings together (lapsed_days above the others). Returns the number of errors added. */
+/* Applies a JSON merge of settings onto s (an object; errors name the field as "classes.FIELD"), each field
+ * on its own. Returns the number of errors added. */
 int classes_settings_apply(class_settings *s, json_t *body, errlist *e);
+/* Checks the settings together (lapsed_days above the other thresholds); the number of errors added. */
+int classes_settings_check(const class_settings *s, errlist *e);
 
 #endif

@@ -31,6 +31,8 @@ typedef enum permission {
     PERM_POINTS_WRITE,   /* purchases, returns, events, redemptions at the counter */
     PERM_POINTS_ADJUST,  /* manual adjustments and transfers */
     PERM_CATALOG_ADMIN,  /* earning rules, rewards, tiers */
+    PERM_CLASSES_READ,   /* class history of members */
+    PERM_CLASSES_ADMIN,  /* recompute classes, RFM and value on demand */
     PERM_COUNT
 } permission;
 

@@ -50,5 +50,8 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/redemptions/{id}", http_redemption_get, PERM_POINTS_READ, HTTP_BODY_NONE},
     {"PATCH", "/api/v1/redemptions/{id}", http_redemption_update, PERM_POINTS_WRITE, HTTP_BODY_JSON},
     {"GET", "/api/v1/members/{id}/redemptions", http_member_redemptions, PERM_POINTS_READ, HTTP_BODY_NONE},
+    /* classes, RFM and value */
+    {"GET", "/api/v1/members/{id}/class-history", http_member_class_history, PERM_CLASSES_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/classes/recompute", http_classes_recompute, PERM_CLASSES_ADMIN, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

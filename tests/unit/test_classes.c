@@ -153,14 +153,20 @@ static void test_settings_json_and_validation_name_the_field(void **state)
 
     errlist_init(&e);
     json_t *order = json_pack("{s:i}", "lapsed_days", 60);
-    assert_int_equal(classes_settings_apply(&copy, order, &e), 1);
+    copy = defaults();
+    assert_int_equal(classes_settings_apply(&copy, order, &e), 0);
+    assert_int_equal(classes_settings_check(&copy, &e), 1);
     assert_string_equal(e.items[0].field, "classes.lapsed_days");
+    copy.at_risk_single_days = 59;
+    errlist_init(&e);
+    assert_int_equal(classes_settings_check(&copy, &e), 0);
     json_decref(order);
 
     errlist_init(&e);
     json_t *good = json_pack("{s:i, s:i}", "lapsed_days", 200, "at_risk_margin_pct", 200);
     copy = defaults();
     assert_int_equal(classes_settings_apply(&copy, good, &e), 0);
+    assert_int_equal(classes_settings_check(&copy, &e), 0);
     assert_int_equal(copy.lapsed_days, 200);
     assert_int_equal(copy.at_risk_margin_pct, 200);
     json_decref(good);
