@@ -83,19 +83,104 @@ int classes_on_return(store_tx *tx, int64_t member_id, int64_t now)
     return after_transaction(tx, member_id, 0, now, "return");
 }
 
-int classes_compute_cuts(store_reader *r, rfm_all_cuts *out, store_class_population *pop)
+/* ---- reading the population and computing the cuts, on two threads ---- */
+
+typedef struct population_part {
+    store *s;
+    int64_t after_id, upto_id;
+    store_class_population pop;
+    int status;
+} population_part;
+
+static void *read_part(void *arg)
 {
-    store_class_population p;
-    int status = store_class_population_read(r, &p);
+    population_part *p = arg;
+    store_reader *r = store_reader_open(p->s);
+    p->status = r ? store_class_population_read(r, p->after_id, p->upto_id, &p->pop) : STORE_ERROR;
+    store_reader_close(r);
+    return NULL;
+}
+
+/* Appends b's arrays to a's and releases b. */
+static void population_join(store_class_population *a, store_class_population *b)
+{
+    int64_t **into[3] = {&a->last, &a->count, &a->spent}, *from[3] = {b->last, b->count, b->spent};
+    for (int i = 0; i < 3 && b->n; i++) {
+        int64_t *grown = realloc(*into[i], (a->n + b->n) * sizeof(int64_t));
+        if (!grown)
+            abort(); /* out of memory */
+        memcpy(grown + a->n, from[i], b->n * sizeof(int64_t));
+        *into[i] = grown;
+    }
+    a->n += b->n;
+    store_class_population_release(b);
+}
+
+/* Runs fn(arg) on a thread of its own, or here when no thread can be made; join_part() waits for it. */
+static bool run_part(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    if (pthread_create(t, NULL, fn, arg) == 0)
+        return true;
+    fn(arg);
+    return false;
+}
+
+static int read_population(store *s, store_class_population *pop)
+{
+    store_reader *r = store_reader_open(s);
+    int64_t max_id = 0;
+    int status = r ? store_member_id_max(r, &max_id) : STORE_ERROR;
+    store_reader_close(r);
     if (status != STORE_OK)
         return status;
-    int64_t *scratch = malloc(2 * (p.n ? p.n : 1) * sizeof(int64_t));
+    population_part parts[2] = {{.s = s, .after_id = 0, .upto_id = max_id / 2},
+                                {.s = s, .after_id = max_id / 2, .upto_id = max_id}};
+    pthread_t t;
+    bool threaded = run_part(&t, read_part, &parts[1]);
+    read_part(&parts[0]);
+    if (threaded)
+        pthread_join(t, NULL);
+    status = parts[0].status != STORE_OK ? parts[0].status : parts[1].status;
+    population_join(&parts[0].pop, &parts[1].pop);
+    *pop = parts[0].pop;
+    if (status != STORE_OK)
+        store_class_population_release(pop);
+    return status;
+}
+
+typedef struct cut_part {
+    const int64_t *values;
+    size_t n;
+    int64_t *scratch;
+    rfm_cuts *out;
+} cut_part;
+
+static void *cut(void *arg)
+{
+    cut_part *c = arg;
+    rfm_cuts_of(c->values, c->n, c->scratch, c->out);
+    return NULL;
+}
+
+int classes_compute_cuts(store *s, rfm_all_cuts *out, store_class_population *pop)
+{
+    store_class_population p;
+    int status = read_population(s, &p);
+    if (status != STORE_OK)
+        return status;
+    size_t n = p.n ? p.n : 1;
+    int64_t *scratch = malloc(4 * n * sizeof(int64_t)); /* 2n for each of two threads */
     if (!scratch)
         abort(); /* out of memory */
     memset(out, 0, sizeof(*out));
+    /* M (the widest values) on a second thread while this one does R and F */
+    cut_part m = {p.spent, p.n, scratch + 2 * n, &out->m};
+    pthread_t t;
+    bool threaded = run_part(&t, cut, &m);
     rfm_cuts_of(p.last, p.n, scratch, &out->r);
     rfm_cuts_of(p.count, p.n, scratch, &out->f);
-    rfm_cuts_of(p.spent, p.n, scratch, &out->m);
+    if (threaded)
+        pthread_join(t, NULL);
     out->customers = (int64_t)p.n;
     free(scratch);
     if (pop)
@@ -217,9 +302,9 @@ int classes_recompute(store *s, int64_t now, bool writer_running, classes_summar
         abort(); /* out of memory */
     store_reader *r = store_reader_open(s);
     int status = r ? store_class_settings_read(r, &c->settings) : STORE_ERROR;
-    if (status == STORE_OK)
-        status = classes_compute_cuts(r, &c->cuts, NULL);
     store_reader_close(r);
+    if (status == STORE_OK)
+        status = classes_compute_cuts(s, &c->cuts, NULL);
     out->customers = c->cuts.customers;
     out->compute_ms = ms_since(&t0);
     if (status == STORE_OK) {

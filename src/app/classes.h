@@ -32,9 +32,10 @@ int classes_on_purchase(store_tx *tx, int64_t member_id, int64_t occurred_at, in
 /* The same in a return's commit (the spend went down). */
 int classes_on_return(store_tx *tx, int64_t member_id, int64_t now);
 
-/* Reads every customer's aggregates and computes the RFM cuts (no writes). pop, when not NULL, receives the
- * population (the caller releases it). */
-int classes_compute_cuts(store_reader *r, rfm_all_cuts *out, store_class_population *pop);
+/* Reads every customer's aggregates and computes the RFM cuts (no writes), on two threads, each with a reader
+ * of its own over half the member ids (a million members are a scan of the whole members table). pop, when not
+ * NULL, receives the population (the caller releases it). */
+int classes_compute_cuts(store *s, rfm_all_cuts *out, store_class_population *pop);
 /* Recomputes scores, values and classes of every member at now, in chunks of CLASSES_CHUNK members, each its own
  * write transaction (through the writer when writer_running, else store_run on this thread). Never call it on
  * the writer thread. One recompute runs at a time; a second waits for the first. */

@@ -209,7 +209,6 @@ int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *fr
 
 void store_class_population_release(store_class_population *p)
 {
-    free(p->id);
     free(p->last);
     free(p->count);
     free(p->spent);
@@ -218,8 +217,8 @@ void store_class_population_release(store_class_population *p)
 
 static int population_grow(store_class_population *p, size_t cap)
 {
-    int64_t **arrays[4] = {&p->id, &p->last, &p->count, &p->spent};
-    for (int i = 0; i < 4; i++) {
+    int64_t **arrays[3] = {&p->last, &p->count, &p->spent};
+    for (int i = 0; i < 3; i++) {
         int64_t *a = realloc(*arrays[i], cap * sizeof(int64_t));
         if (!a)
             abort(); /* out of memory */
@@ -228,23 +227,35 @@ static int population_grow(store_class_population *p, size_t cap)
     return STORE_OK;
 }
 
-int store_class_population_read(store_reader *r, store_class_population *p)
+int store_member_id_max(store_reader *r, int64_t *out)
+{
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_MEMBER_ID_MAX, "SELECT coalesce(max(id), 0) FROM members");
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return store_status_of(&r->conn, rc, "member id max");
+}
+
+int store_class_population_read(store_reader *r, int64_t after_id, int64_t upto_id, store_class_population *p)
 {
     memset(p, 0, sizeof(*p));
     sqlite3_stmt *st = store_stmt(&r->conn, STMT_CLASS_POPULATION,
-                                  "SELECT id, last_purchase_at, purchase_count, total_spent_minor FROM members "
-                                  "WHERE purchase_count > 0");
+                                  "SELECT last_purchase_at, purchase_count, total_spent_minor FROM members "
+                                  "WHERE id > ?1 AND id <= ?2 AND purchase_count > 0");
     if (!st)
         return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int64(st, 2, upto_id);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (p->n == cap)
             population_grow(p, cap = cap ? cap * 2 : 4096);
-        p->id[p->n] = sqlite3_column_int64(st, 0);
-        p->last[p->n] = sqlite3_column_int64(st, 1);
-        p->count[p->n] = sqlite3_column_int64(st, 2);
-        p->spent[p->n] = sqlite3_column_int64(st, 3);
+        p->last[p->n] = sqlite3_column_int64(st, 0);
+        p->count[p->n] = sqlite3_column_int64(st, 1);
+        p->spent[p->n] = sqlite3_column_int64(st, 2);
         p->n++;
     }
     sqlite3_reset(st);

@@ -443,9 +443,9 @@ typedef struct store_member_class {
     int64_t value_minor;
 } store_member_class;
 
-/* The customers with purchases, for RFM: ids, last purchase times, purchase counts and spend. */
+/* The customers with purchases, for RFM: last purchase times, purchase counts and spend (in no set order). */
 typedef struct store_class_population {
-    int64_t *id, *last, *count, *spent; /* malloc'd arrays of n */
+    int64_t *last, *count, *spent; /* malloc'd arrays of n */
     size_t n;
 } store_class_population;
 
@@ -462,8 +462,11 @@ int store_tx_member_class_page(store_tx *tx, int64_t after_id, store_member_clas
 int store_tx_member_class_set(store_tx *tx, const store_member_class *mc);
 int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *from_class, const char *to_class,
                                  int64_t at, const char *reason);
-/* Reads every customer with purchases into p (released with store_class_population_release). */
-int store_class_population_read(store_reader *r, store_class_population *p);
+/* The largest member id (0 when there is none). */
+int store_member_id_max(store_reader *r, int64_t *out);
+/* Reads the customers with purchases whose ids are in (after_id, upto_id] into p (released with
+ * store_class_population_release); two readers may read two ranges at once. */
+int store_class_population_read(store_reader *r, int64_t after_id, int64_t upto_id, store_class_population *p);
 void store_class_population_release(store_class_population *p);
 /* Appends up to limit class changes of the member with id above after_id, oldest first, as JSON objects
  * {id, from, to, at, reason}. */
