@@ -465,7 +465,8 @@ int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *fr
 /* The largest member id (0 when there is none). */
 int store_member_id_max(store_reader *r, int64_t *out);
 /* Reads the customers with purchases whose ids are in (after_id, upto_id] into p (released with
- * store_class_population_release); two readers may read two ranges at once. */
+ * store_class_population_release); two readers may read two ranges at once. Turns on memory-mapped reads for
+ * r: give it a reader of its own. */
 int store_class_population_read(store_reader *r, int64_t after_id, int64_t upto_id, store_class_population *p);
 void store_class_population_release(store_class_population *p);
 /* Appends up to limit class changes of the member with id above after_id, oldest first, as JSON objects
