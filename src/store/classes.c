@@ -12,6 +12,7 @@
     "class_new_days, class_lapsed_days, class_at_risk_margin_pct, class_at_risk_min_days, "                       \
     "class_at_risk_single_days, class_main_rfm_min, class_main_m_min, value_horizon_days, value_min_tenure_days"
 #define CUTS_COLUMNS "r2, r3, r4, r5, f2, f3, f4, f5, m2, m3, m4, m5, customers"
+#define POPULATION_FIRST_MAX ((size_t)1 << 24) /* rows the population arrays hold before they must grow */
 #define MMAP_BYTES_TEXT "2147418112" /* SQLite's usual cap on memory-mapped I/O */
 #define CLASS_COLUMNS                                                                                              \
     "id, purchase_count, total_spent_minor, first_purchase_at, last_purchase_at, class, class_since, rfm_r, "     \
@@ -252,7 +253,12 @@ int store_class_population_read(store_reader *r, int64_t after_id, int64_t upto_
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int64(st, 2, upto_id);
-    size_t cap = 0;
+    /* Room for every id of the range at once (pages never written cost nothing), so a million rows are never
+     * copied by growing arrays; a very sparse range starts smaller and doubles. */
+    size_t cap = upto_id > after_id ? (size_t)(upto_id - after_id) : 0;
+    cap = cap > POPULATION_FIRST_MAX ? POPULATION_FIRST_MAX : cap;
+    if (cap)
+        population_grow(p, cap);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (p->n == cap)
