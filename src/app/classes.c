@@ -49,7 +49,7 @@ static int write_changes(store_tx *tx, const store_member_class *cur, const stor
     *written = *moved || cur->r != next->r || cur->f != next->f || cur->m != next->m || cur->rfm_at != next->rfm_at ||
                cur->has_value != next->has_value || cur->value_minor != next->value_minor ||
                cur->first_purchase_at != next->first_purchase_at;
-    int status = *written ? store_tx_member_class_set(tx, next) : STORE_OK;
+    int status = *written ? store_tx_member_class_set(tx, next, *moved) : STORE_OK;
     if (status == STORE_OK && *moved)
         status = store_tx_class_change_insert(tx, cur->id, cur->class_name, next->class_name, now, reason);
     return status;

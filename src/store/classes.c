@@ -173,22 +173,28 @@ int store_tx_member_class_page(store_tx *tx, int64_t after_id, store_member_clas
     return store_status_of(&tx->conn, rc == SQLITE_ROW ? SQLITE_DONE : rc, "class page");
 }
 
-int store_tx_member_class_set(store_tx *tx, const store_member_class *mc)
+int store_tx_member_class_set(store_tx *tx, const store_member_class *mc, bool class_moved)
 {
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_CLASS_SET,
-                                  "UPDATE members SET first_purchase_at = ?, class = ?, class_since = ?, rfm_r = ?, "
-                                  "rfm_f = ?, rfm_m = ?, rfm_at = ?, value_minor = ? WHERE id = ?");
+    sqlite3_stmt *st =
+        class_moved ? store_stmt(&tx->conn, STMT_MEMBER_CLASS_SET,
+                                 "UPDATE members SET first_purchase_at = ?1, rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, "
+                                 "rfm_at = ?5, value_minor = ?6, class = ?8, class_since = ?9 WHERE id = ?7")
+                    : store_stmt(&tx->conn, STMT_MEMBER_SCORES_SET,
+                                 "UPDATE members SET first_purchase_at = ?1, rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, "
+                                 "rfm_at = ?5, value_minor = ?6 WHERE id = ?7");
     if (st) {
         bind_or_null(st, 1, mc->first_purchase_at);
-        sqlite3_bind_text(st, 2, mc->class_name, -1, SQLITE_STATIC);
-        bind_or_null(st, 3, mc->class_since);
-        bind_or_null(st, 4, mc->r);
-        bind_or_null(st, 5, mc->f);
-        bind_or_null(st, 6, mc->m);
-        bind_or_null(st, 7, mc->rfm_at);
+        bind_or_null(st, 2, mc->r);
+        bind_or_null(st, 3, mc->f);
+        bind_or_null(st, 4, mc->m);
+        bind_or_null(st, 5, mc->rfm_at);
         if (mc->has_value)
-            sqlite3_bind_int64(st, 8, mc->value_minor);
-        sqlite3_bind_int64(st, 9, mc->id);
+            sqlite3_bind_int64(st, 6, mc->value_minor);
+        sqlite3_bind_int64(st, 7, mc->id);
+        if (class_moved) {
+            sqlite3_bind_text(st, 8, mc->class_name, -1, SQLITE_STATIC);
+            bind_or_null(st, 9, mc->class_since);
+        }
     }
     return step_write(tx, st, "class set");
 }

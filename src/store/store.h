@@ -458,8 +458,9 @@ int store_tx_rfm_cuts_set(store_tx *tx, const rfm_all_cuts *cuts, int64_t at);
 int store_tx_member_class_get(store_tx *tx, int64_t member_id, store_member_class *out);
 /* Up to cap members with id above after_id, in id order, into out[0..*n). */
 int store_tx_member_class_page(store_tx *tx, int64_t after_id, store_member_class *out, int cap, int *n);
-/* Writes first_purchase_at, class, class_since, the scores, rfm_at and value of member mc->id. */
-int store_tx_member_class_set(store_tx *tx, const store_member_class *mc);
+/* Writes first_purchase_at, the scores, rfm_at and value of member mc->id, and its class and class_since when
+ * class_moved (left alone otherwise: rewriting an unchanged class still costs an update of its index). */
+int store_tx_member_class_set(store_tx *tx, const store_member_class *mc, bool class_moved);
 int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *from_class, const char *to_class,
                                  int64_t at, const char *reason);
 /* The largest member id (0 when there is none). */
