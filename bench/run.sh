@@ -7,7 +7,8 @@
 # read the server's peak RSS, stop it and run `bashgah verify` on what the load wrote; then start a temporary
 # PostgreSQL cluster on 127.0.0.1 (fsync and synchronous_commit on: durable like bashgah), load the same
 # members and run the same SQL work per purchase as one transaction with pgbench (bench/pg_schema.sql,
-# bench/pg_purchase.sql; -c 8 -j 2). Print one table against the targets.
+# bench/pg_purchase.sql; -c 8 -j 2). Print one table against the targets. Last, classes and RFM over generated
+# members and purchases against PostgreSQL's ntile(5) query (section "classes and RFM" below; bench_classes).
 # PostgreSQL is Debian's (postgresql package: /usr/lib/postgresql/*/bin). As root, the cluster runs as the
 # postgres user (or, when there is none, a temporary system user this script adds and removes).
 # Exit status: non-zero when something failed to run or `bashgah verify` found the ledger broken after the
@@ -18,8 +19,8 @@
 # Environment: BENCH_MEMBERS (1000000), BENCH_DURATION (10s), BENCH_THREADS (wrk threads, 2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_THREADS (loops for bench_bare and, when set, bashgah serve; default
 # bench_bare's: nproc), BENCH_IMPORT_TIMEOUT (seconds, 600), BENCH_PG_DURATION (pgbench -T seconds, 10),
-# BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_KEEP=1 keeps the temp
-# dirs, TMPDIR.
+# BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_CLASS_MEMBERS
+# (1000000), BENCH_CLASS_PURCHASES (10000000), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 # The segment count runs last, on a copy of the database whose member rows bench/segment_spread.py has given
 # purchase aggregates, classes and RFM scores by a direct SQL UPDATE (imported members have none).
 set -euo pipefail
@@ -572,8 +573,149 @@ main() {
   bench_postgres
   bench_segments
   report
+  bench_classes
+  report_classes
   # A broken ledger is a failure, not a figure.
   [ "$VERIFY_RC" -ne 1 ] || exit 1
+}
+
+# ---- classes and RFM -----------------------------------------------------------------------------------
+# Classes and RFM over BENCH_CLASS_MEMBERS members (1000000) and about BENCH_CLASS_PURCHASES purchases
+# (10000000). bench_classes (bench/classes_bench.c) writes the members, with the aggregates of the purchases a
+# fixed integer formula generates, into a bashgah database of its own; PostgreSQL (bench_postgres's cluster,
+# started again with work_mem and shared_buffers raised) generates the same purchases row by row from the same
+# formula (bench/classes_pg.sql), and the purchase count and money of both sides must be equal.
+# Compared, compute against compute: bashgah reading every member's aggregates and scoring R, F and M
+# quintiles for every customer (best of 10: five rounds before and five after PostgreSQL's queries), against
+# PostgreSQL's ntile(5) window query over the purchase table (best of 2; bench/classes_pg_query.sql). Reported besides, without a target: the same ntile query over a
+# PostgreSQL table of the same aggregates (like for like), and bashgah's whole recompute with the write-back of
+# scores, values and classes in chunks of 2000 members (what the daily job does).
+CLASS_MEMBERS=${BENCH_CLASS_MEMBERS:-1000000}
+CLASS_PURCHASES=${BENCH_CLASS_PURCHASES:-10000000}
+CLASS_TARGET_RATIO=20         # bashgah's compute at least this many times faster than the ntile query
+CLASS_NOW_MS=1767225600000    # the generated purchases end here (bench/classes_bench.c T_END)
+CLASS_ROUNDS=5                # bashgah's computation, before and after PostgreSQL's queries
+
+# class_field FILE KEY: the value of KEY=VALUE in FILE's last line holding it.
+class_field() { sed -nE "s/.*(^| )$2=([^ ]+).*/\2/p" "$1" | tail -n 1; }
+
+bench_classes_bashgah() {
+  local rc=0 dir=$TMP/classes
+  CLASSES_BIN=$BUILD/bench_classes
+  [ -x "$CLASSES_BIN" ] || die "$CLASSES_BIN not found: build target bench_classes first"
+  case "$CLASS_MEMBERS$CLASS_PURCHASES" in '' | *[!0-9]*) die "BENCH_CLASS_MEMBERS and BENCH_CLASS_PURCHASES must be positive integers" ;; esac
+  [ "$CLASS_MEMBERS" -ge 1 ] && [ "$CLASS_PURCHASES" -ge "$CLASS_MEMBERS" ] ||
+    die "BENCH_CLASS_MEMBERS must be at least 1 and BENCH_CLASS_PURCHASES at least as many"
+  CLASS_SPAN=$((2 * CLASS_PURCHASES / CLASS_MEMBERS - 1)) # purchases per member: 1..SPAN, mean (SPAN + 1) / 2
+  mkdir -p "$dir/data"
+  echo "bench: classes: $CLASS_MEMBERS members, about $CLASS_PURCHASES purchases: bashgah database ..." >&2
+  run_bounded 900 "$dir/gen.out" "$dir/gen.err" "$CLASSES_BIN" gen "$dir/data" "$CLASS_MEMBERS" "$CLASS_SPAN" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/gen.out" "$dir/gen.err" >&2; die "bench_classes gen failed (status $rc)"; }
+  CLASS_GEN_PURCHASES=$(class_field "$dir/gen.out" purchases)
+  CLASS_GEN_SPENT=$(class_field "$dir/gen.out" spent)
+  class_compute 1
+  echo "bench: classes: bashgah recompute with write-back ..." >&2
+  run_bounded 900 "$dir/recompute.out" "$dir/recompute.err" "$CLASSES_BIN" recompute "$dir/data" "$CLASS_NOW_MS" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/recompute.out" "$dir/recompute.err" >&2; die "bench_classes recompute failed (status $rc)"; }
+  CLASS_WRITE_MS=$(class_field "$dir/recompute.out" write_ms)
+  CLASS_TOTAL_MS=$(class_field "$dir/recompute.out" total_ms)
+  CLASS_WRITTEN=$(class_field "$dir/recompute.out" written)
+  CLASS_CHUNKS=$(class_field "$dir/recompute.out" chunks)
+}
+
+# class_compute ROUND: bashgah's computation, CLASS_ROUNDS times; keeps the best and the median of the best
+# round. It runs once before and once after PostgreSQL's queries, so that both sides meet the machine's load of
+# that moment (the host is shared: the figures are noisy).
+class_compute() {
+  local rc=0 dir=$TMP/classes best median
+  echo "bench: classes: bashgah compute ($CLASS_ROUNDS rounds) ..." >&2
+  run_bounded 600 "$dir/compute$1.out" "$dir/compute$1.err" "$CLASSES_BIN" compute "$dir/data" "$CLASS_ROUNDS" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/compute$1.out" "$dir/compute$1.err" >&2; die "bench_classes compute failed (status $rc)"; }
+  best=$(class_field "$dir/compute$1.out" compute_best_ms)
+  median=$(class_field "$dir/compute$1.out" compute_median_ms)
+  if [ -z "${CLASS_COMPUTE_MS:-}" ] || awk -v a="$best" -v b="$CLASS_COMPUTE_MS" 'BEGIN { exit !(a < b) }'; then
+    CLASS_COMPUTE_MS=$best
+    CLASS_COMPUTE_MEDIAN_MS=$median
+  fi
+}
+
+# class_pg_best FILE LABEL: the shortest "Time: N ms" psql printed after "query LABEL".
+class_pg_best() {
+  awk -v want="query $2" '
+    /^query / { label = $0 }
+    /^Time: / && label == want { if (best == "" || $2 + 0 < best) best = $2 + 0 }
+    END { if (best == "") exit 1; printf "%.1f\n", best }' "$1"
+}
+
+bench_classes_postgres() {
+  local rc=0 here=$PWD dir=$TMP/classes opts psql_args
+  [ -n "$PG_TMP" ] && [ -d "$PG_DATA" ] || die "classes: PostgreSQL's cluster is gone (bench_postgres runs first)"
+  cd "$PG_TMP"
+  PG_PORT=$(free_port)
+  opts="-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories='$PG_TMP' -c fsync=on"
+  opts+=" -c synchronous_commit=on -c max_connections=20 -c shared_buffers=1GB -c work_mem=1GB"
+  opts+=" -c maintenance_work_mem=1GB -c max_parallel_workers_per_gather=2"
+  PG_STARTED=1
+  run_bounded 90 "$dir/pg_ctl.out" "$dir/pg_ctl.err" "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" \
+    -l "$PG_TMP/postgres-classes.log" -w -t 60 -o "$opts" start || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    cat "$dir/pg_ctl.out" "$dir/pg_ctl.err" >&2 || true
+    tail -n 20 "$PG_TMP/postgres-classes.log" >&2 || true
+    die "classes: PostgreSQL did not start again (pg_ctl status $rc)"
+  fi
+  psql_args=(-X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$PG_DB_USER" -d postgres)
+  echo "bench: classes: PostgreSQL: the same purchases, row by row ..." >&2
+  run_bounded 900 "$dir/pgload.out" "$dir/pgload.err" "$PG_BIN/psql" "${psql_args[@]}" -t -v members="$CLASS_MEMBERS" \
+    -v span="$CLASS_SPAN" -v t_end="$CLASS_NOW_MS" -f "$HERE/classes_pg.sql" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/pgload.out" "$dir/pgload.err" >&2; die "loading bench/classes_pg.sql failed (status $rc)"; }
+  CLASS_PG_PURCHASES=$(class_field "$dir/pgload.out" purchases)
+  CLASS_PG_SPENT=$(class_field "$dir/pgload.out" spent)
+  if [ "$CLASS_PG_PURCHASES" != "$CLASS_GEN_PURCHASES" ] || [ "$CLASS_PG_SPENT" != "$CLASS_GEN_SPENT" ]; then
+    die "classes: the two sides differ: bashgah $CLASS_GEN_PURCHASES purchases, $CLASS_GEN_SPENT spent; PostgreSQL $CLASS_PG_PURCHASES, $CLASS_PG_SPENT"
+  fi
+  echo "bench: classes: PostgreSQL ntile(5) queries (each twice) ..." >&2
+  run_bounded 900 "$dir/pgquery.out" "$dir/pgquery.err" "$PG_BIN/psql" "${psql_args[@]}" \
+    -f "$HERE/classes_pg_query.sql" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/pgquery.out" "$dir/pgquery.err" >&2; die "bench/classes_pg_query.sql failed (status $rc)"; }
+  CLASS_PG_MS=$(class_pg_best "$dir/pgquery.out" purchases) || die "cannot read psql's timing of the purchase query"
+  CLASS_PG_AGG_MS=$(class_pg_best "$dir/pgquery.out" aggregates) || die "cannot read psql's timing of the aggregate query"
+  stop_postgres
+  cd "$here"
+}
+
+bench_classes() {
+  CLASS_LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+  bench_classes_bashgah
+  bench_classes_postgres
+  class_compute 2
+  rm -rf "$TMP/classes/data"
+  CLASS_LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
+}
+
+report_classes() {
+  local ratio ratio_agg ok
+  ratio=$(awk -v a="$CLASS_PG_MS" -v b="$CLASS_COMPUTE_MS" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
+  ratio_agg=$(awk -v a="$CLASS_PG_AGG_MS" -v b="$CLASS_COMPUTE_MS" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
+  ok=$(awk -v r="$ratio" -v t="$CLASS_TARGET_RATIO" 'BEGIN { print (r >= t) ? 1 : 0 }')
+  echo
+  echo "classes and RFM: $CLASS_MEMBERS members, $CLASS_GEN_PURCHASES purchases ($CLASS_GEN_SPENT spent; the same on both sides, checked)"
+  echo
+  printf '%-46s %12s %12s\n' "run" "ms" "x bashgah"
+  printf '%-46s %12s %12s\n' "----------------------------------------------" "------------" "------------"
+  printf '%-46s %12.1f %12s\n' "bashgah: aggregates -> RFM (best of $((2 * CLASS_ROUNDS)))" "$CLASS_COMPUTE_MS" "1.0"
+  printf '%-46s %12.1f %12s\n' "PostgreSQL: ntile(5) over purchases (best of 2)" "$CLASS_PG_MS" "$ratio"
+  printf '%-46s %12.1f %12s\n' "PostgreSQL: ntile(5) over aggregates (best of 2)" "$CLASS_PG_AGG_MS" "$ratio_agg"
+  echo
+  printf 'bashgah compute        median %.1f ms of the better set of %d rounds (read every customer'"'"'s aggregates on 2 threads, quintile cuts, score R, F, M)\n' \
+    "$CLASS_COMPUTE_MEDIAN_MS" "$CLASS_ROUNDS"
+  printf 'bashgah write-back     %.1f ms for %d members in %d chunks (scores, value, class, history; whole recompute %.1f ms)\n' \
+    "$CLASS_WRITE_MS" "$CLASS_WRITTEN" "$CLASS_CHUNKS" "$CLASS_TOTAL_MS"
+  printf 'PostgreSQL             %s, work_mem 1GB, shared_buffers 1GB, 2 parallel workers per gather\n' "$PG_VERSION"
+  printf 'load average           %s before the section, %s after (%d cores; wall-clock figures of a shared host)\n' \
+    "$CLASS_LOAD_BEFORE" "$CLASS_LOAD_AFTER" "$(nproc)"
+  echo
+  echo "targets"
+  printf '  %-48s %s\n' "RFM compute >= ${CLASS_TARGET_RATIO}x PostgreSQL ntile over purchases" "$(verdict "$ok" 0)"
 }
 
 main

@@ -125,6 +125,8 @@ int points_programme_apply(points_programme *p, json_t *body, errlist *e)
             set_choice(v, key, calendars, p->calendar, sizeof(p->calendar), e);
         else if (strcmp(key, "updated_at") == 0)
             errlist_add(e, key, "is read-only");
+        else if (strcmp(key, "classes") == 0)
+            continue; /* the class settings: classes_settings_apply (core/classes.h) */
         else {
             char field[64];
             snprintf(field, sizeof(field), "%.63s", key);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/classes.h"
 #include "app/points.h"
 #include "app/tiers.h"
 #include "core/phone.h"
@@ -399,6 +400,8 @@ static int record_return(store_tx *tx, const purchase_request *req, const member
     if (status == STORE_OK)
         status = store_tx_member_purchase_add(tx, m->id, 0, -req->amount_minor, req->occurred_at);
     if (status == STORE_OK)
+        status = classes_on_return(tx, m->id, now); /* class, scores, value: app/classes.c */
+    if (status == STORE_OK)
         status = tiers_reevaluate(tx, m->id, now, &tier);
     if (status == STORE_OK)
         status = answer_txn(tx, &t, explanation, -reversed, reversed, &tier, a);
@@ -433,6 +436,8 @@ static int record_purchase(store_tx *tx, const purchase_request *req, const memb
     }
     if (status == STORE_OK)
         status = store_tx_member_purchase_add(tx, m->id, 1, req->amount_minor, req->occurred_at);
+    if (status == STORE_OK)
+        status = classes_on_purchase(tx, m->id, req->occurred_at, now); /* class, scores, value: app/classes.c */
     if (status == STORE_OK)
         status = tiers_reevaluate(tx, m->id, now, &tier);
     if (status == STORE_OK)

@@ -395,5 +395,13 @@ json_t *member_to_json(const member *m)
                                                  timefmt_json(st->tier_review_at)));
     else
         json_object_set_new(o, "tier", json_null());
+    /* classes, RFM and value (src/app/classes.c, docs/classes.md) */
+    json_object_set_new(o, "class", json_string(st->class_name[0] ? st->class_name : "prospect"));
+    json_object_set_new(o, "class_since", timefmt_json(st->class_since));
+    if (st->rfm_r && st->rfm_f && st->rfm_m)
+        json_object_set_new(o, "rfm", json_pack("{s:i, s:i, s:i}", "r", st->rfm_r, "f", st->rfm_f, "m", st->rfm_m));
+    else
+        json_object_set_new(o, "rfm", json_null());
+    json_object_set_new(o, "value", st->has_value ? json_integer(st->value_minor) : json_null());
     return o;
 }

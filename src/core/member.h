@@ -43,6 +43,12 @@ typedef struct member {
         int64_t purchase_count, total_spent_minor, last_purchase_at;
         int64_t tier_id, tier_since, tier_review_at;
         char tier_name_en[129], tier_name_fa[129];
+        /* kept by src/app/classes.c: the class, RFM scores (0: none) and value (has_value false: none) */
+        char class_name[16];
+        int64_t class_since;
+        int rfm_r, rfm_f, rfm_m;
+        bool has_value;
+        int64_t value_minor;
     } stats;
 } member;
 

@@ -34,6 +34,8 @@ typedef enum permission {
     PERM_SEGMENT_READ,   /* segments: definitions, counts, members, exports */
     PERM_SEGMENT_WRITE,  /* create, change and delete segments */
     PERM_REPORT_READ,    /* key figures */
+    PERM_CLASSES_READ,   /* class history of members */
+    PERM_CLASSES_ADMIN,  /* recompute classes, RFM and value on demand */
     PERM_COUNT
 } permission;
 

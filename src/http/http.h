@@ -275,5 +275,16 @@ void http_static_register(h2o_pathconf_t *path, const char *dir);
 /* For a request no route took: true when the web app answers it (then the API handler returns -1 to pass it on
  * to the file handler, or has already answered with index.html for an app route). */
 bool http_static_take(http_request *r, bool *answered);
+/* classes.c: class history, the recompute, and the programme's "classes" settings */
+void http_member_class_history(http_request *r);
+void http_classes_recompute(http_request *r);
+/* Adds the "classes" settings to a programme JSON object (GET). */
+int http_classes_settings_add(store_reader *rd, json_t *programme);
+/* Checks the "classes" object of a PATCH body field by field on a copy of the defaults (before queueing). */
+void http_classes_settings_probe(json_t *body, errlist *e);
+/* In the programme write: reads the settings into s and adds them to programme (the audit's before/after). */
+int http_classes_settings_get(store_tx *tx, class_settings *s, json_t *programme);
+/* Applies the "classes" object of body onto s and checks the result as a whole; errors name the field. */
+void http_classes_settings_apply(class_settings *s, json_t *body, errlist *e);
 
 #endif

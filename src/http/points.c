@@ -21,7 +21,13 @@ void http_programme_get(http_request *r)
         http_reply_problem(r, 500, "internal", "the programme could not be read", NULL);
         return;
     }
-    http_reply_json(r, 200, points_programme_json(&p));
+    json_t *body = points_programme_json(&p);
+    if (http_classes_settings_add(r->thread->reader, body) != STORE_OK) { /* classes.c */
+        json_decref(body);
+        http_reply_problem(r, 500, "internal", "the programme could not be read", NULL);
+        return;
+    }
+    http_reply_json(r, 200, body);
 }
 
 static int programme_write(store_tx *tx, http_write *w)
@@ -31,9 +37,15 @@ static int programme_write(store_tx *tx, http_write *w)
     if (status != STORE_OK)
         return status;
     json_t *before = points_programme_json(&p);
+    class_settings cs; /* the "classes" settings: classes.c */
+    if ((status = http_classes_settings_get(tx, &cs, before)) != STORE_OK) {
+        json_decref(before);
+        return status;
+    }
     errlist e;
     errlist_init(&e);
     points_programme_apply(&p, w->arg, &e);
+    http_classes_settings_apply(&cs, w->arg, &e);
     if (e.count) {
         json_decref(before);
         http_write_answer_problem(w, 400, "validation", "some settings are not valid", &e);
@@ -42,7 +54,10 @@ static int programme_write(store_tx *tx, http_write *w)
     p.updated_at = w->now_ms;
     store_actor actor = http_actor(&w->who);
     json_t *after = points_programme_json(&p);
+    json_object_set_new(after, "classes", classes_settings_json(&cs));
     status = store_tx_programme_update(tx, &p);
+    if (status == STORE_OK)
+        status = store_tx_class_settings_update(tx, &cs);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "programme.update", "programme", 1, before, json_incref(after));
     else
@@ -63,6 +78,7 @@ void http_programme_update(http_request *r)
     errlist e;
     errlist_init(&e);
     points_programme_apply(&probe, body, &e);
+    http_classes_settings_probe(body, &e);
     if (e.count) {
         json_decref(body);
         http_reply_problem(r, 400, "validation", "some settings are not valid", &e);

@@ -79,5 +79,8 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/portal/redemptions", http_portal_redemptions, PERM_PUBLIC, HTTP_BODY_NONE},
     {"GET", "/api/v1/portal/export", http_portal_export, PERM_PUBLIC, HTTP_BODY_NONE},
     {"GET", "/api/v1/members/{id}/portal-code", http_member_portal_code, PERM_MEMBER_WRITE, HTTP_BODY_NONE},
+    /* classes, RFM and value */
+    {"GET", "/api/v1/members/{id}/class-history", http_member_class_history, PERM_CLASSES_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/classes/recompute", http_classes_recompute, PERM_CLASSES_ADMIN, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -3,13 +3,16 @@
 
 #include <stdlib.h>
 
+#include "app/classes.h"
 #include "app/points.h"
 #include "app/tiers.h"
 #include "base/log.h"
+#include "base/worker.h"
 
 #define BATCH STORE_LOTS_MAX /* lots or members handled per run, so a run never holds the writer for long */
 #define MINUTE_MS (60LL * 1000)
 #define IDEM_KEEP_MS (24LL * 3600 * 1000)
+#define DAY_MS (24LL * 3600 * 1000)
 
 typedef struct job_run {
     int64_t now;
@@ -73,6 +76,8 @@ static void job_done(store_job *sj)
     free(q);
 }
 
+static void offloaded_tick(store *s, int64_t now);
+
 void jobs_tick(store *s, int64_t now)
 {
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
@@ -95,10 +100,81 @@ void jobs_tick(store *s, int64_t now)
             free(q);
         }
     }
+    offloaded_tick(s, now);
+}
+
+/* ---- jobs that read everything before they write: they run on the worker pool and write in chunks through
+ * the writer themselves (a job on the writer could not wait for its own chunks) ---- */
+
+static int job_classes(store *s, int64_t now, bool writer_running)
+{
+    classes_summary sum;
+    return classes_recompute(s, now, writer_running, &sum);
+}
+
+static struct offloaded {
+    const char *name;
+    int (*fn)(store *s, int64_t now, bool writer_running);
+    int64_t every_ms;
+    int64_t first_after_ms; /* the first run waits this long after the server starts */
+    int64_t next_at;        /* touched only by the ticking thread; 0: not yet scheduled */
+    int running;            /* set by the ticking thread, cleared by the worker: atomic */
+} offloaded[] = {
+    /* not at once: a restart should not cost a full pass while the server warms up */
+    {"recompute_classes", job_classes, DAY_MS, 5 * MINUTE_MS, 0, 0},
+};
+
+typedef struct offloaded_run {
+    worker_job job;
+    struct offloaded *o;
+    store *s;
+    int64_t now;
+} offloaded_run;
+
+static void offloaded_work(worker_job *job)
+{
+    offloaded_run *run = (offloaded_run *)job;
+    int status = run->o->fn(run->s, run->now, true);
+    if (status != STORE_OK)
+        log_msg(LOG_WARN, "job_failed", "job=%s status=%d", run->o->name, status);
+}
+
+static void offloaded_done(worker_job *job)
+{
+    offloaded_run *run = (offloaded_run *)job;
+    __atomic_store_n(&run->o->running, 0, __ATOMIC_RELEASE);
+    free(run);
+}
+
+static void offloaded_tick(store *s, int64_t now)
+{
+    for (size_t i = 0; i < sizeof(offloaded) / sizeof(offloaded[0]); i++) {
+        struct offloaded *o = &offloaded[i];
+        if (o->next_at == 0)
+            o->next_at = now + o->first_after_ms;
+        if (__atomic_load_n(&o->running, __ATOMIC_ACQUIRE) || now < o->next_at)
+            continue;
+        offloaded_run *run = calloc(1, sizeof(*run));
+        if (!run)
+            abort(); /* out of memory */
+        *run = (offloaded_run){.job = {.work = offloaded_work, .done = offloaded_done}, .o = o, .s = s, .now = now};
+        o->next_at = now + o->every_ms;
+        __atomic_store_n(&o->running, 1, __ATOMIC_RELEASE);
+        if (worker_submit(&run->job) != 0) {
+            __atomic_store_n(&o->running, 0, __ATOMIC_RELEASE);
+            o->next_at = now; /* the pool is busy: try at the next tick */
+            free(run);
+        }
+    }
 }
 
 int jobs_run_all(store *s, int64_t now)
 {
+    for (size_t i = 0; i < sizeof(offloaded) / sizeof(offloaded[0]); i++) {
+        int status = offloaded[i].fn(s, now, false);
+        if (status != STORE_OK)
+            return status;
+    }
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
         job_run run = {now, BATCH};
         for (int rounds = 0; run.done >= BATCH; rounds++) {

@@ -1,7 +1,9 @@
 /* Background work that time alone causes: pending points becoming available, points expiring (with warnings
- * before), tier reviews, forgetting old idempotency records. A table of jobs, each with its interval; the server
- * ticks it from one loop thread and every due job runs as a write on the store's writer, so jobs and requests
- * never race. Each job does a bounded amount per run and runs again at once while there is more. */
+ * before), tier reviews, forgetting old idempotency records, and the daily recompute of classes, RFM scores and
+ * values. A table of jobs, each with its interval; the server ticks it from one loop thread and every due job runs
+ * as a write on the store's writer, so jobs and requests never race. Each job does a bounded amount per run and
+ * runs again at once while there is more. The recompute must read every member first: it runs on the worker pool
+ * and writes in chunks through the writer (app/classes.h). */
 #ifndef BASHGAH_JOBS_H
 #define BASHGAH_JOBS_H
 

@@ -13,7 +13,7 @@
     "kind, consent_email, consent_email_at, consent_sms, consent_sms_at, attributes, created_at, updated_at, "      \
     "erased_at, points_available, points_pending, points_lifetime, purchase_count, total_spent_minor, "             \
     "last_purchase_at, tier_id, tier_since, tier_review_at, (SELECT name_en FROM tiers t WHERE t.id = tier_id), "    \
-    "(SELECT name_fa FROM tiers t WHERE t.id = tier_id)"
+    "(SELECT name_fa FROM tiers t WHERE t.id = tier_id), class, class_since, rfm_r, rfm_f, rfm_m, value_minor"
 
 static void member_from_row(sqlite3_stmt *st, member *m)
 {
@@ -60,6 +60,13 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     s->tier_review_at = sqlite3_column_int64(st, 27);
     store_column_text(st, 28, s->tier_name_en, sizeof(s->tier_name_en));
     store_column_text(st, 29, s->tier_name_fa, sizeof(s->tier_name_fa));
+    store_column_text(st, 30, s->class_name, sizeof(s->class_name));
+    s->class_since = sqlite3_column_int64(st, 31);
+    s->rfm_r = sqlite3_column_int(st, 32);
+    s->rfm_f = sqlite3_column_int(st, 33);
+    s->rfm_m = sqlite3_column_int(st, 34);
+    s->has_value = sqlite3_column_type(st, 35) != SQLITE_NULL;
+    s->value_minor = sqlite3_column_int64(st, 35);
 }
 
 /* Runs a statement that yields at most one member. */

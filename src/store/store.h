@@ -553,5 +553,52 @@ int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int
 int store_message_pending(store_reader *r, const char *kind, int64_t member_id, int64_t now, json_t **data,
                           int64_t *not_after);
 /* ---- end of the member portal ---- */
+/* ---- classes, RFM scores and value (classes.c): columns of members, history in class_changes ---- */
+#include "core/classes.h"
+#include "core/rfm.h"
+
+/* A member's class and what decides it. Times in ms, 0 for NULL; scores 0 for NULL; has_value false: NULL. */
+typedef struct store_member_class {
+    int64_t id;
+    int64_t purchase_count, total_spent_minor, first_purchase_at, last_purchase_at;
+    char class_name[CLASSES_NAME_MAX];
+    int64_t class_since;
+    int r, f, m;
+    int64_t rfm_at;
+    bool has_value;
+    int64_t value_minor;
+} store_member_class;
+
+/* The customers with purchases, for RFM: last purchase times, purchase counts and spend (in no set order). */
+typedef struct store_class_population {
+    int64_t *last, *count, *spent; /* malloc'd arrays of n */
+    size_t n;
+} store_class_population;
+
+int store_class_settings_read(store_reader *r, class_settings *out);
+int store_tx_class_settings_get(store_tx *tx, class_settings *out);
+int store_tx_class_settings_update(store_tx *tx, const class_settings *s);
+/* The settings and the cuts of the last recompute (cuts->customers 0 when there was none), in one read. */
+int store_tx_class_context(store_tx *tx, class_settings *s, rfm_all_cuts *cuts);
+int store_tx_rfm_cuts_set(store_tx *tx, const rfm_all_cuts *cuts, int64_t at);
+int store_tx_member_class_get(store_tx *tx, int64_t member_id, store_member_class *out);
+/* Up to cap members with id above after_id, in id order, into out[0..*n). */
+int store_tx_member_class_page(store_tx *tx, int64_t after_id, store_member_class *out, int cap, int *n);
+/* Writes first_purchase_at, the scores, rfm_at and value of member mc->id, and its class and class_since when
+ * class_moved (left alone otherwise: rewriting an unchanged class still costs an update of its index). */
+int store_tx_member_class_set(store_tx *tx, const store_member_class *mc, bool class_moved);
+int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *from_class, const char *to_class,
+                                 int64_t at, const char *reason);
+/* The largest member id (0 when there is none). */
+int store_member_id_max(store_reader *r, int64_t *out);
+/* Reads the customers with purchases whose ids are in (after_id, upto_id] into p (released with
+ * store_class_population_release); two readers may read two ranges at once. Turns on memory-mapped reads for
+ * r: give it a reader of its own. */
+int store_class_population_read(store_reader *r, int64_t after_id, int64_t upto_id, store_class_population *p);
+void store_class_population_release(store_class_population *p);
+/* Appends up to limit class changes of the member with id above after_id, oldest first, as JSON objects
+ * {id, from, to, at, reason}. */
+int store_class_history(store_reader *r, int64_t member_id, int64_t after_id, int limit, json_t *items);
+/* ---- end of classes ---- */
 
 #endif

@@ -26,3 +26,25 @@ CREATE TABLE class_changes (
 );
 CREATE INDEX class_changes_at ON class_changes(at);
 CREATE INDEX class_changes_member ON class_changes(member_id, id);
+
+-- The class thresholds, programme settings "classes" (defaults and meaning: src/core/classes.h, docs/classes.md).
+ALTER TABLE programme ADD COLUMN class_new_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE programme ADD COLUMN class_lapsed_days INTEGER NOT NULL DEFAULT 365;
+ALTER TABLE programme ADD COLUMN class_at_risk_margin_pct INTEGER NOT NULL DEFAULT 150;
+ALTER TABLE programme ADD COLUMN class_at_risk_min_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE programme ADD COLUMN class_at_risk_single_days INTEGER NOT NULL DEFAULT 90;
+ALTER TABLE programme ADD COLUMN class_main_rfm_min INTEGER NOT NULL DEFAULT 12;
+ALTER TABLE programme ADD COLUMN class_main_m_min INTEGER NOT NULL DEFAULT 4;
+ALTER TABLE programme ADD COLUMN value_horizon_days INTEGER NOT NULL DEFAULT 1095;
+ALTER TABLE programme ADD COLUMN value_min_tenure_days INTEGER NOT NULL DEFAULT 365;
+
+-- The cut values of the last RFM recompute (src/core/rfm.h): the smallest last-purchase time, purchase count and
+-- spend that reach scores 2..5, so a purchase between recomputes scores its buyer against the same population.
+CREATE TABLE rfm_cuts (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    r2 INTEGER NOT NULL, r3 INTEGER NOT NULL, r4 INTEGER NOT NULL, r5 INTEGER NOT NULL,
+    f2 INTEGER NOT NULL, f3 INTEGER NOT NULL, f4 INTEGER NOT NULL, f5 INTEGER NOT NULL,
+    m2 INTEGER NOT NULL, m3 INTEGER NOT NULL, m4 INTEGER NOT NULL, m5 INTEGER NOT NULL,
+    customers INTEGER NOT NULL,
+    computed_at INTEGER NOT NULL
+);
