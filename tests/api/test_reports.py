@@ -60,6 +60,9 @@ class ReportCase(harness.ServerCase):
                                                "cost_points": 100}))
         ok(c.post(API + "/redemptions", {"member_id": cls.b, "reward_id": reward["id"], "idempotency_key": "r1"}))
         cls.server.set_clock(T0)
+        # Classes at T0 at once, rather than whenever the daily job's next tick comes: A is new (first purchase 5
+        # days ago), B occasional (one purchase 40 days ago; R 2 + F 2 + M 4 is below main's 12), C a prospect.
+        ok(c.post(API + "/classes/recompute"), 200)
 
     def get(self, path, status=200, client=None):
         r = (client or self.owner).get(REPORTS + path)
@@ -80,7 +83,7 @@ class SummaryTest(ReportCase):
         want = {"members": 3, "buyers": 2, "repeat_buyers": 1, "active_30": 1, "active_90": 2, "earners": 2,
                 "redeemers": 1, "average_spend_minor": (1500000 + 5000000) // 2,
                 "points_outstanding": 150 + (500 + 30 - 100), "point_value_minor": 1000,
-                "liability_minor": 580 * 1000, "currency": "IRR", "classes": {"prospect": 3}, "store": None}
+                "liability_minor": 580 * 1000, "currency": "IRR", "classes": {"new": 1, "occasional": 1, "prospect": 1}, "store": None}
         for k, v in want.items():
             self.assertEqual(s[k], v, k)
         self.assertEqual((s["repeat_purchase_permille"], s["redemption_permille"]), (500, 500))
@@ -153,7 +156,11 @@ class SeriesTest(ReportCase):
     def test_members_by_class_over_time(self):
         values, periods = self.series(self.get("/classes?period=month" + self.MONTHS))
         self.assertEqual(periods, self.JALALI)
-        self.assertEqual(values["prospect"], [2, 2, 3])  # C joined in Esfand
+        # Dey: A a prospect, B new (bought on 30 Dey); Bahman: the same; Esfand (to now): A new, B occasional
+        # (the recompute at T0), C a prospect.
+        self.assertEqual(values["prospect"], [1, 1, 1])
+        self.assertEqual(values["new"], [1, 1, 1])
+        self.assertEqual(values["occasional"], [0, 0, 1])
         self.assertEqual(values["main"], [0, 0, 0])
         self.assertEqual(sorted(values), ["at_risk", "lapsed", "main", "new", "occasional", "prospect"])
 

@@ -53,6 +53,10 @@ class SegmentCase(harness.ServerCase):
         buy(cls.a, 1000000)                   # 5 days before T0
         buy(cls.d, 300000)
         cls.server.set_clock(T0)
+        # Classes at T0 at once: a and d are new (first purchase 5 days ago), b occasional (one purchase 40 days
+        # ago: R 1 + F 2 + M 5 among three customers is below main's 12), c a prospect.
+        r = c.post(API + "/classes/recompute")
+        assert r.status == 200, r
         cls.everyone = sorted([cls.a, cls.b, cls.c, cls.d])
 
     def count(self, flt, client=None):
@@ -102,7 +106,9 @@ class CountTest(SegmentCase):
             ({"field": "attributes.vip", "op": "eq", "value": True}, 1),        # d
             ({"field": "consent_sms", "op": "eq", "value": True}, 1),           # a
             ({"field": "locale", "op": "eq", "value": "en"}, 1),                # b
-            ({"field": "class", "op": "eq", "value": "prospect"}, 4),           # no class job on this branch yet
+            ({"field": "class", "op": "eq", "value": "prospect"}, 1),           # c
+            ({"field": "class", "op": "eq", "value": "new"}, 2),                # a, d
+            ({"field": "class", "op": "in", "value": ["occasional", "main"]}, 1),  # b
             ({"field": "joined", "op": "after", "value": "2026-01-01"}, 4),
             ({"all": []}, 4),
         ]
