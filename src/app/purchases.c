@@ -250,18 +250,17 @@ static int64_t granted(void *arg, int64_t rule_id, rule_period period, int64_t a
 static int evaluate(store_tx *tx, const points_programme *p, const char *event, rule_context *ctx, int64_t member_id,
                     const tier_info *tier, rule_result *res)
 {
-    static __thread rule rules[RULES_MAX];
+    const rule *rules;
     int n = 0;
     grant_lookup g = {tx, member_id, p->time_zone};
     ctx->granted = granted;
     ctx->granted_arg = &g;
     rules_local_time(ctx->occurred_at_ms, p->time_zone, &ctx->local_weekday, &ctx->local_hour);
-    int status = store_tx_rules_for_event(tx, event, ctx->occurred_at_ms, rules, RULES_MAX, &n);
+    /* The writer's cached rules of the event; rules_evaluate leaves out those outside their date window. */
+    int status = store_tx_rules_active(tx, event, &rules, &n);
     if (status != STORE_OK)
         return status;
     rules_evaluate(rules, n, ctx, res);
-    for (int i = 0; i < n; i++)
-        rule_release(&rules[i]);
     if (tier && tier->multiplier_permille > 1000 && res->points > 0 && res->count < RULES_MAX) {
         rule_grant *extra = &res->grants[res->count];
         extra->rule_id = 0;

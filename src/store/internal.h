@@ -117,6 +117,14 @@ enum {
     STMT_RULES_FOR_EVENT,
     STMT_RULE_GRANTED,
     STMT_RULE_GRANT_ADD,
+    /* the writer's cache (cache.c) and the purchase path */
+    STMT_DATA_VERSION,
+    STMT_RULES_ACTIVE,
+    STMT_MEMBER_ACCOUNT_GET,
+    STMT_MEMBER_ACCOUNT_BY_REF,
+    STMT_MEMBER_ACCOUNT_BY_PHONE,
+    STMT_MEMBER_PURCHASE_APPLY,
+    STMT_TXN_NEXT_ID,
     STMT_COUNT
 };
 
@@ -129,9 +137,34 @@ struct store_reader {
     store_conn conn;
 };
 
+/* What the writer keeps between jobs instead of reading it for each purchase: the programme, the tiers and the
+ * active earning rules of each event. An entry is good while its gen equals the connection's (cache.c). */
+#define STORE_CACHE_EVENTS 8
+
+typedef struct store_cache_rules {
+    uint64_t gen; /* 0: empty */
+    char event[32];
+    rule rules[RULES_MAX];
+    int n;
+} store_cache_rules;
+
+typedef struct store_cache {
+    uint64_t programme_gen, tiers_gen; /* 0: not loaded */
+    store_programme programme;
+    store_tier tiers[STORE_TIERS_MAX];
+    int ntiers;
+    store_cache_rules events[STORE_CACHE_EVENTS];
+} store_cache;
+
 struct store_tx {
     store_conn conn;
     int depth; /* open nested savepoints */
+    /* Starts at 1; bumped whenever cached data may have changed: a write to the programme, tiers or rules on this
+     * connection, a rollback (it may undo such a write), and a commit by another connection (PRAGMA data_version,
+     * checked at the start of each transaction: within it nobody else can write). */
+    uint64_t gen;
+    int64_t data_version;
+    store_cache *cache; /* allocated on first use */
 };
 
 struct store {
@@ -154,6 +187,17 @@ void store_conn_close(store_conn *c);
 sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql);
 /* Maps an SQLite result code to a store_status, logging unexpected errors. */
 int store_status_of(store_conn *c, int rc, const char *what);
+/* ---- the writer's cache (cache.c) ---- */
+/* Marks everything cached as stale. */
+void store_cache_forget(store_tx *tx);
+/* At the start of a write transaction: forgets the cache when another connection has committed since. */
+int store_cache_begin(store_tx *tx);
+/* The cache of tx, allocated on first use (aborts when out of memory); entries are checked against tx->gen. */
+store_cache *store_cache_of(store_tx *tx);
+void store_cache_free(store_tx *tx);
+/* Empties one event's cached rules (releasing them). */
+void store_cache_rules_clear(store_cache_rules *e);
+
 /* Binds text, or NULL when s is empty. */
 void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 /* Copies column i (text) into dst of size cap, "" for NULL. */

@@ -50,7 +50,18 @@ static int programme_get(store_conn *c, store_programme *p)
     return STORE_OK;
 }
 
-int store_tx_programme_get(store_tx *tx, store_programme *out) { return programme_get(&tx->conn, out); }
+int store_tx_programme_get(store_tx *tx, store_programme *out)
+{
+    store_cache *c = store_cache_of(tx);
+    if (c->programme_gen != tx->gen) {
+        int status = programme_get(&tx->conn, &c->programme);
+        if (status != STORE_OK)
+            return status;
+        c->programme_gen = tx->gen;
+    }
+    *out = c->programme;
+    return STORE_OK;
+}
 int store_programme_read(store_reader *r, store_programme *out) { return programme_get(&r->conn, out); }
 
 int store_tx_programme_update(store_tx *tx, const store_programme *p)
@@ -60,6 +71,7 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
                                   "points_name_fa=?, point_value_minor=?, pending_days=?, expiry_policy=?, "
                                   "expiry_days=?, expiry_warning_days=?, return_policy=?, transfers_allowed=?, "
                                   "time_zone=?, updated_at=?, calendar=? WHERE id = 1");
+    store_cache_forget(tx); /* the writer's cached programme */
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, p->currency, -1, SQLITE_STATIC);

@@ -420,6 +420,9 @@ int store_tx_rules_active_count(store_tx *tx, const char *event, int *count);
 /* The active rules of event whose date window holds at_ms (the time the event happened), by priority then id,
  * at most cap, into out[0..*n); the caller rule_release()s each. */
 int store_tx_rules_for_event(store_tx *tx, const char *event, int64_t at_ms, rule *out, int cap, int *n);
+/* The active rules of event, whatever their date window (rules_evaluate skips those outside it), by priority then
+ * id, at most RULES_MAX: borrowed from the writer's cache, good until the job writes a rule or ends. */
+int store_tx_rules_active(store_tx *tx, const char *event, const rule **out, int *n);
 /* The points rule_id gave member_id with grant times in [from_ms, to_ms) (see rules_period_bounds). */
 int store_tx_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t from_ms, int64_t to_ms,
                           int64_t *points);

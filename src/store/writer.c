@@ -35,6 +35,7 @@ int store_tx_release(store_tx *tx)
 
 int store_tx_rollback(store_tx *tx)
 {
+    store_cache_forget(tx); /* what is undone may have been cached */
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_ROLLBACK_TO, "ROLLBACK TO job");
     int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
     if (rc != SQLITE_DONE)
@@ -61,9 +62,12 @@ int store_run(store *s, store_write_fn fn, void *arg)
     if (exec_simple(&tx->conn, "BEGIN IMMEDIATE") != STORE_OK)
         return STORE_ERROR;
     /* One job in its own transaction: a failure rolls the whole of it back, so no savepoint is needed. */
-    int status = fn(tx, arg);
+    int status = store_cache_begin(tx);
+    if (status == STORE_OK)
+        status = fn(tx, arg);
     if (status == STORE_OK && exec_simple(&tx->conn, "COMMIT") == STORE_OK)
         return STORE_OK;
+    store_cache_forget(tx);
     exec_simple(&tx->conn, "ROLLBACK");
     return status == STORE_OK ? STORE_ERROR : status;
 }
@@ -75,9 +79,14 @@ static void run_batch(store *s, store_job *batch, int n)
 {
     store_tx *tx = &s->writer_tx;
     int begun = exec_simple(&tx->conn, "BEGIN IMMEDIATE") == STORE_OK;
+    if (begun && store_cache_begin(tx) != STORE_OK) {
+        exec_simple(&tx->conn, "ROLLBACK");
+        begun = 0;
+    }
     for (store_job *j = batch; j; j = j->next)
         j->status = begun ? run_job(tx, j->fn, j->arg) : STORE_ERROR;
     if (begun && exec_simple(&tx->conn, "COMMIT") != STORE_OK) {
+        store_cache_forget(tx);
         exec_simple(&tx->conn, "ROLLBACK");
         for (store_job *j = batch; j; j = j->next)
             j->status = STORE_ERROR;
@@ -178,6 +187,7 @@ void store_close(store *s)
     if (!s)
         return;
     writer_stop(s);
+    store_cache_free(&s->writer_tx);
     store_conn_close(&s->writer_tx.conn);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake);
