@@ -176,6 +176,11 @@ struct store {
     int queued;
     int stopping;
     uint64_t batch_buckets[STORE_BATCH_BUCKETS], jobs_done, batches_done; /* under lock */
+    /* The checkpointer (writer.c): copies the WAL into the database on its own connection, so the writer never
+     * stalls on it. Under lock. */
+    pthread_t checkpoint_thread;
+    pthread_cond_t checkpoint_wake;
+    int checkpoint_running, checkpoint_due, checkpoint_stopping;
 };
 
 /* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */

@@ -1,13 +1,19 @@
 /* The writer: one thread per database that owns the write connection. It takes every job queued since its
  * last commit (at most STORE_BATCH_MAX), runs them in one transaction with a SAVEPOINT each, commits once
  * (one fsync for the batch: group commit), and only then reports each job done. Invariant: done() is never
- * called for a job whose effects are not durable, and a failed job leaves nothing behind. */
+ * called for a job whose effects are not durable, and a failed job leaves nothing behind.
+ * Next to it runs the checkpointer: a thread with its own connection that copies the WAL back into the database
+ * (a PASSIVE checkpoint, which never blocks the writer) once the writer's commits have grown the WAL past
+ * CHECKPOINT_PAGES. SQLite would otherwise run that checkpoint inside the commit that crosses its threshold,
+ * stalling the writer, and every job waiting for it, on the database file's writes and fsync. */
 #include "store/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+
+#define CHECKPOINT_PAGES 4000 /* WAL frames (16 MiB of 4 KiB pages) before the checkpointer runs */
 
 static int exec_simple(store_conn *c, const char *sql)
 {
@@ -132,12 +138,84 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Writer thread, after each commit (it replaces SQLite's own automatic checkpoint): wakes the checkpointer. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    store *s = arg;
+    if (frames >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&s->lock);
+        s->checkpoint_due = 1;
+        pthread_cond_signal(&s->checkpoint_wake);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    store *s = arg;
+    store_conn c;
+    char err[256];
+    if (store_conn_open(&c, s->path, err, sizeof(err)) != STORE_OK) {
+        log_msg(LOG_ERROR, "checkpointer_open", "error=\"%s\"", err);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->checkpoint_due && !s->checkpoint_stopping)
+            pthread_cond_wait(&s->checkpoint_wake, &s->lock);
+        if (s->checkpoint_stopping)
+            break;
+        s->checkpoint_due = 0;
+        pthread_mutex_unlock(&s->lock);
+        /* PASSIVE copies what no reader still needs and never waits: what is left goes next time. */
+        int rc = sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(c.db));
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    store_conn_close(&c);
+    return NULL;
+}
+
+static void checkpointer_start(store *s)
+{
+    pthread_cond_init(&s->checkpoint_wake, NULL);
+    s->checkpoint_due = s->checkpoint_stopping = 0;
+    if (pthread_create(&s->checkpoint_thread, NULL, checkpointer_main, s) != 0) {
+        pthread_cond_destroy(&s->checkpoint_wake);
+        return; /* SQLite's automatic checkpoints stay in place */
+    }
+    s->checkpoint_running = 1;
+    sqlite3_wal_hook(s->writer_tx.conn.db, on_wal_commit, s);
+}
+
+static void checkpointer_stop(store *s)
+{
+    if (!s->checkpoint_running)
+        return;
+    sqlite3_wal_autocheckpoint(s->writer_tx.conn.db, 1000); /* SQLite's default hook again, for what follows */
+    pthread_mutex_lock(&s->lock);
+    s->checkpoint_stopping = 1;
+    pthread_cond_signal(&s->checkpoint_wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->checkpoint_thread, NULL);
+    pthread_cond_destroy(&s->checkpoint_wake);
+    s->checkpoint_running = 0;
+}
+
 int store_writer_start(store *s)
 {
     if (s->writer_running)
         return STORE_OK;
-    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0)
+    checkpointer_start(s);
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        checkpointer_stop(s);
         return STORE_ERROR;
+    }
     s->writer_running = 1;
     return STORE_OK;
 }
@@ -180,6 +258,7 @@ static void writer_stop(store *s)
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->writer_thread, NULL);
     s->writer_running = 0;
+    checkpointer_stop(s);
 }
 
 void store_close(store *s)
