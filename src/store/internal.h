@@ -181,6 +181,13 @@ struct store {
     pthread_t checkpoint_thread;
     pthread_cond_t checkpoint_wake;
     int checkpoint_running, checkpoint_due, checkpoint_stopping;
+    /* The syncer (writer.c): fsyncs the WAL for committed batches and only then reports their jobs done, while the
+     * writer goes on with the next batch. Under lock but wal_fd (the syncer's own). */
+    pthread_t sync_thread;
+    pthread_cond_t sync_wake;
+    store_job *sync_head, *sync_tail;
+    int sync_running, sync_stopping;
+    int wal_fd;
 };
 
 /* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */

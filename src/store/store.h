@@ -53,8 +53,8 @@ typedef int (*store_write_fn)(store_tx *tx, void *arg);
 typedef struct store_job {
     store_write_fn fn;
     void *arg;
-    /* Called on the writer thread after the commit (status STORE_OK or the job's own status), or after a failed
-     * commit (STORE_ERROR). It must only hand the job over to its owner's thread. */
+    /* Called on a writer thread once the commit is on disk (status STORE_OK or the job's own status), or after a
+     * failed commit or fsync (STORE_ERROR). It must only hand the job over to its owner's thread. */
     void (*done)(struct store_job *job);
     int status;
     struct store_job *next; /* private to the writer */

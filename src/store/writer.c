@@ -2,14 +2,25 @@
  * last commit (at most STORE_BATCH_MAX), runs them in one transaction with a SAVEPOINT each, commits once
  * (one fsync for the batch: group commit), and only then reports each job done. Invariant: done() is never
  * called for a job whose effects are not durable, and a failed job leaves nothing behind.
+ * In the server the commit itself does not wait for the disk: the writer connection runs with synchronous=NORMAL
+ * (in WAL mode: no fsync at commit, checkpoints still sync) and hands each committed batch to the syncer thread,
+ * which fsyncs the WAL file and only then calls done() for the batch's jobs, while the writer already runs the
+ * next batch. One fsync covers every batch committed before it started (the WAL is append-only), so an answer
+ * still never leaves before its commit is on disk. What changes: a reader may see a commit for the few
+ * milliseconds its fsync takes; a crash in that window loses it, but no one was told it was kept.
  * Next to it runs the checkpointer: a thread with its own connection that copies the WAL back into the database
  * (a PASSIVE checkpoint, which never blocks the writer) once the writer's commits have grown the WAL past
  * CHECKPOINT_PAGES. SQLite would otherwise run that checkpoint inside the commit that crosses its threshold,
  * stalling the writer, and every job waiting for it, on the database file's writes and fsync. */
 #include "store/internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
@@ -101,6 +112,19 @@ static void run_batch(store *s, store_job *batch, int n)
     s->batch_buckets[bucket_of(n)]++;
     s->batches_done++;
     s->jobs_done += n;
+    if (s->sync_running) {
+        /* The syncer reports the jobs once the WAL holding this commit is on disk. */
+        store_job *last = batch;
+        while (last->next)
+            last = last->next;
+        if (s->sync_tail)
+            s->sync_tail->next = batch;
+        else
+            s->sync_head = batch;
+        s->sync_tail = last;
+        pthread_cond_signal(&s->sync_wake);
+        batch = NULL;
+    }
     pthread_mutex_unlock(&s->lock);
     while (batch) {
         store_job *next = batch->next;
@@ -136,6 +160,87 @@ static void *writer_main(void *arg)
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+/* Syncer thread: makes the WAL durable up to everything written to it so far. The file is opened once (again
+ * when SQLite replaced it); no WAL file means it was checkpointed, with syncs, and removed. */
+static int wal_sync(store *s)
+{
+    char path[4096];
+    struct stat open_st, path_st;
+    snprintf(path, sizeof(path), "%s-wal", s->path);
+    if (s->wal_fd >= 0 && (fstat(s->wal_fd, &open_st) != 0 || stat(path, &path_st) != 0 ||
+                           open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev)) {
+        close(s->wal_fd);
+        s->wal_fd = -1;
+    }
+    if (s->wal_fd < 0 && (s->wal_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return errno == ENOENT ? STORE_OK : STORE_ERROR;
+    return fdatasync(s->wal_fd) == 0 ? STORE_OK : STORE_ERROR;
+}
+
+static void *syncer_main(void *arg)
+{
+    store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->sync_head && !s->sync_stopping)
+            pthread_cond_wait(&s->sync_wake, &s->lock);
+        if (!s->sync_head)
+            break; /* stopping, and nothing left to report */
+        store_job *jobs = s->sync_head;
+        s->sync_head = s->sync_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+        if (wal_sync(s) != STORE_OK) {
+            /* Kept or not, the disk cannot say: the caller hears it failed, and a retry with the same key finds
+             * the first answer if the change was kept. */
+            log_msg(LOG_ERROR, "wal_sync_failed", "error=\"%s\"", strerror(errno));
+            for (store_job *j = jobs; j; j = j->next)
+                j->status = STORE_ERROR;
+        }
+        while (jobs) {
+            store_job *next = jobs->next;
+            jobs->next = NULL;
+            jobs->done(jobs);
+            jobs = next;
+        }
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+static void syncer_start(store *s)
+{
+    pthread_cond_init(&s->sync_wake, NULL);
+    s->sync_head = s->sync_tail = NULL;
+    s->sync_stopping = 0;
+    s->wal_fd = -1;
+    if (exec_simple(&s->writer_tx.conn, "PRAGMA synchronous=NORMAL") != STORE_OK ||
+        pthread_create(&s->sync_thread, NULL, syncer_main, s) != 0) {
+        exec_simple(&s->writer_tx.conn, "PRAGMA synchronous=FULL"); /* commits keep syncing themselves */
+        pthread_cond_destroy(&s->sync_wake);
+        return;
+    }
+    s->sync_running = 1;
+}
+
+/* After the writer stopped: reports what is still waiting for its fsync, then ends the thread. */
+static void syncer_stop(store *s)
+{
+    if (!s->sync_running)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->sync_stopping = 1;
+    pthread_cond_signal(&s->sync_wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->sync_thread, NULL);
+    pthread_cond_destroy(&s->sync_wake);
+    s->sync_running = 0;
+    if (s->wal_fd >= 0)
+        close(s->wal_fd);
+    s->wal_fd = -1;
+    exec_simple(&s->writer_tx.conn, "PRAGMA synchronous=FULL");
 }
 
 /* Writer thread, after each commit (it replaces SQLite's own automatic checkpoint): wakes the checkpointer. */
@@ -212,7 +317,9 @@ int store_writer_start(store *s)
     if (s->writer_running)
         return STORE_OK;
     checkpointer_start(s);
+    syncer_start(s);
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        syncer_stop(s);
         checkpointer_stop(s);
         return STORE_ERROR;
     }
@@ -258,6 +365,7 @@ static void writer_stop(store *s)
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->writer_thread, NULL);
     s->writer_running = 0;
+    syncer_stop(s);
     checkpointer_stop(s);
 }
 
