@@ -33,8 +33,11 @@ static int post(store_tx *tx, const char *from, const char *to, int64_t points, 
                        .lot_id = lot_id, .transaction_id = ref->transaction_id, .redemption_id = ref->redemption_id,
                        .actor = ref->actor, .explanation = ref->explanation,
                        .explanation_text = ref->explanation_text};
-    snprintf(p.from_account, sizeof(p.from_account), "%s", from);
-    snprintf(p.to_account, sizeof(p.to_account), "%s", to);
+    size_t from_len = strlen(from), to_len = strlen(to);
+    if (from_len >= sizeof(p.from_account) || to_len >= sizeof(p.to_account))
+        return STORE_ERROR; /* account names are made here and fit; never truncate one */
+    memcpy(p.from_account, from, from_len + 1);
+    memcpy(p.to_account, to, to_len + 1);
     int status = store_tx_posting_insert(tx, &p);
     *entry = p.entry_id;
     return status;

@@ -232,14 +232,22 @@ static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. */
+/* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. The account row is
+ * there but for the first posting to it, so an update is tried first (an upsert costs more every time). */
 static int club_account_add(store_tx *tx, const char *account, int64_t delta)
 {
     if (strncmp(account, "member:", 7) == 0)
         return STORE_OK;
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_ADD,
-                                  "INSERT INTO club_accounts (account, balance) VALUES (?1, ?2) "
-                                  "ON CONFLICT(account) DO UPDATE SET balance = balance + ?2");
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_UPDATE,
+                                  "UPDATE club_accounts SET balance = balance + ?2 WHERE account = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, delta);
+    int status = step_done(&tx->conn, st, "club account");
+    if (status != STORE_OK || sqlite3_changes(tx->conn.db) == 1)
+        return status;
+    st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_ADD, "INSERT INTO club_accounts (account, balance) VALUES (?1, ?2)");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
