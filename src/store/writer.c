@@ -24,6 +24,7 @@
 
 #include "base/log.h"
 
+#define WRITER_MMAP_BYTES_TEXT "4294967296" /* 4 GiB of the database mapped on the writer's connection */
 #define CHECKPOINT_PAGES 4000 /* WAL frames (16 MiB of 4 KiB pages) before the checkpointer runs */
 
 static int exec_simple(store_conn *c, const char *sql)
@@ -316,6 +317,9 @@ int store_writer_start(store *s)
 {
     if (s->writer_running)
         return STORE_OK;
+    /* The writer reads the members, transactions and indexes a purchase touches at random: mapped into memory
+     * they cost no read() each (about a twentieth of the writer's time otherwise). Writes still go to the WAL. */
+    exec_simple(&s->writer_tx.conn, "PRAGMA mmap_size=" WRITER_MMAP_BYTES_TEXT);
     checkpointer_start(s);
     syncer_start(s);
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
