@@ -172,7 +172,8 @@ int store_tx_member_account(store_tx *tx, int64_t id, const char *external_ref, 
         if (st)
             sqlite3_bind_text(st, 1, external_ref, -1, SQLITE_STATIC);
     } else if (phone && phone[0]) {
-        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_BY_PHONE, "SELECT " ACCOUNT_COLUMNS " FROM members WHERE phone = ?");
+        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_BY_PHONE,
+                        "SELECT " ACCOUNT_COLUMNS " FROM members WHERE phone = ?");
         if (st)
             sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
     } else {

@@ -10,8 +10,9 @@
  * milliseconds its fsync takes; a crash in that window loses it, but no one was told it was kept.
  * Next to it runs the checkpointer: a thread with its own connection that copies the WAL back into the database
  * (a PASSIVE checkpoint, which never blocks the writer) once the writer's commits have grown the WAL past
- * CHECKPOINT_PAGES. SQLite would otherwise run that checkpoint inside the commit that crosses its threshold,
- * stalling the writer, and every job waiting for it, on the database file's writes and fsync. */
+ * CHECKPOINT_PAGES (the writer finishes it past WAL_PAGES_MAX; see on_wal_commit). SQLite would otherwise run
+ * the whole checkpoint inside the commit that crosses its threshold, stalling the writer, and every job waiting
+ * for it, on the database file's writes and fsync. */
 #include "store/internal.h"
 
 #include <errno.h>
@@ -25,7 +26,8 @@
 #include "base/log.h"
 
 #define WRITER_MMAP_BYTES_TEXT "4294967296" /* 4 GiB of the database mapped on the writer's connection */
-#define CHECKPOINT_PAGES 4000 /* WAL frames (16 MiB of 4 KiB pages) before the checkpointer runs */
+#define CHECKPOINT_PAGES 2000 /* WAL frames (8 MiB of 4 KiB pages) before the checkpointer runs */
+#define WAL_PAGES_MAX 4000    /* WAL frames before the writer finishes the checkpoint itself */
 
 static int exec_simple(store_conn *c, const char *sql)
 {
@@ -244,12 +246,19 @@ static void syncer_stop(store *s)
     exec_simple(&s->writer_tx.conn, "PRAGMA synchronous=FULL");
 }
 
-/* Writer thread, after each commit (it replaces SQLite's own automatic checkpoint): wakes the checkpointer. */
+/* Writer thread, after each commit (it replaces SQLite's own automatic checkpoint): wakes the checkpointer. The
+ * WAL starts again from its beginning only when a write transaction begins with every frame copied, which the
+ * checkpointer alone never sees while the writer keeps committing: so past WAL_PAGES_MAX the writer copies what
+ * is left itself (little, the checkpointer having done the rest), and its next transaction restarts the WAL.
+ * Otherwise the WAL would grow for as long as the load lasts, each frame a new block of the file. */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
-    (void)db;
-    (void)name;
     store *s = arg;
+    if (frames >= WAL_PAGES_MAX) {
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db));
+    }
     if (frames >= CHECKPOINT_PAGES) {
         pthread_mutex_lock(&s->lock);
         s->checkpoint_due = 1;
