@@ -27,6 +27,7 @@
 
 #define WRITER_MMAP_BYTES_TEXT "4294967296" /* 4 GiB of the database mapped on the writer's connection */
 #define CHECKPOINT_PAGES 2000 /* WAL frames (8 MiB of 4 KiB pages) before the checkpointer runs */
+#define CHECKPOINT_STEP_PAGES 1000 /* new WAL frames between two wake-ups of the checkpointer */
 #define WAL_PAGES_MAX 4000    /* WAL frames before the writer finishes the checkpoint itself */
 
 static int exec_simple(store_conn *c, const char *sql)
@@ -259,7 +260,11 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db));
     }
-    if (frames >= CHECKPOINT_PAGES) {
+    /* Each checkpoint syncs the WAL and the database: one per CHECKPOINT_STEP_PAGES new frames, not per commit. */
+    if (frames < s->checkpoint_frames)
+        s->checkpoint_frames = 0; /* the WAL started again */
+    if (frames >= CHECKPOINT_PAGES && frames >= s->checkpoint_frames + CHECKPOINT_STEP_PAGES) {
+        s->checkpoint_frames = frames;
         pthread_mutex_lock(&s->lock);
         s->checkpoint_due = 1;
         pthread_cond_signal(&s->checkpoint_wake);
@@ -299,7 +304,7 @@ static void *checkpointer_main(void *arg)
 static void checkpointer_start(store *s)
 {
     pthread_cond_init(&s->checkpoint_wake, NULL);
-    s->checkpoint_due = s->checkpoint_stopping = 0;
+    s->checkpoint_due = s->checkpoint_stopping = s->checkpoint_frames = 0;
     if (pthread_create(&s->checkpoint_thread, NULL, checkpointer_main, s) != 0) {
         pthread_cond_destroy(&s->checkpoint_wake);
         return; /* SQLite's automatic checkpoints stay in place */
