@@ -1,7 +1,8 @@
 -- bench/pg_purchase.sql: pgbench script, one durable purchase as one transaction, the SQL work bashgah does for
 -- POST /api/v1/transactions (bench/run.sh): for a random member, insert the transaction (unique txn_id, with its
--- explanation and stored answer), its lot and its posting, update the member's aggregates and the club's issued
--- account. The posting's entry_id is its own id, as for the first posting of an entry in bashgah.
+-- explanation and stored answer), its lot and its posting, the rule's grant (kept for caps), update the member's
+-- aggregates and the club's issued account. The posting's entry_id is its own id, as for the first posting of an
+-- entry in bashgah.
 -- Variables: -D members=N.
 \set mid random(1, :members)
 \set amount random(1, 500) * 10000
@@ -27,6 +28,8 @@ INSERT INTO postings (id, entry_id, at, from_account, to_account, points, kind, 
 SELECT p.id, p.id, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, 'club:issued', 'member:' || :mid, :pts,
        'earn', :mid, :lot, :txn, 'apikey:1', '[{"rule_id":1,"rule":"bench: 1 point per 10,000","points":' || :pts || '}]'
 FROM p;
+INSERT INTO rule_grants (member_id, rule_id, at, points)
+VALUES (:mid, 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, :pts);
 UPDATE members SET points_available = points_available + :pts, points_lifetime = points_lifetime + :pts,
                    purchase_count = purchase_count + 1, total_spent_minor = total_spent_minor + :amount,
                    last_purchase_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint

@@ -82,6 +82,15 @@ CREATE INDEX postings_from ON postings(from_account, id);
 CREATE INDEX postings_to ON postings(to_account, id);
 CREATE INDEX postings_transaction ON postings(transaction_id);
 
+-- What each rule gave each member (for caps): bashgah adds a row for every rule that gave a purchase points.
+CREATE TABLE rule_grants (
+    member_id BIGINT NOT NULL,
+    rule_id BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    points BIGINT NOT NULL
+);
+CREATE INDEX rule_grants_member ON rule_grants(member_id, rule_id, at);
+
 CREATE SEQUENCE txn_seq;
 
 INSERT INTO members (id, external_ref, given_name, family_name, phone, created_at, updated_at)

@@ -31,9 +31,13 @@ static int post(store_tx *tx, const char *from, const char *to, int64_t points, 
 {
     store_posting p = {.entry_id = *entry, .at = now, .points = points, .kind = ref->kind, .member_id = member_id,
                        .lot_id = lot_id, .transaction_id = ref->transaction_id, .redemption_id = ref->redemption_id,
-                       .actor = ref->actor, .explanation = ref->explanation};
-    snprintf(p.from_account, sizeof(p.from_account), "%s", from);
-    snprintf(p.to_account, sizeof(p.to_account), "%s", to);
+                       .actor = ref->actor, .explanation = ref->explanation,
+                       .explanation_text = ref->explanation_text};
+    size_t from_len = strlen(from), to_len = strlen(to);
+    if (from_len >= sizeof(p.from_account) || to_len >= sizeof(p.to_account))
+        return STORE_ERROR; /* account names are made here and fit; never truncate one */
+    memcpy(p.from_account, from, from_len + 1);
+    memcpy(p.to_account, to, to_len + 1);
     int status = store_tx_posting_insert(tx, &p);
     *entry = p.entry_id;
     return status;
@@ -56,19 +60,17 @@ static int64_t expiry_of(const points_programme *p, int64_t now)
     return end;
 }
 
-/* Puts points into a new lot of the member, from `from`: pending for the programme's pending days (unless
- * immediate), repaying what the member owes first once available. */
-static int credit(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
-                  const char *from, bool immediate, bool lifetime, const points_ref *ref)
+/* The lot and posting of a credit to a member whose aggregates are mp (read in this job); *d gets what the credit
+ * adds to them, for the caller to write. */
+static int credit_lot(store_tx *tx, const points_programme *p, const store_member_points *mp, int64_t member_id,
+                      int64_t points, int64_t now, const char *from, bool immediate, bool lifetime,
+                      const points_ref *ref, points_delta *d)
 {
+    memset(d, 0, sizeof(*d));
     if (points <= 0)
         return STORE_OK;
-    store_member_points mp;
-    int status = store_tx_member_points(tx, member_id, &mp);
-    if (status != STORE_OK)
-        return status;
     bool matured = immediate || p->pending_days <= 0;
-    int64_t owed = mp.available < 0 ? -mp.available : 0;
+    int64_t owed = mp->available < 0 ? -mp->available : 0;
     store_lot lot = {.member_id = member_id, .points = points, .earned_at = now,
                      .available_at = matured ? now : now + (int64_t)p->pending_days * DAY_MS, .matured = matured,
                      .expires_at = expiry_of(p, now), .transaction_id = ref->transaction_id};
@@ -78,10 +80,37 @@ static int credit(store_tx *tx, const points_programme *p, int64_t member_id, in
     char to[40];
     member_account(member_id, to);
     int64_t entry = 0;
+    int status;
     if ((status = store_tx_lot_insert(tx, &lot)) != STORE_OK ||
         (status = post(tx, from, to, points, member_id, lot.id, now, ref, &entry)) != STORE_OK)
         return status;
-    return store_tx_member_points_add(tx, member_id, matured ? points : 0, matured ? 0 : points, lifetime ? points : 0);
+    d->available = matured ? points : 0;
+    d->pending = matured ? 0 : points;
+    d->lifetime = lifetime ? points : 0;
+    return STORE_OK;
+}
+
+/* Puts points into a new lot of the member, from `from`: pending for the programme's pending days (unless
+ * immediate), repaying what the member owes first once available. */
+static int credit(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
+                  const char *from, bool immediate, bool lifetime, const points_ref *ref)
+{
+    if (points <= 0)
+        return STORE_OK;
+    store_member_points mp;
+    points_delta d;
+    int status = store_tx_member_points(tx, member_id, &mp);
+    if (status == STORE_OK)
+        status = credit_lot(tx, p, &mp, member_id, points, now, from, immediate, lifetime, ref, &d);
+    if (status != STORE_OK)
+        return status;
+    return store_tx_member_points_add(tx, member_id, d.available, d.pending, d.lifetime);
+}
+
+int points_earn_lot(store_tx *tx, const points_programme *p, const store_member_points *mp, int64_t member_id,
+                    int64_t points, int64_t now, const points_ref *ref, points_delta *d)
+{
+    return credit_lot(tx, p, mp, member_id, points, now, "club:issued", false, strcmp(ref->kind, "earn") == 0, ref, d);
 }
 
 int points_earn(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,

@@ -29,7 +29,13 @@ typedef struct points_ref {
     int64_t transaction_id; /* 0: none */
     int64_t redemption_id;  /* 0: none */
     json_t *explanation;    /* borrowed; may be NULL */
+    const char *explanation_text; /* the same as compact JSON text when the caller has it; may be NULL */
 } points_ref;
+
+/* What an operation adds to the member's points aggregates (members.points_*). */
+typedef struct points_delta {
+    int64_t available, pending, lifetime;
+} points_delta;
 
 int points_programme_get(store_tx *tx, points_programme *out);
 json_t *points_programme_json(const points_programme *p);
@@ -41,6 +47,10 @@ int points_balance_get(store_tx *tx, int64_t member_id, points_balance *out);
  * What the member owes is repaid first. */
 int points_earn(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
                 const points_ref *ref);
+/* points_earn for a caller that read the member's aggregates (mp) in this job and writes them itself, together
+ * with its own (a purchase): adds the lot and posting only, and says in *d what to add to the member's points. */
+int points_earn_lot(store_tx *tx, const points_programme *p, const store_member_points *mp, int64_t member_id,
+                    int64_t points, int64_t now, const points_ref *ref, points_delta *d);
 /* Takes points from the member's available lots, those expiring first, to to_account ('club:redeemed' ...).
  * STORE_INVALID when the member has fewer available points. */
 int points_spend(store_tx *tx, int64_t member_id, int64_t points, int64_t now, const char *to_account,

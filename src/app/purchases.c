@@ -2,6 +2,7 @@
 #include "app/purchases.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "app/classes.h"
 #include "app/points.h"
 #include "app/tiers.h"
+#include "core/jsonbuf.h"
 #include "core/phone.h"
 #include "core/text.h"
 #include "core/timefmt.h"
@@ -138,7 +140,10 @@ int purchase_parse(json_t *body, const char *phone_region, int64_t now, purchase
 {
     static const char *const fields[] = {"type", "member_id", "member_external_ref", "member_phone", "store",
                                          "txn_id", "amount", "items", "occurred_at", "original_txn_id", NULL};
-    memset(req, 0, sizeof(*req));
+    /* Everything but the items, which read_items clears one by one as it fills them: the whole array is about
+     * 30 KB, more than the rest of parsing a purchase costs. */
+    memset(req, 0, offsetof(purchase_request, items));
+    memset(&req->nitems, 0, sizeof(*req) - offsetof(purchase_request, nitems));
     int before = e->count;
     errlist_only_fields(e, body, fields);
     json_t *type = json_object_get(body, "type");
@@ -207,14 +212,11 @@ static void answer_problem(purchase_answer *a, int status, const char *slug, con
         errlist_add(&a->errs, field, "%s", detail);
 }
 
-/* Finds the member a request names; answers 404 (or 409 for an erased one) when it cannot. */
-static int find_member(store_tx *tx, const purchase_member *pm, purchase_answer *a, member *out)
+/* Finds the member a request names, with their aggregates and tier in the same read; answers 404 (or 409 for an
+ * erased one) when it cannot. */
+static int find_member(store_tx *tx, const purchase_member *pm, purchase_answer *a, store_member_account *out)
 {
-    member probe;
-    memset(&probe, 0, sizeof(probe));
-    snprintf(probe.external_ref, sizeof(probe.external_ref), "%s", pm->external_ref);
-    snprintf(probe.phone, sizeof(probe.phone), "%s", pm->phone);
-    int status = pm->id ? store_tx_member_get(tx, pm->id, out) : store_tx_member_match(tx, &probe, out);
+    int status = store_tx_member_account(tx, pm->id, pm->external_ref, pm->phone, out);
     const char *field = pm->id ? "member_id" : pm->external_ref[0] ? "member_external_ref" : "member_phone";
     if (status == STORE_NOTFOUND) {
         answer_problem(a, 404, "not-found", field, "there is no such member");
@@ -222,8 +224,7 @@ static int find_member(store_tx *tx, const purchase_member *pm, purchase_answer 
     }
     if (status != STORE_OK)
         return status;
-    if (out->erased_at) {
-        member_release(out);
+    if (out->erased) {
         answer_problem(a, 409, "conflict", field, "this member was erased");
         return STORE_INVALID;
     }
@@ -251,21 +252,20 @@ static int64_t granted(void *arg, int64_t rule_id, rule_period period, int64_t a
 static int evaluate(store_tx *tx, const points_programme *p, const char *event, rule_context *ctx, int64_t member_id,
                     const tier_info *tier, rule_result *res)
 {
-    static __thread rule rules[RULES_MAX];
+    const rule *rules;
     int n = 0;
     grant_lookup g = {tx, member_id, p->time_zone};
     ctx->granted = granted;
     ctx->granted_arg = &g;
     rules_local_time(ctx->occurred_at_ms, p->time_zone, &ctx->local_weekday, &ctx->local_hour);
-    int status = store_tx_rules_for_event(tx, event, ctx->occurred_at_ms, rules, RULES_MAX, &n);
+    /* The writer's cached rules of the event; rules_evaluate leaves out those outside their date window. */
+    int status = store_tx_rules_active(tx, event, &rules, &n);
     if (status != STORE_OK)
         return status;
     rules_evaluate(rules, n, ctx, res);
-    for (int i = 0; i < n; i++)
-        rule_release(&rules[i]);
     if (tier && tier->multiplier_permille > 1000 && res->points > 0 && res->count < RULES_MAX) {
         rule_grant *extra = &res->grants[res->count];
-        extra->rule_id = 0;
+        memset(extra, 0, sizeof(*extra));
         snprintf(extra->rule, sizeof(extra->rule), "tier %.80s: x%d.%03d", tier->name_en,
                  tier->multiplier_permille / 1000 % 1000, tier->multiplier_permille % 1000);
         __int128 bonus = (__int128)res->points * (tier->multiplier_permille - 1000) / 1000;
@@ -283,40 +283,84 @@ static int evaluate(store_tx *tx, const points_programme *p, const char *event, 
     return STORE_OK;
 }
 
-static json_t *balance_json(store_tx *tx, int64_t member_id)
+static json_t *balance_json(const points_balance *b)
 {
-    points_balance b = {0};
-    points_balance_get(tx, member_id, &b);
-    return json_pack("{s:I, s:I, s:I}", "available", (json_int_t)b.available, "pending", (json_int_t)b.pending,
-                     "lifetime", (json_int_t)b.lifetime);
+    return json_pack("{s:I, s:I, s:I}", "available", (json_int_t)b->available, "pending", (json_int_t)b->pending,
+                     "lifetime", (json_int_t)b->lifetime);
 }
 
-static json_t *tier_json(const tier_info *t)
+/* The explanation of a purchase as JSON text: [{"rule_id", "rule", "points"}], as rules_explanation() gives it. */
+static char *explanation_text(const rule_result *res)
 {
-    if (t->id == 0)
-        return json_null();
-    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t->id, "name_en", t->name_en, "name_fa", t->name_fa);
+    jsonbuf b;
+    jsonbuf_init(&b);
+    jsonbuf_raw(&b, "[");
+    for (int i = 0; i < res->count; i++) {
+        jsonbuf_raw(&b, i ? ",{\"rule_id\":" : "{\"rule_id\":");
+        jsonbuf_int(&b, res->grants[i].rule_id);
+        jsonbuf_raw(&b, ",\"rule\":");
+        jsonbuf_str(&b, res->grants[i].rule);
+        jsonbuf_raw(&b, ",\"points\":");
+        jsonbuf_int(&b, res->grants[i].points);
+        jsonbuf_raw(&b, "}");
+    }
+    jsonbuf_raw(&b, "]");
+    return jsonbuf_take(&b);
 }
 
-/* The first answer to a transaction: stored with it, so a replay returns it unchanged. */
-static int answer_txn(store_tx *tx, store_txn *t, json_t *explanation, int64_t points, int64_t reversed,
-                      const tier_info *tier, purchase_answer *a)
+/* The first answer to a transaction: stored with it, so a replay returns it unchanged; the text stored is the
+ * text sent (a->text), written once. explanation is JSON text; b is the member's balance after the transaction. */
+static int answer_txn(store_tx *tx, store_txn *t, const char *explanation, int64_t points, int64_t reversed,
+                      const tier_info *tier, const points_balance *b, purchase_answer *a)
 {
     char at[TIMEFMT_LEN];
     timefmt_rfc3339(t->occurred_at, at);
-    json_t *body = json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:O, s:o, s:o}", "id", (json_int_t)t->id,
-                             "type", t->type, "member_id", (json_int_t)t->member_id, "store", t->store, "txn_id",
-                             t->txn_id, "amount", (json_int_t)t->amount_minor, "occurred_at", at, "points_earned",
-                             (json_int_t)points, "explanation", explanation, "balance", balance_json(tx, t->member_id),
-                             "tier", tier_json(tier));
-    if (strcmp(t->type, "return") == 0)
-        json_object_set_new(body, "points_reversed", json_integer(reversed));
-    char *text = json_dumps(body, JSON_COMPACT);
-    int status = store_tx_txn_answer(tx, t->id, 201, text ? text : "{}");
-    free(text);
+    jsonbuf j;
+    jsonbuf_init(&j);
+    jsonbuf_raw(&j, "{\"id\":");
+    jsonbuf_int(&j, t->id);
+    jsonbuf_raw(&j, ",\"type\":");
+    jsonbuf_str(&j, t->type);
+    jsonbuf_raw(&j, ",\"member_id\":");
+    jsonbuf_int(&j, t->member_id);
+    jsonbuf_raw(&j, ",\"store\":");
+    jsonbuf_str(&j, t->store);
+    jsonbuf_raw(&j, ",\"txn_id\":");
+    jsonbuf_str(&j, t->txn_id);
+    jsonbuf_raw(&j, ",\"amount\":");
+    jsonbuf_int(&j, t->amount_minor);
+    jsonbuf_raw(&j, ",\"occurred_at\":");
+    jsonbuf_str(&j, at);
+    jsonbuf_raw(&j, ",\"points_earned\":");
+    jsonbuf_int(&j, points);
+    jsonbuf_raw(&j, ",\"explanation\":");
+    jsonbuf_raw(&j, explanation);
+    jsonbuf_raw(&j, ",\"balance\":{\"available\":");
+    jsonbuf_int(&j, b->available);
+    jsonbuf_raw(&j, ",\"pending\":");
+    jsonbuf_int(&j, b->pending);
+    jsonbuf_raw(&j, ",\"lifetime\":");
+    jsonbuf_int(&j, b->lifetime);
+    jsonbuf_raw(&j, "},\"tier\":");
+    if (tier->id == 0) {
+        jsonbuf_raw(&j, "null");
+    } else {
+        jsonbuf_raw(&j, "{\"id\":");
+        jsonbuf_int(&j, tier->id);
+        jsonbuf_raw(&j, ",\"name_en\":");
+        jsonbuf_str(&j, tier->name_en);
+        jsonbuf_raw(&j, ",\"name_fa\":");
+        jsonbuf_str(&j, tier->name_fa);
+        jsonbuf_raw(&j, "}");
+    }
+    if (strcmp(t->type, "return") == 0) {
+        jsonbuf_raw(&j, ",\"points_reversed\":");
+        jsonbuf_int(&j, reversed);
+    }
+    jsonbuf_raw(&j, "}");
     a->status = 201;
-    a->body = body;
-    return status;
+    a->text = jsonbuf_take(&j);
+    return store_tx_txn_answer(tx, t->id, 201, a->text);
 }
 
 /* A replay answers as the first time; the same key with another body is a conflict. */
@@ -336,7 +380,7 @@ static int replay_or_conflict(const uint8_t stored_hash[32], const uint8_t hash[
 
 /* Records the purchase or return row itself (its answer is stored once known, by answer_txn). */
 static int insert_txn(store_tx *tx, const purchase_request *req, int64_t member_id, const char *type,
-                      int64_t original_id, int64_t points, json_t *explanation, int64_t now, store_txn *t)
+                      int64_t original_id, int64_t points, const char *explanation, int64_t now, store_txn *t)
 {
     memset(t, 0, sizeof(*t));
     t->member_id = member_id;
@@ -346,19 +390,23 @@ static int insert_txn(store_tx *tx, const purchase_request *req, int64_t member_
     t->original_id = original_id;
     t->points = points;
     t->status = 201;
-    snprintf(t->store, sizeof(t->store), "%s", req->store);
-    snprintf(t->txn_id, sizeof(t->txn_id), "%s", req->txn_id);
-    snprintf(t->type, sizeof(t->type), "%s", type);
+    /* Plain copies: the request's fields have the row's sizes and are NUL-terminated by parsing. */
+    _Static_assert(sizeof(t->store) == sizeof(req->store) && sizeof(t->txn_id) == sizeof(req->txn_id),
+                   "transaction keys as the request's");
+    memcpy(t->store, req->store, sizeof(t->store));
+    memcpy(t->txn_id, req->txn_id, sizeof(t->txn_id));
+    memcpy(t->type, type, strlen(type) + 1); /* "purchase" or "return" */
     memcpy(t->request_hash, req->request_hash, 32);
     t->items = req->items_json ? json_dumps(req->items_json, JSON_COMPACT) : NULL;
-    t->explanation = json_dumps(explanation, JSON_COMPACT);
+    t->explanation = (char *)explanation; /* borrowed for the insert */
     int status = store_tx_txn_insert(tx, t);
+    t->explanation = NULL;
     store_txn_release(t); /* the texts are written; the row's id and keys stay */
     return status;
 }
 
-static int record_return(store_tx *tx, const purchase_request *req, const member *m, const points_programme *p,
-                         int64_t now, const char *actor, purchase_answer *a)
+static int record_return(store_tx *tx, const purchase_request *req, const store_member_account *m,
+                         const points_programme *p, int64_t now, const char *actor, purchase_answer *a)
 {
     store_txn orig;
     int status = store_tx_txn_by_key(tx, req->store, req->original_txn_id, &orig);
@@ -387,11 +435,14 @@ static int record_return(store_tx *tx, const purchase_request *req, const member
     snprintf(why, sizeof(why), "return of %s: %lld of %lld", orig.txn_id, (long long)req->amount_minor,
              (long long)orig.amount_minor);
     json_t *explanation = json_pack("[{s:n, s:s, s:I}]", "rule_id", "rule", why, "points", (json_int_t)-to_reverse);
+    char *why_text = json_dumps(explanation, JSON_COMPACT);
     store_txn t;
     int64_t reversed = 0;
     tier_info tier = {0};
-    points_ref ref = {.kind = "return", .actor = actor, .explanation = explanation};
-    if ((status = insert_txn(tx, req, m->id, "return", orig.id, to_reverse, explanation, now, &t)) == STORE_OK) {
+    points_balance b = {0};
+    points_ref ref = {.kind = "return", .actor = actor, .explanation = explanation, .explanation_text = why_text};
+    status = why_text ? insert_txn(tx, req, m->id, "return", orig.id, to_reverse, why_text, now, &t) : STORE_ERROR;
+    if (status == STORE_OK) {
         ref.transaction_id = t.id;
         status = points_reverse(tx, p, m->id, orig.id, to_reverse, now, &ref, &reversed);
     }
@@ -402,47 +453,64 @@ static int record_return(store_tx *tx, const purchase_request *req, const member
     if (status == STORE_OK)
         status = classes_on_return(tx, m->id, now); /* class, scores, value: app/classes.c */
     if (status == STORE_OK)
-        status = tiers_reevaluate(tx, m->id, now, &tier);
+        status = tiers_reevaluate_known(tx, &m->tier, now, &tier);
     if (status == STORE_OK)
-        status = answer_txn(tx, &t, explanation, -reversed, reversed, &tier, a);
+        status = points_balance_get(tx, m->id, &b);
+    if (status == STORE_OK)
+        status = answer_txn(tx, &t, why_text, -reversed, reversed, &tier, &b, a);
+    free(why_text);
     json_decref(explanation);
     store_txn_release(&orig);
     return status;
 }
 
-static int record_purchase(store_tx *tx, const purchase_request *req, const member *m, const points_programme *p,
-                           int64_t now, const char *actor, purchase_answer *a)
+/* The one place a purchase changes the member row: the points the purchase earned (d) and the purchase
+ * aggregates (count, money spent, last purchase), in one update. *after is the balance that leaves. */
+static int apply_purchase_aggregates(store_tx *tx, const store_member_account *m, const purchase_request *req,
+                                     const points_delta *d, points_balance *after)
+{
+    store_member_delta delta = {.available = d->available, .pending = d->pending, .lifetime = d->lifetime,
+                                .purchase_count = 1, .spent_minor = req->amount_minor,
+                                .purchase_at = req->occurred_at};
+    after->available = m->points.available + d->available;
+    after->pending = m->points.pending + d->pending;
+    after->lifetime = m->points.lifetime + d->lifetime;
+    return store_tx_member_aggregates_add(tx, m->id, &delta);
+}
+
+static int record_purchase(store_tx *tx, const purchase_request *req, const store_member_account *m,
+                           const points_programme *p, int64_t now, const char *actor, purchase_answer *a)
 {
     tier_info tier = {0};
-    int64_t purchases = 0;
-    int status = tiers_member(tx, m->id, &tier);
-    if (status == STORE_OK)
-        status = store_tx_purchase_count(tx, m->id, &purchases);
+    int status = tiers_member_known(tx, &m->tier, &tier);
     if (status != STORE_OK)
         return status;
+    /* purchase_count is kept with every purchase (verify checks it against the transactions). */
     rule_context ctx = {.event = "purchase", .amount_minor = req->amount_minor, .items = req->items,
                         .nitems = req->nitems, .store = req->store, .occurred_at_ms = req->occurred_at,
-                        .tier_id = tier.id, .first_purchase = purchases == 0};
+                        .tier_id = tier.id, .first_purchase = m->points.purchase_count == 0};
     rule_result res;
-    memset(&res, 0, sizeof(res));
     if ((status = evaluate(tx, p, "purchase", &ctx, m->id, &tier, &res)) != STORE_OK)
         return status;
-    json_t *explanation = rules_explanation(&res);
+    char *why_text = explanation_text(&res);
     store_txn t;
-    points_ref ref = {.kind = "earn", .actor = actor, .explanation = explanation};
-    if ((status = insert_txn(tx, req, m->id, "purchase", 0, res.points, explanation, now, &t)) == STORE_OK) {
+    points_delta d = {0};
+    points_balance after = {0};
+    points_ref ref = {.kind = "earn", .actor = actor, .explanation_text = why_text};
+    status = insert_txn(tx, req, m->id, "purchase", 0, res.points, why_text, now, &t);
+    if (status == STORE_OK) {
         ref.transaction_id = t.id;
-        status = points_earn(tx, p, m->id, res.points, now, &ref);
+        status = points_earn_lot(tx, p, &m->points, m->id, res.points, now, &ref, &d);
     }
     if (status == STORE_OK)
-        status = store_tx_member_purchase_add(tx, m->id, 1, req->amount_minor, req->occurred_at);
+        status = apply_purchase_aggregates(tx, m, req, &d, &after);
     if (status == STORE_OK)
         status = classes_on_purchase(tx, m->id, req->occurred_at, now); /* class, scores, value: app/classes.c */
     if (status == STORE_OK)
-        status = tiers_reevaluate(tx, m->id, now, &tier);
+        status = tiers_reevaluate_known(tx, &m->tier, now, &tier);
     if (status == STORE_OK)
-        status = answer_txn(tx, &t, explanation, res.points, 0, &tier, a);
-    json_decref(explanation);
+        status = answer_txn(tx, &t, why_text, res.points, 0, &tier, &after, a);
+    free(why_text);
     return status;
 }
 
@@ -457,7 +525,7 @@ int purchase_record(store_tx *tx, const purchase_request *req, int64_t now, cons
     }
     if (status != STORE_NOTFOUND)
         return status;
-    member m;
+    store_member_account m;
     points_programme p;
     if ((status = find_member(tx, &req->member, a, &m)) != STORE_OK)
         return status;
@@ -465,7 +533,6 @@ int purchase_record(store_tx *tx, const purchase_request *req, int64_t now, cons
     if (status == STORE_OK)
         status = strcmp(req->type, "return") == 0 ? record_return(tx, req, &m, &p, now, actor, a)
                                                   : record_purchase(tx, req, &m, &p, now, actor, a);
-    member_release(&m);
     return status;
 }
 
@@ -483,13 +550,14 @@ int earning_event_record(store_tx *tx, const earning_event *ev, int64_t now, con
     }
     if (status != STORE_NOTFOUND)
         return status;
-    member m;
+    store_member_account m;
     points_programme p;
     if ((status = find_member(tx, &ev->member, a, &m)) != STORE_OK)
         return status;
     rule_context ctx = {.event = ev->type, .event_name = ev->name[0] ? ev->name : NULL, .occurred_at_ms = ev->occurred_at};
     rule_result res;
-    memset(&res, 0, sizeof(res));
+    res.points = 0;
+    res.count = 0;
     status = points_programme_get(tx, &p);
     if (status == STORE_OK)
         status = evaluate(tx, &p, ev->type, &ctx, m.id, NULL, &res);
@@ -509,12 +577,15 @@ int earning_event_record(store_tx *tx, const earning_event *ev, int64_t now, con
     points_ref ref = {.kind = "earn", .actor = actor, .explanation = explanation};
     if (status == STORE_OK)
         status = points_earn(tx, &p, m.id, res.points, now, &ref);
+    points_balance b = {0};
+    if (status == STORE_OK)
+        status = points_balance_get(tx, m.id, &b);
     if (status == STORE_OK) {
         a->status = 201;
         a->body = json_pack("{s:s, s:s?, s:I, s:s, s:s, s:I, s:O, s:o}", "type", ev->type, "name",
                             ev->name[0] ? ev->name : NULL, "member_id", (json_int_t)m.id, "event_id", ev->event_id,
                             "occurred_at", at, "points_earned", (json_int_t)res.points, "explanation", explanation,
-                            "balance", balance_json(tx, m.id));
+                            "balance", balance_json(&b));
         row.explanation = json_dumps(explanation, JSON_COMPACT);
         row.response = json_dumps(a->body, JSON_COMPACT);
         status = store_tx_event_insert(tx, &row);
@@ -522,6 +593,5 @@ int earning_event_record(store_tx *tx, const earning_event *ev, int64_t now, con
         free(row.response);
     }
     json_decref(explanation);
-    member_release(&m);
     return status;
 }

@@ -42,10 +42,12 @@ typedef struct earning_event {
     uint8_t request_hash[32];
 } earning_event;
 
-/* The outcome: an HTTP-like status and a JSON body (owned), or a problem (slug, detail, errs). */
+/* The outcome: an HTTP-like status and a JSON body (owned; or as text, owned, when text is set), or a problem
+ * (slug, detail, errs). */
 typedef struct purchase_answer {
     int status;
     json_t *body;
+    char *text; /* malloc'd compact JSON: the body as stored for replays */
     const char *slug;
     char detail[192];
     errlist errs;

@@ -144,22 +144,20 @@ static int info_by_id(store_tx *tx, int64_t id, tier_info *out)
     return status;
 }
 
-int tiers_reevaluate(store_tx *tx, int64_t member_id, int64_t now, tier_info *out)
+int tiers_reevaluate_known(store_tx *tx, const store_member_tier *known, int64_t now, tier_info *out)
 {
     tier_list l;
-    store_member_tier mt;
+    store_member_tier mt = *known;
     int status = store_tx_tier_rules(tx, l.t, STORE_TIERS_MAX, &l.n);
-    if (status == STORE_OK)
-        status = store_tx_member_tier_get(tx, member_id, &mt);
     if (status != STORE_OK)
         return status;
     int current = index_of(&l, mt.tier_id), qualified = -1;
-    if (l.n > 0 && (status = qualify(tx, &l, member_id, now, &qualified)) != STORE_OK)
+    if (l.n > 0 && (status = qualify(tx, &l, mt.member_id, now, &qualified)) != STORE_OK)
         return status;
     tier_decision d = tier_decide(l.t, l.n, current, mt.review_at, qualified, now);
     if (d.needs_lapse) {
         int64_t lapse;
-        if ((status = lapse_at(tx, &l.t[d.to], member_id, now, &lapse)) != STORE_OK)
+        if ((status = lapse_at(tx, &l.t[d.to], mt.member_id, now, &lapse)) != STORE_OK)
             return status;
         d.review_at = tier_review_date(&l.t[d.to], lapse, now);
     }
@@ -175,19 +173,30 @@ int tiers_reevaluate(store_tx *tx, int64_t member_id, int64_t now, tier_info *ou
     return status;
 }
 
+int tiers_reevaluate(store_tx *tx, int64_t member_id, int64_t now, tier_info *out)
+{
+    store_member_tier mt;
+    int status = store_tx_member_tier_get(tx, member_id, &mt);
+    return status == STORE_OK ? tiers_reevaluate_known(tx, &mt, now, out) : status;
+}
+
+int tiers_member_known(store_tx *tx, const store_member_tier *mt, tier_info *out)
+{
+    if (mt->tier_id)
+        return info_by_id(tx, mt->tier_id, out);
+    /* A member without a tier stands in the entry tier until their next activity records it. */
+    tier_list l;
+    int status = store_tx_tier_rules(tx, l.t, STORE_TIERS_MAX, &l.n);
+    if (status != STORE_OK)
+        return status;
+    return info_by_id(tx, l.n > 0 && l.t[0].rank == 0 ? l.t[0].id : 0, out);
+}
+
 int tiers_member(store_tx *tx, int64_t member_id, tier_info *out)
 {
     store_member_tier mt;
     int status = store_tx_member_tier_get(tx, member_id, &mt);
-    if (status != STORE_OK)
-        return status;
-    if (mt.tier_id)
-        return info_by_id(tx, mt.tier_id, out);
-    /* A member without a tier stands in the entry tier until their next activity records it. */
-    tier_list l;
-    if ((status = store_tx_tier_rules(tx, l.t, STORE_TIERS_MAX, &l.n)) != STORE_OK)
-        return status;
-    return info_by_id(tx, l.n > 0 && l.t[0].rank == 0 ? l.t[0].id : 0, out);
+    return status == STORE_OK ? tiers_member_known(tx, &mt, out) : status;
 }
 
 static json_t *time_or_null(int64_t ms)

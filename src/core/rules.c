@@ -852,7 +852,9 @@ static int eval_order(const rule *rules, int n, const rule_context *ctx, rule_ev
 
 void rules_evaluate(const rule *rules, int n, const rule_context *ctx, rule_result *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* grants[] is filled up to count: clearing the whole (about 10 KB) for every purchase is wasted. */
+    out->points = 0;
+    out->count = 0;
     if (!ctx->event)
         return;
     rule_eval ev[RULES_MAX];
@@ -865,6 +867,7 @@ void rules_evaluate(const rule *rules, int n, const rule_context *ctx, rule_resu
         if (!ev[i].applies || ev[i].given <= 0)
             continue;
         rule_grant *g = &out->grants[out->count++];
+        memset(g, 0, sizeof(*g)); /* a grant is plain bytes: equal results compare equal */
         g->rule_id = ev[i].r->id;
         g->points = ev[i].given;
         g->capped = ev[i].capped;

@@ -177,6 +177,8 @@ struct http_write {
 void http_write_thread_init(http_thread *t);
 void http_write_submit(http_request *r, http_write_fn fn, void *arg, void (*arg_free)(void *arg));
 void http_write_answer_json(http_write *w, int status, json_t *body, const char *location);
+/* The same with the body already as JSON text (malloc'd; the write takes it over). */
+void http_write_answer_text(http_write *w, int status, char *text, const char *location);
 void http_write_answer_problem(http_write *w, int status, const char *slug, const char *detail, const errlist *errs);
 /* The member rules for the time of the request. */
 member_rules http_member_rules(int64_t now_ms);

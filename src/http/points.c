@@ -95,8 +95,13 @@ static void answer(http_write *w, purchase_answer *a)
         http_write_answer_problem(w, a->status, a->slug, a->detail, &a->errs);
         return;
     }
-    http_write_answer_json(w, a->status, a->body, NULL);
-    a->body = NULL;
+    if (a->text) {
+        http_write_answer_text(w, a->status, a->text, NULL);
+        a->text = NULL;
+    } else {
+        http_write_answer_json(w, a->status, a->body, NULL);
+        a->body = NULL;
+    }
     w->replayed = a->replayed;
 }
 
@@ -108,6 +113,7 @@ static int transaction_write(store_tx *tx, http_write *w)
     if (a.status)
         answer(w, &a);
     json_decref(a.body);
+    free(a.text);
     return status;
 }
 
@@ -166,6 +172,7 @@ static int event_write(store_tx *tx, http_write *w)
     if (a.status)
         answer(w, &a);
     json_decref(a.body);
+    free(a.text);
     return status;
 }
 

@@ -29,6 +29,16 @@ void http_write_answer_json(http_write *w, int status, json_t *body, const char 
     json_decref(body);
 }
 
+void http_write_answer_text(http_write *w, int status, char *text, const char *location)
+{
+    free(w->body);
+    free(w->location);
+    w->status = status;
+    w->content_type = "application/json";
+    w->body = text;
+    w->location = location ? strdup(location) : NULL;
+}
+
 void http_write_answer_problem(http_write *w, int status, const char *slug, const char *detail, const errlist *errs)
 {
     free(w->body);

@@ -58,8 +58,8 @@ enum {
     STMT_MEMBER_POINTS_ADD,
     STMT_MEMBER_PURCHASE_ADD,
     STMT_POSTING_INSERT,
-    STMT_POSTING_ENTRY,
     STMT_CLUB_ACCOUNT_ADD,
+    STMT_CLUB_ACCOUNT_UPDATE,
     STMT_LOT_INSERT,
     STMT_LOTS_OPEN,
     STMT_LOTS_OPEN_TXN,
@@ -142,6 +142,13 @@ enum {
     STMT_CLASS_POPULATION,
     STMT_MEMBER_ID_MAX,
     STMT_CLASS_HISTORY,
+    /* the writer's cache (cache.c) and the purchase path */
+    STMT_DATA_VERSION,
+    STMT_RULES_ACTIVE,
+    STMT_MEMBER_ACCOUNT_GET,
+    STMT_MEMBER_ACCOUNT_BY_REF,
+    STMT_MEMBER_ACCOUNT_BY_PHONE,
+    STMT_MEMBER_PURCHASE_APPLY,
     STMT_COUNT
 };
 
@@ -154,9 +161,34 @@ struct store_reader {
     store_conn conn;
 };
 
+/* What the writer keeps between jobs instead of reading it for each purchase: the programme, the tiers and the
+ * active earning rules of each event. An entry is good while its gen equals the connection's (cache.c). */
+#define STORE_CACHE_EVENTS 8
+
+typedef struct store_cache_rules {
+    uint64_t gen; /* 0: empty */
+    char event[32];
+    rule rules[RULES_MAX];
+    int n;
+} store_cache_rules;
+
+typedef struct store_cache {
+    uint64_t programme_gen, tiers_gen; /* 0: not loaded */
+    store_programme programme;
+    store_tier tiers[STORE_TIERS_MAX];
+    int ntiers;
+    store_cache_rules events[STORE_CACHE_EVENTS];
+} store_cache;
+
 struct store_tx {
     store_conn conn;
     int depth; /* open nested savepoints */
+    /* Starts at 1; bumped whenever cached data may have changed: a write to the programme, tiers or rules on this
+     * connection, a rollback (it may undo such a write), and a commit by another connection (PRAGMA data_version,
+     * checked at the start of each transaction: within it nobody else can write). */
+    uint64_t gen;
+    int64_t data_version;
+    store_cache *cache; /* allocated on first use */
 };
 
 struct store {
@@ -170,6 +202,19 @@ struct store {
     int queued;
     int stopping;
     uint64_t batch_buckets[STORE_BATCH_BUCKETS], jobs_done, batches_done; /* under lock */
+    /* The checkpointer (writer.c): copies the WAL into the database on its own connection, so the writer never
+     * stalls on it. Under lock. */
+    pthread_t checkpoint_thread;
+    pthread_cond_t checkpoint_wake;
+    int checkpoint_running, checkpoint_due, checkpoint_stopping;
+    int checkpoint_frames; /* WAL frames when the writer last woke the checkpointer (the writer's own) */
+    /* The syncer (writer.c): fsyncs the WAL for committed batches and only then reports their jobs done, while the
+     * writer goes on with the next batch. Under lock but wal_fd (the syncer's own). */
+    pthread_t sync_thread;
+    pthread_cond_t sync_wake;
+    store_job *sync_head, *sync_tail;
+    int sync_running, sync_stopping;
+    int wal_fd;
 };
 
 /* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */
@@ -179,6 +224,17 @@ void store_conn_close(store_conn *c);
 sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql);
 /* Maps an SQLite result code to a store_status, logging unexpected errors. */
 int store_status_of(store_conn *c, int rc, const char *what);
+/* ---- the writer's cache (cache.c) ---- */
+/* Marks everything cached as stale. */
+void store_cache_forget(store_tx *tx);
+/* At the start of a write transaction: forgets the cache when another connection has committed since. */
+int store_cache_begin(store_tx *tx);
+/* The cache of tx, allocated on first use (aborts when out of memory); entries are checked against tx->gen. */
+store_cache *store_cache_of(store_tx *tx);
+void store_cache_free(store_tx *tx);
+/* Empties one event's cached rules (releasing them). */
+void store_cache_rules_clear(store_cache_rules *e);
+
 /* Binds text, or NULL when s is empty. */
 void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 /* Copies column i (text) into dst of size cap, "" for NULL. */

@@ -50,7 +50,18 @@ static int programme_get(store_conn *c, store_programme *p)
     return STORE_OK;
 }
 
-int store_tx_programme_get(store_tx *tx, store_programme *out) { return programme_get(&tx->conn, out); }
+int store_tx_programme_get(store_tx *tx, store_programme *out)
+{
+    store_cache *c = store_cache_of(tx);
+    if (c->programme_gen != tx->gen) {
+        int status = programme_get(&tx->conn, &c->programme);
+        if (status != STORE_OK)
+            return status;
+        c->programme_gen = tx->gen;
+    }
+    *out = c->programme;
+    return STORE_OK;
+}
 int store_programme_read(store_reader *r, store_programme *out) { return programme_get(&r->conn, out); }
 
 int store_tx_programme_update(store_tx *tx, const store_programme *p)
@@ -60,6 +71,7 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
                                   "points_name_fa=?, point_value_minor=?, pending_days=?, expiry_policy=?, "
                                   "expiry_days=?, expiry_warning_days=?, return_policy=?, transfers_allowed=?, "
                                   "time_zone=?, updated_at=?, calendar=? WHERE id = 1");
+    store_cache_forget(tx); /* the writer's cached programme */
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, p->currency, -1, SQLITE_STATIC);
@@ -142,6 +154,77 @@ int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int
     return step_done(&tx->conn, st, "purchase add");
 }
 
+#define ACCOUNT_COLUMNS                                                                                            \
+    "id, erased_at IS NOT NULL, points_available, points_pending, points_lifetime, purchase_count, "              \
+    "total_spent_minor, last_purchase_at, tier_id, tier_since, tier_review_at"
+
+int store_tx_member_account(store_tx *tx, int64_t id, const char *external_ref, const char *phone,
+                            store_member_account *out)
+{
+    sqlite3_stmt *st;
+    if (id) {
+        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_GET, "SELECT " ACCOUNT_COLUMNS " FROM members WHERE id = ?");
+        if (st)
+            sqlite3_bind_int64(st, 1, id);
+    } else if (external_ref && external_ref[0]) {
+        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_BY_REF,
+                        "SELECT " ACCOUNT_COLUMNS " FROM members WHERE external_ref = ?");
+        if (st)
+            sqlite3_bind_text(st, 1, external_ref, -1, SQLITE_STATIC);
+    } else if (phone && phone[0]) {
+        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_BY_PHONE,
+                        "SELECT " ACCOUNT_COLUMNS " FROM members WHERE phone = ?");
+        if (st)
+            sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    } else {
+        return STORE_NOTFOUND;
+    }
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = sqlite3_column_int64(st, 0);
+        out->erased = sqlite3_column_int(st, 1) != 0;
+        out->points.available = sqlite3_column_int64(st, 2);
+        out->points.pending = sqlite3_column_int64(st, 3);
+        out->points.lifetime = sqlite3_column_int64(st, 4);
+        out->points.purchase_count = sqlite3_column_int64(st, 5);
+        out->points.total_spent_minor = sqlite3_column_int64(st, 6);
+        out->points.last_purchase_at = sqlite3_column_int64(st, 7);
+        out->points.tier_id = sqlite3_column_int64(st, 8);
+        out->tier.member_id = out->id;
+        out->tier.tier_id = out->points.tier_id;
+        out->tier.since = sqlite3_column_int64(st, 9);
+        out->tier.review_at = sqlite3_column_int64(st, 10);
+        out->tier.erased = out->erased;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(&tx->conn, rc, "account");
+}
+
+int store_tx_member_aggregates_add(store_tx *tx, int64_t member_id, const store_member_delta *d)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_APPLY,
+                                  "UPDATE members SET points_available = points_available + ?1, points_pending = "
+                                  "points_pending + ?2, points_lifetime = points_lifetime + ?3, purchase_count = "
+                                  "purchase_count + ?4, total_spent_minor = total_spent_minor + ?5, last_purchase_at = "
+                                  "CASE WHEN ?4 > 0 THEN max(coalesce(last_purchase_at, 0), ?6) ELSE "
+                                  "last_purchase_at END WHERE id = ?7");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, d->available);
+    sqlite3_bind_int64(st, 2, d->pending);
+    sqlite3_bind_int64(st, 3, d->lifetime);
+    sqlite3_bind_int64(st, 4, d->purchase_count);
+    sqlite3_bind_int64(st, 5, d->spent_minor);
+    sqlite3_bind_int64(st, 6, d->purchase_at);
+    sqlite3_bind_int64(st, 7, member_id);
+    int status = step_done(&tx->conn, st, "aggregates add");
+    /* Postings without their aggregates would break the ledger: no row changed is an error. */
+    return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
+}
+
 static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
 {
     if (v)
@@ -150,14 +233,22 @@ static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. */
+/* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. The account row is
+ * there but for the first posting to it, so an update is tried first (an upsert costs more every time). */
 static int club_account_add(store_tx *tx, const char *account, int64_t delta)
 {
     if (strncmp(account, "member:", 7) == 0)
         return STORE_OK;
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_ADD,
-                                  "INSERT INTO club_accounts (account, balance) VALUES (?1, ?2) "
-                                  "ON CONFLICT(account) DO UPDATE SET balance = balance + ?2");
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_UPDATE,
+                                  "UPDATE club_accounts SET balance = balance + ?2 WHERE account = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, delta);
+    int status = step_done(&tx->conn, st, "club account");
+    if (status != STORE_OK || sqlite3_changes(tx->conn.db) == 1)
+        return status;
+    st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_ADD, "INSERT INTO club_accounts (account, balance) VALUES (?1, ?2)");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -167,13 +258,17 @@ static int club_account_add(store_tx *tx, const char *account, int64_t delta)
 
 int store_tx_posting_insert(store_tx *tx, store_posting *p)
 {
+    /* An entry is known by its first posting's id: the row takes the next id explicitly, so a posting that starts
+     * an entry (entry_id 0) names itself in the same statement. */
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_POSTING_INSERT,
-                                  "INSERT INTO postings (entry_id, at, from_account, to_account, points, kind, "
-                                  "member_id, lot_id, transaction_id, redemption_id, actor, explanation) "
-                                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+                                  "INSERT INTO postings (id, entry_id, at, from_account, to_account, points, kind, "
+                                  "member_id, lot_id, transaction_id, redemption_id, actor, explanation) VALUES "
+                                  "((SELECT coalesce(max(id), 0) + 1 FROM postings), coalesce(nullif(?1, 0), "
+                                  "(SELECT coalesce(max(id), 0) + 1 FROM postings)), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                  "?10, ?11, ?12)");
     if (!st)
         return STORE_ERROR;
-    char *why = p->explanation ? json_dumps(p->explanation, JSON_COMPACT) : NULL;
+    char *why = !p->explanation_text && p->explanation ? json_dumps(p->explanation, JSON_COMPACT) : NULL;
     sqlite3_bind_int64(st, 1, p->entry_id);
     sqlite3_bind_int64(st, 2, p->at);
     sqlite3_bind_text(st, 3, p->from_account, -1, SQLITE_STATIC);
@@ -185,22 +280,14 @@ int store_tx_posting_insert(store_tx *tx, store_posting *p)
     bind_nonzero(st, 9, p->transaction_id);
     bind_nonzero(st, 10, p->redemption_id);
     store_bind_text_or_null(st, 11, p->actor);
-    store_bind_text_or_null(st, 12, why);
+    store_bind_text_or_null(st, 12, p->explanation_text ? p->explanation_text : why);
     int status = step_done(&tx->conn, st, "posting insert");
     free(why);
     if (status != STORE_OK)
         return status;
     p->id = sqlite3_last_insert_rowid(tx->conn.db);
-    if (p->entry_id == 0) {
-        /* An entry is known by its first posting's id. */
+    if (p->entry_id == 0)
         p->entry_id = p->id;
-        st = store_stmt(&tx->conn, STMT_POSTING_ENTRY, "UPDATE postings SET entry_id = id WHERE id = ?");
-        if (!st)
-            return STORE_ERROR;
-        sqlite3_bind_int64(st, 1, p->id);
-        if ((status = step_done(&tx->conn, st, "posting entry")) != STORE_OK)
-            return status;
-    }
     if ((status = club_account_add(tx, p->from_account, -p->points)) != STORE_OK)
         return status;
     return club_account_add(tx, p->to_account, p->points);

@@ -69,6 +69,7 @@ static void bind_rule(sqlite3_stmt *st, const rule *r, char **def)
 static int rule_write(store_tx *tx, sqlite3_stmt *st, const rule *r, const char *what)
 {
     char *def = NULL;
+    store_cache_forget(tx); /* the writer's cached rules may no longer be the table's */
     if (!st)
         return STORE_ERROR;
     bind_rule(st, r, &def);
@@ -172,6 +173,58 @@ int store_tx_rules_for_event(store_tx *tx, const char *event, int64_t at_ms, rul
         *n = 0;
     }
     return status;
+}
+
+int store_tx_rules_active(store_tx *tx, const char *event, const rule **out, int *n)
+{
+    store_cache *c = store_cache_of(tx);
+    store_cache_rules *e = NULL, *free_slot = NULL;
+    for (int i = 0; i < STORE_CACHE_EVENTS && !e; i++) {
+        store_cache_rules *x = &c->events[i];
+        if (x->gen && strcmp(x->event, event) == 0)
+            e = x;
+        else if (!free_slot && x->gen != tx->gen)
+            free_slot = x; /* empty or stale */
+    }
+    if (e && e->gen == tx->gen) {
+        *out = e->rules;
+        *n = e->n;
+        return STORE_OK;
+    }
+    if (!e)
+        e = free_slot ? free_slot : &c->events[0];
+    store_cache_rules_clear(e);
+    *out = e->rules;
+    *n = 0;
+    if (strlen(event) >= sizeof(e->event))
+        return STORE_OK; /* no rule has such an event */
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_RULES_ACTIVE,
+                                  "SELECT " RULE_COLUMNS " FROM rules WHERE active = 1 AND event = ? "
+                                  "ORDER BY priority, id LIMIT ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, RULES_MAX + 1);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (e->n == RULES_MAX) {
+            /* Creation keeps at most RULES_MAX active rules per event, so this means a hand-edited database. */
+            log_msg(LOG_WARN, "rules_over_limit", "event=%s cap=%d", event, RULES_MAX);
+            rc = SQLITE_DONE;
+            break;
+        }
+        rule_from_row(st, &e->rules[e->n++]);
+    }
+    sqlite3_reset(st);
+    int status = store_status_of(&tx->conn, rc, "active rules");
+    if (status != STORE_OK) {
+        store_cache_rules_clear(e);
+        return status;
+    }
+    memcpy(e->event, event, strlen(event) + 1);
+    e->gen = tx->gen;
+    *n = e->n;
+    return STORE_OK;
 }
 
 int store_tx_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t from_ms, int64_t to_ms,

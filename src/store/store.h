@@ -53,8 +53,8 @@ typedef int (*store_write_fn)(store_tx *tx, void *arg);
 typedef struct store_job {
     store_write_fn fn;
     void *arg;
-    /* Called on the writer thread after the commit (status STORE_OK or the job's own status), or after a failed
-     * commit (STORE_ERROR). It must only hand the job over to its owner's thread. */
+    /* Called on a writer thread once the commit is on disk (status STORE_OK or the job's own status), or after a
+     * failed commit or fsync (STORE_ERROR). It must only hand the job over to its owner's thread. */
     void (*done)(struct store_job *job);
     int status;
     struct store_job *next; /* private to the writer */
@@ -218,7 +218,8 @@ typedef struct store_posting {
     const char *kind;
     int64_t member_id, lot_id, transaction_id, redemption_id;
     const char *actor;
-    json_t *explanation; /* borrowed */
+    json_t *explanation;          /* borrowed */
+    const char *explanation_text; /* the same as compact JSON, when the caller has it: used instead */
 } store_posting;
 
 typedef struct store_lot {
@@ -237,6 +238,13 @@ int store_member_points_read(store_reader *r, int64_t member_id, store_member_po
 int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t available, int64_t pending, int64_t lifetime);
 /* Adds a purchase (count +1, spent +amount, last purchase time) or a return (count 0, spent -amount). */
 int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int64_t amount_minor, int64_t at);
+/* What one operation adds to a member's aggregates; purchase_at counts only with purchase_count > 0. */
+typedef struct store_member_delta {
+    int64_t available, pending, lifetime;
+    int64_t purchase_count, spent_minor, purchase_at;
+} store_member_delta;
+/* Adds every delta in one update; STORE_NOTFOUND when the member row is missing. */
+int store_tx_member_aggregates_add(store_tx *tx, int64_t member_id, const store_member_delta *d);
 /* Inserts a posting (entry_id 0: a new entry of its own) and keeps club account balances. Sets p->id. */
 int store_tx_posting_insert(store_tx *tx, store_posting *p);
 int store_tx_lot_insert(store_tx *tx, store_lot *lot);
@@ -316,6 +324,17 @@ typedef struct store_member_tier {
     int64_t member_id, tier_id, since, review_at;
     bool erased;
 } store_member_tier;
+
+/* A member as the points engine needs it (by id, else external ref, else phone): erased or not, the points
+ * aggregates and the place in the tiers, in one read. STORE_NOTFOUND when there is no such member. */
+typedef struct store_member_account {
+    int64_t id;
+    bool erased;
+    store_member_points points;
+    store_member_tier tier;
+} store_member_account;
+int store_tx_member_account(store_tx *tx, int64_t id, const char *external_ref, const char *phone,
+                            store_member_account *out);
 
 /* The qualification rules of every tier, by rank (lowest first). */
 int store_tier_rules(store_reader *r, tier_rule *out, int cap, int *n);
@@ -420,6 +439,9 @@ int store_tx_rules_active_count(store_tx *tx, const char *event, int *count);
 /* The active rules of event whose date window holds at_ms (the time the event happened), by priority then id,
  * at most cap, into out[0..*n); the caller rule_release()s each. */
 int store_tx_rules_for_event(store_tx *tx, const char *event, int64_t at_ms, rule *out, int cap, int *n);
+/* The active rules of event, whatever their date window (rules_evaluate skips those outside it), by priority then
+ * id, at most RULES_MAX: borrowed from the writer's cache, good until the job writes a rule or ends. */
+int store_tx_rules_active(store_tx *tx, const char *event, const rule **out, int *n);
 /* The points rule_id gave member_id with grant times in [from_ms, to_ms) (see rules_period_bounds). */
 int store_tx_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t from_ms, int64_t to_ms,
                           int64_t *points);

@@ -58,7 +58,37 @@ static int tier_rules(store_conn *c, tier_rule *out, int cap, int *n)
 }
 
 int store_tier_rules(store_reader *r, tier_rule *out, int cap, int *n) { return tier_rules(&r->conn, out, cap, n); }
-int store_tx_tier_rules(store_tx *tx, tier_rule *out, int cap, int *n) { return tier_rules(&tx->conn, out, cap, n); }
+/* Every tier, by rank, into the writer's cache (see cache.c) unless it holds them already. */
+static int tiers_cached(store_tx *tx, const store_cache **out)
+{
+    store_cache *c = store_cache_of(tx);
+    *out = c;
+    if (c->tiers_gen == tx->gen)
+        return STORE_OK;
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_TIER_ALL, "SELECT " TIER_COLUMNS " FROM tiers ORDER BY rank");
+    c->ntiers = 0;
+    c->tiers_gen = 0;
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->ntiers < STORE_TIERS_MAX)
+        tier_from_row(st, &c->tiers[c->ntiers++]);
+    sqlite3_reset(st);
+    int status = store_status_of(&tx->conn, rc == SQLITE_ROW ? SQLITE_DONE : rc, "tier cache");
+    if (status == STORE_OK)
+        c->tiers_gen = tx->gen;
+    return status;
+}
+
+int store_tx_tier_rules(store_tx *tx, tier_rule *out, int cap, int *n)
+{
+    const store_cache *c;
+    int status = tiers_cached(tx, &c);
+    *n = 0;
+    for (int i = 0; status == STORE_OK && i < c->ntiers && *n < cap; i++)
+        out[(*n)++] = c->tiers[i].rule;
+    return status;
+}
 
 int store_tier_each(store_reader *r, void (*cb)(const store_tier *t, void *arg), void *arg)
 {
@@ -89,7 +119,19 @@ static int tier_get(store_conn *c, int64_t id, store_tier *out)
 }
 
 int store_tier_get(store_reader *r, int64_t id, store_tier *out) { return tier_get(&r->conn, id, out); }
-int store_tx_tier_get(store_tx *tx, int64_t id, store_tier *out) { return tier_get(&tx->conn, id, out); }
+int store_tx_tier_get(store_tx *tx, int64_t id, store_tier *out)
+{
+    const store_cache *c;
+    int status = tiers_cached(tx, &c);
+    if (status != STORE_OK)
+        return status;
+    for (int i = 0; i < c->ntiers; i++)
+        if (c->tiers[i].rule.id == id) {
+            *out = c->tiers[i];
+            return STORE_OK;
+        }
+    return STORE_NOTFOUND;
+}
 
 int store_tx_tier_count(store_tx *tx, int64_t *count)
 {
@@ -133,6 +175,7 @@ int store_tx_tier_insert(store_tx *tx, store_tier *t)
                                   "INSERT INTO tiers (name_en, name_fa, rank, basis, threshold, window_days, "
                                   "grace_days, multiplier_permille, benefits_en, benefits_fa, created_at, updated_at) "
                                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    store_cache_forget(tx); /* the writer's cached tiers */
     if (st)
         bind_tier(st, t);
     int status = step_write(tx, st, "tier insert");
@@ -147,6 +190,7 @@ int store_tx_tier_update(store_tx *tx, const store_tier *t)
                                   "UPDATE tiers SET name_en=?1, name_fa=?2, rank=?3, basis=?4, threshold=?5, "
                                   "window_days=?6, grace_days=?7, multiplier_permille=?8, benefits_en=?9, "
                                   "benefits_fa=?10, created_at=?11, updated_at=?12 WHERE id=?13");
+    store_cache_forget(tx); /* the writer's cached tiers */
     if (st) {
         bind_tier(st, t);
         sqlite3_bind_int64(st, 13, t->rule.id);
