@@ -34,6 +34,10 @@ typedef enum permission {
     PERM_SEGMENT_READ,   /* segments: definitions, counts, members, exports */
     PERM_SEGMENT_WRITE,  /* create, change and delete segments */
     PERM_REPORT_READ,    /* key figures */
+    PERM_CONTACT_READ,   /* contacts beyond the members */
+    PERM_CONTACT_WRITE,  /* create, change, delete and import contacts */
+    PERM_SURVEY_READ,    /* surveys and their results */
+    PERM_SURVEY_WRITE,   /* create and change surveys, send invitations */
     PERM_COUNT
 } permission;
 

@@ -1,0 +1,586 @@
+/* Survey use cases (see surveys.h). Questions and answers are checked here, once, for the API and the public
+ * answer page alike. Invitations: the audience is read inside the write transaction, the sample drawn by
+ * src/core/sampling.c (stratified, at least the survey's coverage target of each stratum), and each person
+ * reached gets an invitation row (the token's hash only) and an outbox row with the link, in the same commit. */
+#include "app/surveys.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/purchases.h"
+#include "core/sampling.h"
+#include "core/text.h"
+
+static const char *const question_types[] = {"nps", "rating", "single", "multiple", "text", NULL};
+
+static bool key_ok(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
+            return false;
+    return true;
+}
+
+static bool text_ok(const json_t *v)
+{
+    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= STORE_SURVEY_TEXT_MAX &&
+           text_valid_utf8(json_string_value(v), json_string_length(v));
+}
+
+static void check_options(const json_t *opts, const char *at, errlist *e)
+{
+    if (!json_is_array(opts) || json_array_size(opts) < 2 || json_array_size(opts) > SURVEY_OPTIONS_MAX) {
+        errlist_add(e, at, "must be a list of 2 to %d options {key, text_en, text_fa}", SURVEY_OPTIONS_MAX);
+        return;
+    }
+    for (size_t j = 0; j < json_array_size(opts); j++) {
+        json_t *o = json_array_get(opts, j);
+        if (!key_ok(json_object_get(o, "key")) || !text_ok(json_object_get(o, "text_en")) ||
+            !text_ok(json_object_get(o, "text_fa"))) {
+            errlist_add(e, at, "option %zu needs a key (a-z, 0-9, _) and both texts", j);
+            return;
+        }
+        for (size_t k = 0; k < j; k++)
+            if (json_equal(json_object_get(json_array_get(opts, k), "key"), json_object_get(o, "key")))
+                errlist_add(e, at, "option key %s is used twice", json_string_value(json_object_get(o, "key")));
+    }
+}
+
+static void check_question(json_t *q, size_t i, errlist *e)
+{
+    static const char *const fields[] = {"key", "type", "text_en", "text_fa", "options", "required", NULL};
+    char at[64];
+    snprintf(at, sizeof(at), "questions[%zu]", i);
+    if (!json_is_object(q)) {
+        errlist_add(e, at, "must be an object");
+        return;
+    }
+    errlist other;
+    errlist_init(&other);
+    errlist_only_fields(&other, q, fields);
+    for (int k = 0; k < other.count && k < ERRLIST_MAX; k++)
+        errlist_add(e, at, "%s %s", other.items[k].field, other.items[k].message);
+    char f[80];
+    snprintf(f, sizeof(f), "%s.key", at);
+    if (!key_ok(json_object_get(q, "key")))
+        errlist_add(e, f, "is required: 1 to 32 of a-z, 0-9 and _");
+    const char *type = json_string_value(json_object_get(q, "type"));
+    bool known = false;
+    for (const char *const *t = question_types; type && *t; t++)
+        known = known || strcmp(type, *t) == 0;
+    snprintf(f, sizeof(f), "%s.type", at);
+    if (!known)
+        errlist_add(e, f, "must be one of nps, rating, single, multiple, text");
+    for (int l = 0; l < 2; l++) {
+        snprintf(f, sizeof(f), "%s.%s", at, l ? "text_fa" : "text_en");
+        if (!text_ok(json_object_get(q, l ? "text_fa" : "text_en")))
+            errlist_add(e, f, "is required: a text of at most %d bytes", STORE_SURVEY_TEXT_MAX);
+    }
+    snprintf(f, sizeof(f), "%s.options", at);
+    bool choice = known && (strcmp(type, "single") == 0 || strcmp(type, "multiple") == 0);
+    if (choice)
+        check_options(json_object_get(q, "options"), f, e);
+    else if (json_object_get(q, "options"))
+        errlist_add(e, f, "belongs to single and multiple choice questions only");
+    json_t *req = json_object_get(q, "required");
+    snprintf(f, sizeof(f), "%s.required", at);
+    if (req && !json_is_boolean(req))
+        errlist_add(e, f, "must be true or false");
+}
+
+json_t *survey_questions_check(const json_t *questions, errlist *e)
+{
+    int before = e->count;
+    if (!json_is_array(questions) || json_array_size(questions) < 1 ||
+        json_array_size(questions) > STORE_SURVEY_QUESTIONS_MAX) {
+        errlist_add(e, "questions", "must be a list of 1 to %d questions", STORE_SURVEY_QUESTIONS_MAX);
+        return NULL;
+    }
+    for (size_t i = 0; i < json_array_size(questions); i++) {
+        json_t *q = json_array_get(questions, i);
+        check_question(q, i, e);
+        for (size_t k = 0; k < i && json_is_object(q); k++)
+            if (json_equal(json_object_get(json_array_get(questions, k), "key"), json_object_get(q, "key"))) {
+                char at[64];
+                snprintf(at, sizeof(at), "questions[%zu].key", i);
+                errlist_add(e, at, "is used by question %zu too", k);
+            }
+    }
+    if (e->count > before)
+        return NULL;
+    json_t *out = json_deep_copy(questions);
+    size_t i;
+    json_t *q;
+    json_array_foreach(out, i, q) if (!json_object_get(q, "required")) json_object_set_new(q, "required", json_true());
+    return out;
+}
+
+static bool option_known(const json_t *q, const json_t *v)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(q, "options"), i, o) if (json_equal(json_object_get(o, "key"), v)) return true;
+    return false;
+}
+
+/* Checks one answer v to question q; adds an error naming field when it does not fit. */
+static void check_answer(const json_t *q, const json_t *v, const char *field, errlist *e)
+{
+    const char *type = json_string_value(json_object_get(q, "type"));
+    json_int_t n = json_integer_value(v);
+    if (strcmp(type, "nps") == 0 && (!json_is_integer(v) || n < 0 || n > 10))
+        errlist_add(e, field, "must be a whole number from 0 to 10");
+    else if (strcmp(type, "rating") == 0 && (!json_is_integer(v) || n < 1 || n > 5))
+        errlist_add(e, field, "must be a whole number from 1 to 5");
+    else if (strcmp(type, "single") == 0 && !option_known(q, v))
+        errlist_add(e, field, "must be the key of one of the question's options");
+    else if (strcmp(type, "text") == 0 &&
+             (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > SURVEY_ANSWER_TEXT_MAX ||
+              !text_valid_utf8(json_string_value(v), json_string_length(v))))
+        errlist_add(e, field, "must be a text of 1 to %d bytes", SURVEY_ANSWER_TEXT_MAX);
+    else if (strcmp(type, "multiple") == 0) {
+        bool ok = json_is_array(v) && json_array_size(v) >= 1;
+        for (size_t i = 0; ok && i < json_array_size(v); i++) {
+            ok = option_known(q, json_array_get(v, i));
+            for (size_t k = 0; ok && k < i; k++)
+                ok = !json_equal(json_array_get(v, k), json_array_get(v, i));
+        }
+        if (!ok)
+            errlist_add(e, field, "must be a list of distinct keys of the question's options");
+    }
+}
+
+json_t *survey_answers_check(const json_t *questions, const json_t *answers, errlist *e)
+{
+    int before = e->count;
+    if (!json_is_object(answers)) {
+        errlist_add(e, "answers", "must be an object: question key -> answer");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)answers, key, v) {
+        bool known = false;
+        size_t i;
+        json_t *q;
+        json_array_foreach(questions, i, q) known = known || strcmp(json_string_value(json_object_get(q, "key")), key) == 0;
+        if (!known) {
+            char f[64];
+            snprintf(f, sizeof(f), "answers.%.48s", key);
+            errlist_add(e, f, "is not a question of this survey");
+        }
+    }
+    size_t i;
+    json_t *q;
+    json_array_foreach(questions, i, q) {
+        const char *k = json_string_value(json_object_get(q, "key"));
+        char f[64];
+        snprintf(f, sizeof(f), "answers.%.48s", k);
+        json_t *a = json_object_get(answers, k);
+        if (!a || json_is_null(a)) {
+            if (json_is_true(json_object_get(q, "required")))
+                errlist_add(e, f, "is required");
+            continue;
+        }
+        check_answer(q, a, f, e);
+    }
+    if (e->count > before)
+        return NULL;
+    json_t *out = json_object();
+    json_object_foreach((json_t *)answers, key, v) if (!json_is_null(v)) json_object_set(out, key, v);
+    return out;
+}
+
+void survey_token_hash(const char *token, uint8_t out[32])
+{
+    crypto_generichash(out, 32, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+static void new_token(char out[SURVEY_TOKEN_LEN + 1], uint8_t hash[32])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, SURVEY_TOKEN_LEN + 1, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    survey_token_hash(out, hash);
+}
+
+/* ---- invitations ---- */
+
+void survey_invite_release(survey_invite *inv)
+{
+    free(inv->audience_json);
+    inv->audience_json = NULL;
+}
+
+static void parse_audience(const json_t *a, survey_invite *inv, errlist *e)
+{
+    const char *key = json_is_object(a) && json_object_size(a) == 1 ? json_object_iter_key(json_object_iter((json_t *)a)) : "";
+    if (strcmp(key, "members") != 0 && strcmp(key, "class") != 0 && strcmp(key, "contact_kind") != 0) {
+        errlist_add(e, "audience", "must be one of {\"members\": \"all\"}, {\"class\": NAME}, {\"contact_kind\": KIND}");
+        return;
+    }
+    json_t *v = json_object_iter_value(json_object_iter((json_t *)a));
+    snprintf(inv->audience, sizeof(inv->audience), "%s", key);
+    char f[40];
+    snprintf(f, sizeof(f), "audience.%.20s", key);
+    if (strcmp(key, "members") == 0 && !(json_is_string(v) && strcmp(json_string_value(v), "all") == 0))
+        errlist_add(e, f, "must be \"all\"");
+    else if (strcmp(key, "members") != 0 && (!json_is_string(v) || json_string_length(v) == 0 ||
+                                             json_string_length(v) > STORE_SURVEY_STRATUM_MAX))
+        errlist_add(e, f, "must be a name of at most %d bytes", STORE_SURVEY_STRATUM_MAX);
+    else if (strcmp(key, "members") != 0)
+        snprintf(inv->value, sizeof(inv->value), "%s", json_string_value(v));
+    if (strcmp(key, "contact_kind") == 0 && strcmp(inv->value, "all") == 0)
+        inv->value[0] = '\0';
+}
+
+static void parse_sample(const json_t *s, survey_invite *inv, errlist *e)
+{
+    inv->sample_count = -1;
+    if (!s || json_is_null(s))
+        return;
+    json_t *count = json_object_get(s, "count"), *share = json_object_get(s, "share");
+    if (!json_is_object(s) || json_object_size(s) != 1 || (!count && !share)) {
+        errlist_add(e, "sample", "must be {\"count\": N} or {\"share\": 0..1}");
+        return;
+    }
+    if (count && (!json_is_integer(count) || json_integer_value(count) < 1))
+        errlist_add(e, "sample.count", "must be a whole number above 0");
+    else if (count)
+        inv->sample_count = json_integer_value(count);
+    if (share && (!json_is_number(share) || json_number_value(share) <= 0 || json_number_value(share) > 1))
+        errlist_add(e, "sample.share", "must be a number above 0 and at most 1");
+    else if (share)
+        inv->sample_share = json_number_value(share);
+}
+
+int survey_invite_parse(const json_t *body, survey_invite *inv, errlist *e)
+{
+    static const char *const fields[] = {"audience", "sample", "seed", "stratify_by", NULL};
+    int before = e->count;
+    memset(inv, 0, sizeof(*inv));
+    errlist_only_fields(e, body, fields);
+    json_t *a = json_object_get(body, "audience");
+    if (!a)
+        errlist_add(e, "audience", "is required");
+    else
+        parse_audience(a, inv, e);
+    parse_sample(json_object_get(body, "sample"), inv, e);
+    json_t *seed = json_object_get(body, "seed");
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0))
+        errlist_add(e, "seed", "must be a whole number, 0 or above");
+    else if (seed)
+        inv->seed = (uint64_t)json_integer_value(seed);
+    else /* 53 bits, so the recorded seed survives any JSON reader */
+        inv->seed = ((uint64_t)randombytes_random() << 21 ^ randombytes_random()) & ((1ull << 53) - 1);
+    json_t *by = json_object_get(body, "stratify_by");
+    const char *natural = strcmp(inv->audience, "contact_kind") == 0 ? "kind" : "class";
+    if (by && (!json_is_string(by) || (strcmp(json_string_value(by), "none") != 0 &&
+                                       strcmp(json_string_value(by), natural) != 0)))
+        errlist_add(e, "stratify_by", "must be \"none\" or \"%s\" for this audience", natural);
+    snprintf(inv->stratify_by, sizeof(inv->stratify_by), "%s", by && json_is_string(by) ? json_string_value(by) : "none");
+    if (e->count == before) {
+        json_t *rec = json_pack("{s:O, s:I, s:s}", "audience", a, "seed", (json_int_t)inv->seed, "stratify_by",
+                                inv->stratify_by);
+        json_t *sample = json_object_get(body, "sample");
+        if (sample)
+            json_object_set(rec, "sample", sample);
+        inv->audience_json = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(rec);
+    }
+    return e->count - before;
+}
+
+/* The audience as units with stratum indexes, and the strata's names. */
+typedef struct population {
+    sampling_unit *units;
+    size_t n, cap;
+    char names[SAMPLING_STRATA_MAX][STORE_SURVEY_STRATUM_MAX + 1];
+    int64_t sizes[SAMPLING_STRATA_MAX];
+    int strata;
+    bool too_many;
+} population;
+
+static void collect(const store_person *p, void *arg)
+{
+    population *pop = arg;
+    int h = 0;
+    while (h < pop->strata && strcmp(pop->names[h], p->stratum) != 0)
+        h++;
+    if (h == pop->strata) {
+        if (pop->strata == SAMPLING_STRATA_MAX) {
+            pop->too_many = true;
+            return;
+        }
+        snprintf(pop->names[pop->strata++], sizeof(pop->names[0]), "%s", p->stratum);
+    }
+    if (pop->n == pop->cap) {
+        pop->cap = pop->cap ? pop->cap * 2 : 1024;
+        pop->units = realloc(pop->units, pop->cap * sizeof(*pop->units));
+        if (!pop->units)
+            abort();
+    }
+    pop->units[pop->n++] = (sampling_unit){.id = p->id, .stratum = h};
+    pop->sizes[h]++;
+}
+
+/* The address to send to: a channel with consent and an address, email first. false when there is none. */
+static bool pick_channel(const member *m, const char **channel, const char **dest)
+{
+    if (m->consent_email && m->email[0]) {
+        *channel = "email", *dest = m->email;
+        return true;
+    }
+    if (m->consent_sms && m->phone[0]) {
+        *channel = "sms", *dest = m->phone;
+        return true;
+    }
+    return false;
+}
+
+/* Reads the person's record (member or contact) into m; STORE_NOTFOUND when gone. */
+static int person_get(store_tx *tx, const char *kind, int64_t id, member *m, int64_t *member_id)
+{
+    if (strcmp(kind, "member") == 0) {
+        *member_id = id;
+        return store_tx_member_get(tx, id, m);
+    }
+    store_contact c;
+    int status = store_tx_contact_get(tx, id, &c);
+    *member_id = 0;
+    if (status == STORE_OK)
+        *m = c.person; /* takes over the attributes */
+    return status;
+}
+
+static int send_link(store_tx *tx, const store_survey *s, store_invitation *v, const member *m, const char *dest,
+                     int64_t member_id, const char *token, int64_t now)
+{
+    char link[64];
+    snprintf(link, sizeof(link), "/s/%s", token);
+    bool fa = strcmp(m->locale, "fa") == 0;
+    json_t *data = json_pack("{s:I, s:s, s:s, s:s, s:i}", "survey_id", (json_int_t)s->id, "link", link, "title",
+                             fa ? s->title_fa : s->title_en, "given_name", m->given_name, "reminder", v->reminders);
+    if (s->closes_at)
+        json_object_set_new(data, "closes_at", json_integer(s->closes_at));
+    int status = store_tx_survey_outbox(tx, member_id, v->channel, dest, m->locale, data, now);
+    json_decref(data);
+    return status;
+}
+
+/* Invites one drawn person: counts them as reached, unreachable or already invited. */
+static int invite_one(store_tx *tx, const store_survey *s, int64_t wave_id, const char *kind, int64_t id,
+                      const char *stratum, int64_t now, int64_t counts[3])
+{
+    bool invited;
+    int status = store_tx_survey_invited(tx, s->id, kind, id, &invited);
+    if (status != STORE_OK || invited) {
+        counts[2] += invited;
+        return status;
+    }
+    member m;
+    int64_t member_id;
+    status = person_get(tx, kind, id, &m, &member_id);
+    if (status != STORE_OK)
+        return status;
+    const char *channel, *dest;
+    if (!pick_channel(&m, &channel, &dest)) {
+        counts[1]++;
+        member_release(&m);
+        return STORE_OK;
+    }
+    store_invitation v = {.survey_id = s->id, .wave_id = wave_id, .person_id = id, .created_at = now,
+                          .last_sent_at = now};
+    snprintf(v.person_kind, sizeof(v.person_kind), "%s", kind);
+    snprintf(v.stratum, sizeof(v.stratum), "%s", stratum);
+    snprintf(v.channel, sizeof(v.channel), "%s", channel);
+    char token[SURVEY_TOKEN_LEN + 1];
+    new_token(token, v.token_hash);
+    status = store_tx_invitation_insert(tx, &v);
+    if (status == STORE_OK)
+        status = send_link(tx, s, &v, &m, dest, member_id, token, now);
+    if (status == STORE_OK)
+        counts[0]++;
+    member_release(&m);
+    return status;
+}
+
+static int64_t sample_want(const survey_invite *inv, int64_t total)
+{
+    if (inv->sample_count >= 0)
+        return inv->sample_count < total ? inv->sample_count : total;
+    if (inv->sample_share > 0) {
+        double w = inv->sample_share * (double)total;
+        int64_t n = (int64_t)w;
+        return n + ((double)n < w - 1e-9);
+    }
+    return total;
+}
+
+int survey_invite_run(store_tx *tx, const store_survey *s, const survey_invite *inv, int64_t now, json_t **report)
+{
+    population pop = {0};
+    const char *kind = strcmp(inv->audience, "contact_kind") == 0 ? "contact" : "member";
+    int status = store_tx_audience_each(tx, inv->audience, inv->value[0] ? inv->value : NULL, inv->stratify_by,
+                                        collect, &pop);
+    if (status == STORE_OK && (pop.too_many || pop.n > SURVEY_INVITE_MAX))
+        status = STORE_INVALID;
+    int64_t alloc[SAMPLING_STRATA_MAX] = {0}, wave_id = 0;
+    int64_t want = sample_want(inv, (int64_t)pop.n);
+    if (status == STORE_OK && pop.strata > 0 &&
+        sampling_allocate(pop.sizes, pop.strata, want, s->target_permille / 1000.0, alloc) < 0)
+        status = STORE_INVALID;
+    size_t chosen = status == STORE_OK ? sampling_select(inv->seed, pop.units, pop.n, alloc, pop.strata) : 0;
+    if (status == STORE_OK)
+        status = store_tx_survey_wave_insert(tx, s->id, inv->audience_json, inv->stratify_by, (int64_t)inv->seed, now,
+                                             &wave_id);
+    int64_t per[SAMPLING_STRATA_MAX][3] = {{0}}; /* invited, unreachable, already invited */
+    for (size_t i = 0; status == STORE_OK && i < chosen; i++) {
+        int h = pop.units[i].stratum;
+        status = invite_one(tx, s, wave_id, kind, pop.units[i].id, pop.names[h], now, per[h]);
+    }
+    json_t *strata = json_array();
+    int64_t tot[4] = {0};
+    for (int h = 0; status == STORE_OK && h < pop.strata; h++) {
+        status = store_tx_survey_stratum_insert(tx, wave_id, pop.names[h], pop.sizes[h], per[h][0]);
+        json_array_append_new(strata, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "stratum", pop.names[h],
+                                                "population", (json_int_t)pop.sizes[h], "drawn",
+                                                (json_int_t)alloc[h], "invited", (json_int_t)per[h][0],
+                                                "unreachable", (json_int_t)per[h][1], "already_invited",
+                                                (json_int_t)per[h][2]));
+        tot[0] += per[h][0], tot[1] += per[h][1], tot[2] += per[h][2], tot[3] += alloc[h];
+    }
+    *report = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "wave_id", (json_int_t)wave_id, "seed",
+                        (json_int_t)inv->seed, "stratify_by", inv->stratify_by, "population", (json_int_t)pop.n,
+                        "drawn", (json_int_t)tot[3], "invited", (json_int_t)tot[0], "unreachable",
+                        (json_int_t)tot[1], "already_invited", (json_int_t)tot[2], "strata", strata);
+    free(pop.units);
+    return status;
+}
+
+/* ---- answers ---- */
+
+#define DAY_MS 86400000LL
+
+/* Points for answering, through the points engine's survey_answered event (its earning rules decide how many).
+ * One event per invitation, so a retried write cannot earn twice. */
+static int earn_points(store_tx *tx, const store_invitation *v, int64_t now)
+{
+    earning_event ev;
+    memset(&ev, 0, sizeof(ev));
+    snprintf(ev.type, sizeof(ev.type), "survey_answered");
+    snprintf(ev.source, sizeof(ev.source), "survey");
+    snprintf(ev.event_id, sizeof(ev.event_id), "survey:%lld:invitation:%lld", (long long)v->survey_id,
+             (long long)v->id);
+    ev.member.id = v->person_id;
+    ev.occurred_at = now;
+    crypto_generichash(ev.request_hash, 32, (const unsigned char *)ev.event_id, strlen(ev.event_id), NULL, 0);
+    purchase_answer a;
+    memset(&a, 0, sizeof(a));
+    int status = earning_event_record(tx, &ev, now, "survey", &a);
+    json_decref(a.body);
+    /* a member erased since the invitation earns nothing, and the answer still counts */
+    return status == STORE_NOTFOUND || status == STORE_CONFLICT ? STORE_OK : status;
+}
+
+static int refuse(int code, const char *slug_text, const char *field, const char *msg, int *http_status,
+                  const char **slug, errlist *e, int status)
+{
+    *http_status = code;
+    *slug = slug_text;
+    errlist_add(e, field, "%s", msg);
+    return status;
+}
+
+int survey_answer_run(store_tx *tx, const char *token, const json_t *answers, int64_t now, int *http_status,
+                      const char **slug, errlist *e)
+{
+    uint8_t hash[32];
+    survey_token_hash(token, hash);
+    store_invitation v;
+    int status = store_tx_invitation_by_token(tx, hash, &v);
+    if (status == STORE_NOTFOUND)
+        return refuse(404, "not-found", "token", "is not a survey link", http_status, slug, e, status);
+    if (status != STORE_OK)
+        return status;
+    if (v.answered_at)
+        return refuse(409, "link-used", "token", "this link was already used to answer", http_status, slug, e,
+                      STORE_CONFLICT);
+    store_survey s;
+    if ((status = store_tx_survey_get(tx, v.survey_id, &s)) != STORE_OK)
+        return status;
+    if ((s.closes_at && now >= s.closes_at) || (s.opens_at && now < s.opens_at)) {
+        store_survey_release(&s);
+        return refuse(409, "survey-closed", "closes_at", s.closes_at && now >= s.closes_at ? "the survey is closed"
+                                                                                           : "the survey is not open yet",
+                      http_status, slug, e, STORE_INVALID);
+    }
+    json_t *clean = survey_answers_check(s.questions, answers, e);
+    if (!clean) {
+        store_survey_release(&s);
+        *http_status = 400, *slug = "validation";
+        return STORE_INVALID;
+    }
+    /* Anonymous: the day only, and no invitation id on the answer, so nothing ties the person to it. */
+    int64_t at = s.anonymous ? now - now % DAY_MS : now;
+    char *text = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
+    status = store_tx_invitation_answered(tx, v.id, at);
+    if (status == STORE_CONFLICT)
+        refuse(409, "link-used", "token", "this link was already used to answer", http_status, slug, e, status);
+    if (status == STORE_OK)
+        status = store_tx_response_insert(tx, s.id, s.anonymous ? 0 : v.id, v.stratum, at, text ? text : "{}");
+    if (status == STORE_OK && !s.anonymous && strcmp(v.person_kind, "member") == 0)
+        status = earn_points(tx, &v, now);
+    free(text);
+    json_decref(clean);
+    store_survey_release(&s);
+    return status;
+}
+
+/* ---- reminders ---- */
+
+#define REMINDER_BATCH_MAX 256
+
+int survey_reminders_run(store_tx *tx, int64_t now, int *sent)
+{
+    store_invitation due[REMINDER_BATCH_MAX];
+    int n = 0;
+    *sent = 0;
+    int status = store_tx_invitations_due(tx, now, due, REMINDER_BATCH_MAX, &n);
+    for (int i = 0; status == STORE_OK && i < n; i++) {
+        store_survey s;
+        member m;
+        int64_t member_id;
+        if ((status = store_tx_survey_get(tx, due[i].survey_id, &s)) != STORE_OK)
+            break;
+        status = person_get(tx, due[i].person_kind, due[i].person_id, &m, &member_id);
+        const char *channel, *dest;
+        char token[SURVEY_TOKEN_LEN + 1];
+        uint8_t hash[32];
+        new_token(token, hash);
+        if (status == STORE_NOTFOUND) {
+            /* gone since: counted as reminded, so the invitation runs out of reminders */
+            status = store_tx_invitation_reminded(tx, due[i].id, due[i].token_hash, now);
+        } else if (status == STORE_OK) {
+            if (pick_channel(&m, &channel, &dest)) {
+                due[i].reminders++;
+                status = store_tx_invitation_reminded(tx, due[i].id, hash, now);
+                if (status == STORE_OK)
+                    status = send_link(tx, &s, &due[i], &m, dest, member_id, token, now);
+                *sent += status == STORE_OK;
+            } else {
+                status = store_tx_invitation_reminded(tx, due[i].id, due[i].token_hash, now);
+            }
+            member_release(&m);
+        }
+        store_survey_release(&s);
+    }
+    return status;
+}
