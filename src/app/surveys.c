@@ -363,14 +363,29 @@ static int person_get(store_tx *tx, const char *kind, int64_t id, member *m, int
 static int send_link(store_tx *tx, const store_survey *s, store_invitation *v, const member *m, const char *dest,
                      int64_t member_id, const char *token, int64_t now)
 {
-    char link[64];
+    char link[64], text[STORE_SURVEY_TEXT_MAX + 320];
     snprintf(link, sizeof(link), "/s/%s", token);
     bool fa = strcmp(m->locale, "fa") == 0;
-    json_t *data = json_pack("{s:I, s:s, s:s, s:s, s:i}", "survey_id", (json_int_t)s->id, "link", link, "title",
-                             fa ? s->title_fa : s->title_en, "given_name", m->given_name, "reminder", v->reminders);
-    if (s->closes_at)
-        json_object_set_new(data, "closes_at", json_integer(s->closes_at));
-    int status = store_tx_survey_outbox(tx, member_id, v->channel, dest, m->locale, data, now);
+    const char *title = fa ? s->title_fa : s->title_en;
+    if (fa)
+        snprintf(text, sizeof(text), "%s%s\n%s\n%s", v->reminders ? "یادآوری: " : "", title,
+                 "نظر شما برای ما مهم است. لطفاً از این پیوند پاسخ دهید:", link);
+    else
+        snprintf(text, sizeof(text), "%s%s\n%s\n%s", v->reminders ? "Reminder: " : "", title,
+                 "Your view matters to us. Please answer here:", link);
+    json_t *data = json_pack("{s:I, s:s, s:i}", "survey_id", (json_int_t)s->id, "link", link, "reminder", v->reminders);
+    store_survey_message sm = {.member_id = member_id,
+                               .contact_id = member_id ? 0 : v->person_id,
+                               .invitation_id = v->id,
+                               .channel = v->channel,
+                               .destination = dest,
+                               .locale = m->locale,
+                               .subject = title,
+                               .body_text = text,
+                               .data = data,
+                               .not_after = s->closes_at,
+                               .now = now};
+    int status = store_tx_survey_outbox(tx, &sm);
     json_decref(data);
     return status;
 }
@@ -546,14 +561,12 @@ int survey_answer_run(store_tx *tx, const char *token, const json_t *answers, in
 
 /* ---- reminders ---- */
 
-#define REMINDER_BATCH_MAX 256
-
-int survey_reminders_run(store_tx *tx, int64_t now, int *sent)
+int survey_reminders_run(store_tx *tx, int64_t now, int *handled)
 {
-    store_invitation due[REMINDER_BATCH_MAX];
+    store_invitation due[SURVEY_REMINDER_BATCH_MAX];
     int n = 0;
-    *sent = 0;
-    int status = store_tx_invitations_due(tx, now, due, REMINDER_BATCH_MAX, &n);
+    int status = store_tx_invitations_due(tx, now, due, SURVEY_REMINDER_BATCH_MAX, &n);
+    *handled = n;
     for (int i = 0; status == STORE_OK && i < n; i++) {
         store_survey s;
         member m;
@@ -574,7 +587,6 @@ int survey_reminders_run(store_tx *tx, int64_t now, int *sent)
                 status = store_tx_invitation_reminded(tx, due[i].id, hash, now);
                 if (status == STORE_OK)
                     status = send_link(tx, &s, &due[i], &m, dest, member_id, token, now);
-                *sent += status == STORE_OK;
             } else {
                 status = store_tx_invitation_reminded(tx, due[i].id, due[i].token_hash, now);
             }

@@ -53,7 +53,10 @@ int survey_invite_run(store_tx *tx, const store_survey *s, const survey_invite *
 int survey_answer_run(store_tx *tx, const char *token, const json_t *answers, int64_t now, int *http_status,
                       const char **slug, errlist *e);
 
-/* Sends due reminders (new links, old ones die) inside the caller's transaction; *sent is how many. */
-int survey_reminders_run(store_tx *tx, int64_t now, int *sent);
+/* Sends due reminders inside the caller's transaction, at most a batch: each carries a new link and the earlier
+ * one stops working (only hashes are kept, so an old link cannot be sent again). *handled is how many
+ * invitations it looked at (a full batch: there may be more). */
+#define SURVEY_REMINDER_BATCH_MAX 256
+int survey_reminders_run(store_tx *tx, int64_t now, int *handled);
 
 #endif

@@ -655,10 +655,20 @@ int store_tx_invitations_due(store_tx *tx, int64_t now, store_invitation *out, i
 int store_tx_invitation_reminded(store_tx *tx, int64_t id, const uint8_t token_hash[32], int64_t now);
 int store_tx_response_insert(store_tx *tx, int64_t survey_id, int64_t invitation_id, const char *stratum,
                              int64_t answered_at, const char *answers_json);
-/* Writes a survey invitation or reminder to the message outbox in the caller's transaction: kind
- * "survey_invitation", data {survey_id, link, title}. The one place invitations reach the outbox. */
-int store_tx_survey_outbox(store_tx *tx, int64_t member_id, const char *channel, const char *destination,
-                           const char *locale, json_t *data, int64_t now);
+/* A survey invitation or reminder for the message outbox; strings and data borrowed. */
+typedef struct store_survey_message {
+    int64_t member_id, contact_id; /* exactly one is set */
+    int64_t invitation_id;         /* the causing row */
+    const char *channel, *destination, *locale;
+    const char *subject, *body_text; /* rendered in the person's locale */
+    json_t *data;                    /* {survey_id, link, ...} */
+    int64_t not_after;               /* the survey's close, or 0 */
+    int64_t now;
+} store_survey_message;
+
+/* Writes m to the message outbox in the caller's transaction (kind "survey_invitation"): the one place survey
+ * messages reach the outbox. */
+int store_tx_survey_outbox(store_tx *tx, const store_survey_message *m);
 
 /* Coverage rows of a survey: for each stratum, population and invited (summed over waves) and answered. */
 int store_survey_coverage(store_reader *r, int64_t survey_id,

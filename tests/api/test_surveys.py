@@ -362,6 +362,53 @@ class AnonymityAndPointsTest(SurveyCase):
         self.assertEqual(pts["available"] + pts["pending"], 50, pts)
 
 
+class RemindersTest(SurveyCase):
+
+    def outbox(self, sid):
+        import json
+        with self.db() as db:
+            rows = db.execute("SELECT ref_id, locale, data FROM message_outbox WHERE kind = 'survey_invitation' "
+                              "ORDER BY id").fetchall()
+        return [(ref, loc, json.loads(d)) for ref, loc, d in rows if json.loads(d)["survey_id"] == sid]
+
+    def wait_for(self, sid, count):
+        import time
+        for _ in range(100):
+            rows = self.outbox(sid)
+            if len(rows) >= count:
+                return rows
+            time.sleep(0.1)
+        return self.outbox(sid)
+
+    def test_reminders_after_n_days_at_most_m_times(self):
+        s = self.survey(reminder_days=2, reminder_max=1)
+        sid = s["id"]
+        self.invite(sid, {"audience": {"contact_kind": "partner"}})
+        first = self.outbox(sid)
+        self.assertEqual(len(first), 10)
+        self.assertTrue(all(loc == "en" and "Please answer here" in d["text"] and d["reminder"] == 0
+                            for _, loc, d in first), first[0])
+        pub = self.server.client()
+        self.assertEqual(pub.post(first[0][2]["link"], answer(9, 4)).status, 201)
+        self.server.set_clock(T0 + 1 * DAY_MS)           # not yet due
+        import time
+        time.sleep(0.5)
+        self.assertEqual(len(self.outbox(sid)), 10)
+        self.server.set_clock(T0 + 2 * DAY_MS + 1000)    # due: the nine who did not answer
+        rows = self.wait_for(sid, 19)
+        reminders = rows[10:]
+        self.assertEqual(len(reminders), 9, rows)
+        self.assertTrue(all(d["reminder"] == 1 and d["text"].startswith("Reminder: ") for _, _, d in reminders))
+        self.assertNotIn(first[0][0], [ref for ref, _, _ in reminders])   # the one who answered is left alone
+        old = [d["link"] for ref, _, d in first if ref == reminders[0][0]][0]
+        assert_problem(self, pub.post(old, answer(9, 4)), 404, "not-found", "token")   # the old link died
+        self.assertEqual(pub.post(reminders[0][2]["link"], answer(9, 4)).status, 201)
+        self.server.set_clock(T0 + 6 * DAY_MS)           # at most one reminder
+        time.sleep(0.8)
+        self.assertEqual(len(self.outbox(sid)), 19)
+        self.server.set_clock(T0)
+
+
 class RolesTest(SurveyCase):
 
     def test_who_may_read_and_write(self):
