@@ -275,6 +275,7 @@ void http_contact_create(http_request *r);
 void http_contact_get(http_request *r);
 void http_contact_update(http_request *r);
 void http_contact_delete(http_request *r);
+void http_contact_import(http_request *r); /* contact_csv.c */
 bool http_contact_kind_ok(const char *kind);
 /* Applies a create body or a merge patch to c (the personal fields through member_apply_json). */
 void http_contact_apply_json(store_contact *c, json_t *body, const member_rules *rules, bool creating, errlist *e);

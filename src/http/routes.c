@@ -82,6 +82,7 @@ const http_route http_routes[] = {
     /* contacts and surveys */
     {"GET", "/api/v1/contacts", http_contact_list, PERM_CONTACT_READ, HTTP_BODY_NONE},
     {"POST", "/api/v1/contacts", http_contact_create, PERM_CONTACT_WRITE, HTTP_BODY_JSON},
+    {"POST", "/api/v1/contacts/import", http_contact_import, PERM_CONTACT_WRITE, HTTP_BODY_CSV},
     {"GET", "/api/v1/contacts/{id}", http_contact_get, PERM_CONTACT_READ, HTTP_BODY_NONE},
     {"PATCH", "/api/v1/contacts/{id}", http_contact_update, PERM_CONTACT_WRITE, HTTP_BODY_JSON},
     {"DELETE", "/api/v1/contacts/{id}", http_contact_delete, PERM_CONTACT_WRITE, HTTP_BODY_NONE},

@@ -83,8 +83,40 @@ class ContactsTest(harness.ServerCase):
             cursor = r.body["next_cursor"]
             if not cursor:
                 break
-        self.assertEqual(seen, ids)
+        every = [c["id"] for c in self.owner.get(CONTACTS + "?limit=500").body["items"] if c["kind"] == "sponsor"]
+        self.assertEqual(seen, every)
+        self.assertEqual(seen[-5:], ids)
         assert_problem(self, self.owner.get(CONTACTS + "?kind=enemy"), 400, "validation", "kind")
+
+    def test_csv_import_creates_updates_and_lists_rejected_rows(self):
+        ref = "IMP-%d" % harness.uniq()
+        self.create({"kind": "press", "given_name": "Old", "external_ref": ref})
+        csv_text = ("\ufeffKind,given_name,organisation,external_ref,email,consent_email,locale\r\n"
+                    "staff,Nima,HQ,,nima@club.example,yes,fa\r\n"
+                    "press,Renamed,Daily News,%s,,,en\r\n"
+                    "enemy,Bad,,,,,\r\n"
+                    "partner,Pari,\"Pars, Ltd\",,pari@example,maybe,en\r\n"
+                    "sponsor,Sam,Big Co,,sam@big.example,no,en\r\n" % ref)
+        r = self.owner.request("POST", CONTACTS + "/import", raw=csv_text.encode(), content_type="text/csv")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.body["created"], r.body["updated"], r.body["rejected"]), (2, 1, 2), r.body)
+        errs = {(e["line"], e["field"]) for e in r.body["errors"]}
+        self.assertIn((4, "kind"), errs)
+        self.assertTrue({(5, "email"), (5, "consent.email")} <= errs, errs)
+        items = self.owner.get(CONTACTS + "?limit=500").body["items"]
+        by_name = {c["given_name"]: c for c in items}
+        self.assertEqual((by_name["Nima"]["kind"], by_name["Nima"]["consent"]["email"]), ("staff", True))
+        self.assertEqual((by_name["Renamed"]["external_ref"], by_name["Renamed"]["organisation"]),
+                         (ref, "Daily News"))
+        self.assertNotIn("Old", by_name)
+        self.assertNotIn("Pari", by_name)
+        self.assertEqual(by_name["Sam"]["consent"]["email"], False)
+        assert_problem(self, self.owner.request("POST", CONTACTS + "/import", raw=b"kind,shoe_size\r\nstaff,42\r\n",
+                                                content_type="text/csv"), 400, "validation", "shoe_size")
+        assert_problem(self, self.owner.request("POST", CONTACTS + "/import", raw=b"kind\r\n\"staff\r\n",
+                                                content_type="text/csv"), 400, "validation", "row")
+        assert_problem(self, self.owner.request("POST", CONTACTS + "/import", raw=b"kind\r\n",
+                                                content_type="application/json"), 415)
 
     def test_roles(self):
         analyst = self.server.client(self.server.apikey("analyst"))
