@@ -29,13 +29,16 @@ void survey_token_hash(const char *token, uint8_t out[32]);
 /* An invitation request, checked by survey_invite_parse. */
 typedef struct survey_invite {
     int64_t survey_id;
-    char audience[16];                        /* members | class | contact_kind */
+    char audience[16];                        /* members | class | segment | contact_kind */
     char value[STORE_SURVEY_STRATUM_MAX + 1]; /* the class or contact kind ("" for every contact) */
     char stratify_by[8];                      /* none | class | kind */
     int64_t sample_count;                     /* -1: no count given */
     double sample_share;                      /* 0: no share given */
     uint64_t seed;
     char *audience_json; /* malloc'd, as recorded */
+    int64_t segment_id;  /* audience segment: the segment, whose members the caller lists into ids */
+    int64_t *ids;        /* malloc'd, in id order */
+    size_t nids;
 } survey_invite;
 
 /* Reads the body of POST /api/v1/surveys/{id}/invitations; errors name the field. A missing seed is drawn at

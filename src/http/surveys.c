@@ -12,6 +12,7 @@
 #include "core/stats.h"
 #include "core/timefmt.h"
 #include "http/http.h"
+#include "http/segments.h"
 
 static const http_text_field survey_texts[] = {
     {"title_en", offsetof(store_survey, title_en), STORE_SURVEY_TEXT_MAX + 1, true, true},
@@ -289,6 +290,43 @@ void http_survey_delete(http_request *r)
     http_write_submit(r, delete_write, c, change_free);
 }
 
+#define SEGMENT_PAGE_ROWS 10000
+
+/* Lists the members of the segment the audience names into inv (on the loop thread's reader: a dynamic segment's
+ * filter is compiled here, as the segment handlers do); errors name audience.segment. */
+static int segment_members(http_request *r, survey_invite *inv, errlist *e)
+{
+    store_segment g;
+    int status = store_segment_get(r->thread->reader, inv->segment_id, &g);
+    if (status == STORE_NOTFOUND)
+        errlist_add(e, "audience.segment", "is not a segment");
+    if (status != STORE_OK)
+        return status;
+    http_segment_query q;
+    status = http_segment_query_open(r, &g, &q) == 0 ? STORE_OK : STORE_ERROR;
+    size_t cap = 0;
+    int64_t after = 0;
+    for (int n = SEGMENT_PAGE_ROWS; status == STORE_OK && n == SEGMENT_PAGE_ROWS;) {
+        if (inv->nids > SURVEY_INVITE_MAX) {
+            errlist_add(e, "audience.segment", "has more than %d members", SURVEY_INVITE_MAX);
+            break;
+        }
+        if (inv->nids + SEGMENT_PAGE_ROWS > cap) {
+            cap = inv->nids + SEGMENT_PAGE_ROWS;
+            inv->ids = realloc(inv->ids, cap * sizeof(*inv->ids));
+            if (!inv->ids)
+                abort();
+        }
+        status = store_segment_member_ids(r->thread->reader, &q.q, after, SEGMENT_PAGE_ROWS, inv->ids + inv->nids, &n);
+        inv->nids += (size_t)n;
+        if (n > 0)
+            after = inv->ids[inv->nids - 1];
+    }
+    http_segment_query_close(&q);
+    store_segment_release(&g);
+    return status;
+}
+
 /* POST /api/v1/surveys/{id}/invitations {audience, sample, seed, stratify_by}. */
 void http_survey_invite(http_request *r)
 {
@@ -309,6 +347,11 @@ void http_survey_invite(http_request *r)
     if (e.count == 0 && strcmp(c->inv.audience, "contact_kind") == 0 && c->inv.value[0] &&
         !http_contact_kind_ok(c->inv.value))
         errlist_add(&e, "audience.contact_kind", "must be all, staff, partner, sponsor, press or other");
+    if (e.count == 0 && c->inv.segment_id && segment_members(r, &c->inv, &e) != STORE_OK && e.count == 0) {
+        change_free(c);
+        http_reply_problem(r, 500, "internal", "the segment's members could not be read", NULL);
+        return;
+    }
     if (e.count) {
         change_free(c);
         http_reply_problem(r, 400, "validation", "some fields are not valid", &e);

@@ -626,6 +626,8 @@ typedef struct store_person {
  * contact). stratify_by "class" gives members their class, "kind" gives contacts their kind; else "all". */
 int store_tx_audience_each(store_tx *tx, const char *audience, const char *value, const char *stratify_by,
                            void (*cb)(const store_person *p, void *arg), void *arg);
+/* The class of a member not erased; STORE_NOTFOUND for an erased or unknown one. */
+int store_tx_member_class(store_tx *tx, int64_t id, char *out, size_t cap);
 /* Whether the person was already invited to the survey. */
 int store_tx_survey_invited(store_tx *tx, int64_t survey_id, const char *person_kind, int64_t person_id, bool *yes);
 int store_tx_survey_wave_insert(store_tx *tx, int64_t survey_id, const char *audience_json, const char *stratify_by,

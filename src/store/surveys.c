@@ -218,6 +218,19 @@ int store_tx_audience_each(store_tx *tx, const char *audience, const char *value
     return store_status_of(&tx->conn, rc, "audience");
 }
 
+int store_tx_member_class(store_tx *tx, int64_t id, char *out, size_t cap)
+{
+    sqlite3_stmt *st = prepare(&tx->conn, "SELECT class FROM members WHERE id = ? AND erased_at IS NULL");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        store_column_text(st, 0, out, cap);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(&tx->conn, rc, "class");
+}
+
 int store_tx_survey_invited(store_tx *tx, int64_t survey_id, const char *person_kind, int64_t person_id, bool *yes)
 {
     sqlite3_stmt *st = prepare(&tx->conn, "SELECT 1 FROM survey_invitations WHERE survey_id = ? AND "

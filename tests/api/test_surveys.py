@@ -196,6 +196,24 @@ class InvitationsTest(SurveyCase):
         self.assertEqual(rep["invited"], 0 + 30 - 6)
         self.assertEqual(rep["already_invited"], 6)
 
+    def test_a_segment_as_the_audience(self):
+        ids = []
+        for i in range(4):
+            r = self.owner.post(API + "/members", {"given_name": "G%d" % i, "email": "g%d@m.example" % i,
+                                                   "consent": {"email": i != 3}})
+            self.assertEqual(r.status, 201, r)
+            ids.append(r.body["id"])
+        g = self.owner.post(API + "/segments", {"name": "panel", "members": ids[1:]})
+        self.assertEqual(g.status, 201, g)
+        s = self.survey()
+        rep = self.invite(s["id"], {"audience": {"segment": g.body["id"]}, "stratify_by": "class", "seed": 3})
+        # three members, all prospects; the one without consent is drawn but unreachable
+        self.assertEqual((rep["population"], rep["drawn"], rep["invited"], rep["unreachable"]), (3, 3, 2, 1))
+        self.assertEqual([x["stratum"] for x in rep["strata"]], ["prospect"])
+        self.assertEqual(self.invited(s["id"]), ids[1:3])
+        assert_problem(self, self.owner.post("%s/%d/invitations" % (SURVEYS, s["id"]),
+                                             {"audience": {"segment": 999999}}), 400, "validation", "audience.segment")
+
     def test_bad_invitations_name_the_field(self):
         s = self.survey()
         for body, field in [({}, "audience"), ({"audience": {"planet": "mars"}}, "audience"),
