@@ -180,7 +180,7 @@ json_t *survey_answers_check(const json_t *questions, const json_t *answers, err
         snprintf(f, sizeof(f), "answers.%.48s", k);
         json_t *a = json_object_get(answers, k);
         if (!a || json_is_null(a)) {
-            if (json_is_true(json_object_get(q, "required")))
+            if (!json_is_false(json_object_get(q, "required"))) /* required unless said otherwise */
                 errlist_add(e, f, "is required");
             continue;
         }

@@ -37,7 +37,10 @@ void survey_invite_release(survey_invite *inv)
 
 static void parse_audience(const json_t *a, survey_invite *inv, errlist *e)
 {
-    const char *key = json_is_object(a) && json_object_size(a) == 1 ? json_object_iter_key(json_object_iter((json_t *)a)) : "";
+    const char *key = json_is_object(a) && json_object_size(a) == 1 ? json_object_iter_key(json_object_iter((json_t *)a))
+                                                                    : NULL;
+    if (!key)
+        key = "";
     if (strcmp(key, "members") != 0 && strcmp(key, "class") != 0 && strcmp(key, "contact_kind") != 0 &&
         strcmp(key, "segment") != 0) {
         errlist_add(e, "audience", "must be one of {\"members\": \"all\"}, {\"class\": NAME}, {\"segment\": ID}, "
