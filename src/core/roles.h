@@ -36,6 +36,10 @@ typedef enum permission {
     PERM_REPORT_READ,    /* key figures */
     PERM_CLASSES_READ,   /* class history of members */
     PERM_CLASSES_ADMIN,  /* recompute classes, RFM and value on demand */
+    PERM_CONTACT_READ,   /* contacts beyond the members */
+    PERM_CONTACT_WRITE,  /* create, change, delete and import contacts */
+    PERM_SURVEY_READ,    /* surveys and their results */
+    PERM_SURVEY_WRITE,   /* create and change surveys, send invitations */
     PERM_COUNT
 } permission;
 

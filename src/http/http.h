@@ -271,6 +271,30 @@ void http_portal_redemptions(http_request *r);
 void http_portal_export(http_request *r);
 void http_member_portal_code(http_request *r);
 
+/* contacts.c */
+void http_contact_list(http_request *r);
+void http_contact_create(http_request *r);
+void http_contact_get(http_request *r);
+void http_contact_update(http_request *r);
+void http_contact_delete(http_request *r);
+void http_contact_import(http_request *r); /* contact_csv.c */
+bool http_contact_kind_ok(const char *kind);
+/* Applies a create body or a merge patch to c (the personal fields through member_apply_json). */
+void http_contact_apply_json(store_contact *c, json_t *body, const member_rules *rules, bool creating, errlist *e);
+json_t *http_contact_json(const store_contact *c);
+/* surveys.c, survey_results.c; the public answer page /s/{token} signs nobody in: the token is the key */
+void http_survey_list(http_request *r);
+void http_survey_create(http_request *r);
+void http_survey_get(http_request *r);
+void http_survey_update(http_request *r);
+void http_survey_delete(http_request *r);
+void http_survey_invite(http_request *r);
+void http_survey_plan(http_request *r);
+void http_survey_results(http_request *r);
+void http_survey_export(http_request *r);
+void http_survey_public_get(http_request *r);
+void http_survey_public_answer(http_request *r);
+
 /* ---- the web app's files (static.c) ---- */
 /* Registers the file handler for dir after the API's handler on path (a no-op when dir is NULL or empty). */
 void http_static_register(h2o_pathconf_t *path, const char *dir);

@@ -82,5 +82,24 @@ const http_route http_routes[] = {
     /* classes, RFM and value */
     {"GET", "/api/v1/members/{id}/class-history", http_member_class_history, PERM_CLASSES_READ, HTTP_BODY_NONE},
     {"POST", "/api/v1/classes/recompute", http_classes_recompute, PERM_CLASSES_ADMIN, HTTP_BODY_NONE},
+    /* contacts and surveys */
+    {"GET", "/api/v1/contacts", http_contact_list, PERM_CONTACT_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/contacts", http_contact_create, PERM_CONTACT_WRITE, HTTP_BODY_JSON},
+    {"POST", "/api/v1/contacts/import", http_contact_import, PERM_CONTACT_WRITE, HTTP_BODY_CSV},
+    {"GET", "/api/v1/contacts/{id}", http_contact_get, PERM_CONTACT_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/contacts/{id}", http_contact_update, PERM_CONTACT_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/contacts/{id}", http_contact_delete, PERM_CONTACT_WRITE, HTTP_BODY_NONE},
+    {"GET", "/api/v1/surveys", http_survey_list, PERM_SURVEY_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/surveys", http_survey_create, PERM_SURVEY_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/surveys/plan", http_survey_plan, PERM_SURVEY_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/surveys/{id}", http_survey_get, PERM_SURVEY_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/surveys/{id}", http_survey_update, PERM_SURVEY_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/surveys/{id}", http_survey_delete, PERM_SURVEY_WRITE, HTTP_BODY_NONE},
+    {"POST", "/api/v1/surveys/{id}/invitations", http_survey_invite, PERM_SURVEY_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/surveys/{id}/results", http_survey_results, PERM_SURVEY_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/surveys/{id}/export", http_survey_export, PERM_SURVEY_READ, HTTP_BODY_NONE},
+    /* a survey's public page: the personal link's token is the only key */
+    {"GET", "/s/{token}", http_survey_public_get, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"POST", "/s/{token}", http_survey_public_answer, PERM_PUBLIC, HTTP_BODY_JSON},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -4,6 +4,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -36,7 +37,7 @@ typedef struct loop_thread {
     h2o_accept_ctx_t accept_ctx;
 } loop_thread;
 
-/* Matches a route's path pattern; fills *id for an "{id}" segment. */
+/* Matches a route's path pattern; fills *id for an "{id}" segment; a "{token}" segment is checked only. */
 static bool path_matches(const char *pattern, const char *path, size_t len, int64_t *id)
 {
     const char *p = path, *end = path + len;
@@ -50,6 +51,14 @@ static bool path_matches(const char *pattern, const char *path, size_t len, int6
                 return false;
             *id = v;
             q += 3;
+        } else if (strncmp(q, "{token}", 7) == 0) {
+            /* a survey link's token: 1 to 64 of A-Z a-z 0-9 - _ (the handler reads it from the path) */
+            int n = 0;
+            for (; p < end && n <= 64 && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'); p++, n++)
+                ;
+            if (n == 0 || n > 64 || (p < end && *p != '/'))
+                return false;
+            q += 6;
         } else if (p >= end || *p++ != *q) {
             return false;
         }

@@ -5,6 +5,7 @@
 
 #include "app/classes.h"
 #include "app/points.h"
+#include "app/surveys.h"
 #include "app/tiers.h"
 #include "base/log.h"
 #include "base/worker.h"
@@ -46,6 +47,14 @@ static int job_idempotency(store_tx *tx, void *arg)
     return store_tx_idem_purge(tx, run->now - IDEM_KEEP_MS);
 }
 
+static int job_survey_reminders(store_tx *tx, void *arg)
+{
+    job_run *run = arg;
+    int status = survey_reminders_run(tx, run->now, &run->done);
+    run->done = run->done >= SURVEY_REMINDER_BATCH_MAX ? BATCH : 0; /* a full batch: run again */
+    return status;
+}
+
 static struct job {
     const char *name;
     store_write_fn fn;
@@ -57,6 +66,7 @@ static struct job {
     {"expire_points", job_expire, MINUTE_MS, 0, 0},
     {"review_tiers", job_tiers, 60 * MINUTE_MS, 0, 0},
     {"forget_idempotency_keys", job_idempotency, 60 * MINUTE_MS, 0, 0},
+    {"survey_reminders", job_survey_reminders, 60 * MINUTE_MS, 0, 0},
 };
 
 typedef struct queued_job {

@@ -623,4 +623,133 @@ void store_class_population_release(store_class_population *p);
 int store_class_history(store_reader *r, int64_t member_id, int64_t after_id, int limit, json_t *items);
 /* ---- end of classes ---- */
 
+/* ---- contacts (contacts.c) and surveys (surveys.c) ---- */
+#define STORE_CONTACT_KIND_MAX 15
+#define STORE_ORG_MAX 128
+
+/* A person the club talks to who is not a member: the personal fields are a member record's (validated by
+ * member_apply_json; attributes and birthday unused). */
+typedef struct store_contact {
+    int64_t id;
+    char kind[STORE_CONTACT_KIND_MAX + 1]; /* staff | partner | sponsor | press | other */
+    char organisation[STORE_ORG_MAX + 1], department[STORE_ORG_MAX + 1]; /* "" for none */
+    member person;                        /* owned: store_contact_release */
+} store_contact;
+
+typedef struct store_contact_filter {
+    const char *kind; /* NULL: every kind */
+    int64_t after_id;
+    int limit;
+} store_contact_filter;
+
+void store_contact_release(store_contact *c);
+int store_contact_get(store_reader *r, int64_t id, store_contact *out);
+int store_tx_contact_get(store_tx *tx, int64_t id, store_contact *out);
+/* Calls cb for up to f->limit contacts in id order; *count is how many. */
+int store_contact_list(store_reader *r, const store_contact_filter *f, void (*cb)(const store_contact *c, void *arg),
+                       void *arg, int *count);
+/* STORE_CONFLICT when external_ref is taken. Sets c->id. */
+int store_tx_contact_insert(store_tx *tx, store_contact *c);
+int store_tx_contact_update(store_tx *tx, const store_contact *c);
+int store_tx_contact_delete(store_tx *tx, int64_t id);
+/* The contact with this external_ref; STORE_NOTFOUND when none (the CSV import's key). */
+int store_tx_contact_by_ref(store_tx *tx, const char *external_ref, store_contact *out);
+
+#define STORE_SURVEY_TEXT_MAX 500
+#define STORE_SURVEY_QUESTIONS_MAX 50
+#define STORE_SURVEY_STRATUM_MAX 64
+
+typedef struct store_survey {
+    int64_t id;
+    char title_en[STORE_SURVEY_TEXT_MAX + 1], title_fa[STORE_SURVEY_TEXT_MAX + 1];
+    json_t *questions; /* owned: store_survey_release */
+    int64_t opens_at, closes_at; /* 0: none */
+    bool anonymous;
+    int k_min;
+    int target_permille;
+    int reminder_days, reminder_max;
+    int64_t created_at, updated_at;
+} store_survey;
+
+void store_survey_release(store_survey *s);
+int store_survey_get(store_reader *r, int64_t id, store_survey *out);
+int store_tx_survey_get(store_tx *tx, int64_t id, store_survey *out);
+int store_survey_list(store_reader *r, int64_t after_id, int limit, void (*cb)(const store_survey *s, void *arg),
+                      void *arg, int *count);
+int store_tx_survey_insert(store_tx *tx, store_survey *s); /* sets s->id */
+int store_tx_survey_update(store_tx *tx, const store_survey *s);
+/* Whether invitations were sent for the survey (then its questions and anonymity are fixed). */
+int store_tx_survey_has_waves(store_tx *tx, int64_t id, bool *yes);
+/* Deletes a survey that has no invitation yet: STORE_CONFLICT when it has one. */
+int store_tx_survey_delete(store_tx *tx, int64_t id);
+
+/* Someone an audience holds: a member or a contact, with the stratum they fall in. */
+typedef struct store_person {
+    char kind[8]; /* member | contact */
+    int64_t id;
+    char stratum[STORE_SURVEY_STRATUM_MAX + 1];
+} store_person;
+
+/* The people of an audience (not erased), in id order, calling cb for each: all members ("members"), the
+ * members of a class ("class", value), the contacts of a kind ("contact_kind", value; NULL value: every
+ * contact). stratify_by "class" gives members their class, "kind" gives contacts their kind; else "all". */
+int store_tx_audience_each(store_tx *tx, const char *audience, const char *value, const char *stratify_by,
+                           void (*cb)(const store_person *p, void *arg), void *arg);
+/* The class of a member not erased; STORE_NOTFOUND for an erased or unknown one. */
+int store_tx_member_class(store_tx *tx, int64_t id, char *out, size_t cap);
+/* Whether the person was already invited to the survey. */
+int store_tx_survey_invited(store_tx *tx, int64_t survey_id, const char *person_kind, int64_t person_id, bool *yes);
+int store_tx_survey_wave_insert(store_tx *tx, int64_t survey_id, const char *audience_json, const char *stratify_by,
+                                int64_t seed, int64_t now, int64_t *wave_id);
+int store_tx_survey_stratum_insert(store_tx *tx, int64_t wave_id, const char *stratum, int64_t population,
+                                   int64_t invited);
+
+typedef struct store_invitation {
+    int64_t id, survey_id, wave_id, person_id;
+    char person_kind[8];
+    char stratum[STORE_SURVEY_STRATUM_MAX + 1];
+    uint8_t token_hash[32];
+    char channel[8];
+    int64_t created_at, answered_at, last_sent_at;
+    int reminders;
+} store_invitation;
+
+int store_tx_invitation_insert(store_tx *tx, store_invitation *inv); /* sets inv->id */
+int store_invitation_by_token(store_reader *r, const uint8_t token_hash[32], store_invitation *out);
+int store_tx_invitation_by_token(store_tx *tx, const uint8_t token_hash[32], store_invitation *out);
+/* Marks it answered at `at`; STORE_CONFLICT when it already was (a reused link). */
+int store_tx_invitation_answered(store_tx *tx, int64_t id, int64_t at);
+/* Unanswered invitations of open surveys with reminders due at now (last sent reminder_days ago, fewer than
+ * reminder_max reminders), at most cap. */
+int store_tx_invitations_due(store_tx *tx, int64_t now, store_invitation *out, int cap, int *n);
+/* A new token for a reminder: one more reminder sent at now. */
+int store_tx_invitation_reminded(store_tx *tx, int64_t id, const uint8_t token_hash[32], int64_t now);
+int store_tx_response_insert(store_tx *tx, int64_t survey_id, int64_t invitation_id, const char *stratum,
+                             int64_t answered_at, const char *answers_json);
+/* A survey invitation or reminder for the message outbox; strings and data borrowed. */
+typedef struct store_survey_message {
+    int64_t member_id, contact_id; /* exactly one is set */
+    int64_t invitation_id;         /* the causing row */
+    const char *channel, *destination, *locale;
+    const char *subject, *body_text; /* rendered in the person's locale */
+    json_t *data;                    /* {survey_id, link, ...} */
+    int64_t not_after;               /* the survey's close, or 0 */
+    int64_t now;
+} store_survey_message;
+
+/* Writes m to the message outbox in the caller's transaction (kind "survey_invitation"): the one place survey
+ * messages reach the outbox. */
+int store_tx_survey_outbox(store_tx *tx, const store_survey_message *m);
+
+/* Coverage rows of a survey: for each stratum, population and invited (summed over waves) and answered. */
+int store_survey_coverage(store_reader *r, int64_t survey_id,
+                          void (*cb)(const char *stratum, int64_t population, int64_t invited, int64_t answered,
+                                     void *arg),
+                          void *arg);
+/* Every response of a survey in id order: its stratum, day or time, and answers (borrowed for the call). */
+int store_survey_responses(store_reader *r, int64_t survey_id,
+                           void (*cb)(const char *stratum, int64_t answered_at, json_t *answers, void *arg),
+                           void *arg);
+/* ---- end of contacts and surveys ---- */
+
 #endif

@@ -16,19 +16,21 @@ static const char *const perm_names[PERM_COUNT] = {
     "MEMBER_IMPORT", "MEMBER_EXPORT", "USER_ADMIN",  "APIKEY_ADMIN", "AUDIT_READ",
     "PROGRAMME_ADMIN", "POINTS_READ", "POINTS_WRITE", "POINTS_ADJUST", "CATALOG_ADMIN",
     "SEGMENT_READ", "SEGMENT_WRITE", "REPORT_READ", "CLASSES_READ", "CLASSES_ADMIN",
+    "CONTACT_READ", "CONTACT_WRITE", "SURVEY_READ", "SURVEY_WRITE",
 };
 
 /* The expected table, written out independently of roles.c: 1 = allowed. Columns in permission order:
  * PUBLIC SIGNED_IN READ WRITE ERASE IMPORT EXPORT USER_ADMIN APIKEY_ADMIN AUDIT_READ
  * PROGRAMME_ADMIN POINTS_READ POINTS_WRITE POINTS_ADJUST CATALOG_ADMIN
- * SEGMENT_READ SEGMENT_WRITE REPORT_READ CLASSES_READ CLASSES_ADMIN */
+ * SEGMENT_READ SEGMENT_WRITE REPORT_READ CLASSES_READ CLASSES_ADMIN
+ * CONTACT_READ CONTACT_WRITE SURVEY_READ SURVEY_WRITE */
 static const int expected[ROLE_COUNT][PERM_COUNT] = {
-    [ROLE_NONE] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-    [ROLE_OWNER] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-    [ROLE_MANAGER] = {1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-    [ROLE_MARKETER] = {1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0},
-    [ROLE_CASHIER] = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0},
-    [ROLE_ANALYST] = {1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0},
+    [ROLE_NONE] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+    [ROLE_OWNER] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    [ROLE_MANAGER] = {1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    [ROLE_MARKETER] = {1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1},
+    [ROLE_CASHIER] = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+    [ROLE_ANALYST] = {1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0},
 };
 
 static void check_row(role r)
