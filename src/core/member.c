@@ -397,3 +397,280 @@ json_t *member_to_json(const member *m)
         json_object_set_new(o, "tier", json_null());
     return o;
 }
+
+/* ---- member_json_text: member_to_json's text without the tree ----
+ * The GET path answers a member per request; building the jansson tree and dumping it was most of that
+ * request's CPU. These functions write the same bytes json_dumps(member_to_json(m), JSON_COMPACT) gives, in
+ * the same key order with the same escapes (jansson 2.14's dump_string: \" \\ \b \f \n \r \t, other controls as
+ * \u00XX, everything else as it is). Where the tree would drop a field (jansson refuses text that is not UTF-8,
+ * so member_to_json leaves that key out) the writer gives up and the caller uses the tree: the two never
+ * disagree, and tests/unit/test_member.c holds them to that. */
+
+typedef struct jtext {
+    char *buf;
+    size_t cap, len; /* len counts what does not fit too, as snprintf does */
+    bool bad;        /* text jansson would refuse */
+} jtext;
+
+static void jt_put(jtext *w, const char *s, size_t n)
+{
+    if (w->len < w->cap)
+        memcpy(w->buf + w->len, s, w->len + n <= w->cap ? n : w->cap - w->len);
+    w->len += n;
+}
+
+#define JT_LIT(w, lit) jt_put((w), (lit), sizeof(lit) - 1)
+
+static void jt_int(jtext *w, int64_t v)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jt_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* The length of the UTF-8 sequence at s (at most n bytes, never past a NUL) if jansson's utf8_check_full accepts
+ * it, else 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t size = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (size == 0 || size > n)
+        return 0;
+    uint32_t v = c & (size == 2 ? 0x1F : size == 3 ? 0x0F : 0x07);
+    for (size_t i = 1; i < size; i++) {
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (size == 3 && v < 0x800) || (size == 4 && v < 0x10000))
+        return 0;
+    return size;
+}
+
+static void jt_string(jtext *w, const char *str)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)str, *run = s;
+    JT_LIT(w, "\"");
+    while (*s) {
+        if (*s >= 0x80) {
+            size_t n = utf8_sequence(s, 4); /* stops at the NUL: it is no continuation byte */
+            if (n == 0) {
+                w->bad = true;
+                return;
+            }
+            s += n;
+            continue;
+        }
+        if (*s != '"' && *s != '\\' && *s >= 0x20) {
+            s++;
+            continue;
+        }
+        jt_put(w, (const char *)run, (size_t)(s - run));
+        char esc[6] = {'\\', 0, '0', '0', hex[*s >> 4], hex[*s & 15]};
+        size_t len = 2;
+        switch (*s) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: esc[1] = 'u'; len = 6; break;
+        }
+        jt_put(w, esc, len);
+        run = ++s;
+    }
+    jt_put(w, (const char *)run, (size_t)(s - run));
+    JT_LIT(w, "\"");
+}
+
+/* "key": as jansson writes an object key (ours are plain ASCII): after a comma, or after the brace that opens
+ * the object when first. */
+static void jt_key_n(jtext *w, const char *key, size_t len, bool first)
+{
+    if (first)
+        JT_LIT(w, "{\"");
+    else
+        JT_LIT(w, ",\"");
+    jt_put(w, key, len);
+    JT_LIT(w, "\":");
+}
+
+#define jt_key(w, lit, first) jt_key_n((w), (lit), sizeof(lit) - 1, (first))
+
+static void jt_text_or_null(jtext *w, const char *s)
+{
+    if (s[0])
+        jt_string(w, s);
+    else
+        JT_LIT(w, "null");
+}
+
+static void jt_time(jtext *w, int64_t ms)
+{
+    if (ms == 0) {
+        JT_LIT(w, "null");
+        return;
+    }
+    char at[TIMEFMT_LEN];
+    timefmt_rfc3339(ms, at);
+    jt_string(w, at);
+}
+
+static void jt_bool(jtext *w, bool v)
+{
+    if (v)
+        JT_LIT(w, "true");
+    else
+        JT_LIT(w, "false");
+}
+
+static void jt_attributes(jtext *w, const member *m)
+{
+    if (m->erased_at || !m->attributes) {
+        JT_LIT(w, "null");
+        return;
+    }
+    size_t room = w->len < w->cap ? w->cap - w->len : 0;
+    size_t n = json_dumpb(m->attributes, room ? w->buf + w->len : NULL, room, JSON_COMPACT);
+    if (n == 0)
+        w->bad = true; /* json_dumps fails on the whole member then */
+    w->len += n;
+}
+
+/* "YYYY-MM-DD" as member_to_json's snprintf("%04d-%02d-%02d") writes it. */
+static void jt_birthday(jtext *w, const member *m)
+{
+    int y = m->birthday_y, mo = m->birthday_m, d = m->birthday_d;
+    char date[48];
+    if (y < 0 || y > 9999 || mo < 0 || mo > 99 || d < 0 || d > 99) {
+        snprintf(date, sizeof(date), "%04d-%02d-%02d", y, mo, d);
+        jt_string(w, date);
+        return;
+    }
+    char *p = date;
+    *p++ = '"';
+    *p++ = (char)('0' + y / 1000), *p++ = (char)('0' + y / 100 % 10);
+    *p++ = (char)('0' + y / 10 % 10), *p++ = (char)('0' + y % 10);
+    *p++ = '-', *p++ = (char)('0' + mo / 10), *p++ = (char)('0' + mo % 10);
+    *p++ = '-', *p++ = (char)('0' + d / 10), *p++ = (char)('0' + d % 10);
+    *p++ = '"';
+    jt_put(w, date, (size_t)(p - date));
+}
+
+/* From "id" to "kind". */
+static void jt_person(jtext *w, const member *m)
+{
+    jt_key(w, "id", true);
+    jt_int(w, m->id);
+    jt_key(w, "external_ref", false);
+    jt_text_or_null(w, m->external_ref);
+    jt_key(w, "given_name", false);
+    jt_text_or_null(w, m->given_name);
+    jt_key(w, "family_name", false);
+    jt_text_or_null(w, m->family_name);
+    jt_key(w, "phone", false);
+    jt_text_or_null(w, m->phone);
+    jt_key(w, "email", false);
+    jt_text_or_null(w, m->email);
+    jt_key(w, "birthday", false);
+    if (m->has_birthday) {
+        jt_key(w, "date", true);
+        jt_birthday(w, m);
+        jt_key(w, "calendar", false);
+        jt_string(w, calendar_name(m->birthday_calendar));
+        JT_LIT(w, "}");
+    } else {
+        JT_LIT(w, "null");
+    }
+    jt_key(w, "time_zone", false);
+    jt_string(w, m->time_zone);
+    jt_key(w, "locale", false);
+    jt_string(w, m->locale);
+    jt_key(w, "kind", false);
+    jt_string(w, member_kind_name(m->kind));
+}
+
+/* From "consent" to "erased_at". */
+static void jt_consent_and_times(jtext *w, const member *m)
+{
+    jt_key(w, "consent", false);
+    jt_key(w, "email", true);
+    jt_bool(w, m->consent_email);
+    jt_key(w, "sms", false);
+    jt_bool(w, m->consent_sms);
+    JT_LIT(w, "}");
+    jt_key(w, "consent_at", false);
+    jt_key(w, "email", true);
+    jt_time(w, m->consent_email_at);
+    jt_key(w, "sms", false);
+    jt_time(w, m->consent_sms_at);
+    JT_LIT(w, "}");
+    jt_key(w, "attributes", false);
+    jt_attributes(w, m);
+    jt_key(w, "created_at", false);
+    jt_time(w, m->created_at);
+    jt_key(w, "updated_at", false);
+    jt_time(w, m->updated_at);
+    jt_key(w, "erased_at", false);
+    jt_time(w, m->erased_at);
+}
+
+/* "points", "aggregates" and "tier". */
+static void jt_stats(jtext *w, const struct member_stats *st)
+{
+    jt_key(w, "points", false);
+    jt_key(w, "available", true);
+    jt_int(w, st->points_available);
+    jt_key(w, "pending", false);
+    jt_int(w, st->points_pending);
+    jt_key(w, "lifetime", false);
+    jt_int(w, st->points_lifetime);
+    JT_LIT(w, "}");
+    jt_key(w, "aggregates", false);
+    jt_key(w, "purchase_count", true);
+    jt_int(w, st->purchase_count);
+    jt_key(w, "total_spent", false);
+    jt_int(w, st->total_spent_minor);
+    jt_key(w, "last_purchase_at", false);
+    jt_time(w, st->last_purchase_at);
+    JT_LIT(w, "}");
+    jt_key(w, "tier", false);
+    if (!st->tier_id) {
+        JT_LIT(w, "null");
+        return;
+    }
+    jt_key(w, "id", true);
+    jt_int(w, st->tier_id);
+    jt_key(w, "name_en", false);
+    jt_string(w, st->tier_name_en);
+    jt_key(w, "name_fa", false);
+    jt_string(w, st->tier_name_fa);
+    jt_key(w, "since", false);
+    jt_time(w, st->tier_since);
+    jt_key(w, "review_at", false);
+    jt_time(w, st->tier_review_at);
+    JT_LIT(w, "}");
+}
+
+long member_json_text(const member *m, char *buf, size_t cap)
+{
+    jtext w = {buf, cap, 0, false};
+    jt_person(&w, m);
+    jt_consent_and_times(&w, m);
+    jt_stats(&w, &m->stats);
+    JT_LIT(&w, "}");
+    if (w.bad)
+        return -1;
+    if (cap > 0)
+        buf[w.len < cap ? w.len : cap - 1] = '\0';
+    return (long)w.len;
+}

@@ -70,6 +70,10 @@ void member_erase(member *m, int64_t now_ms);
 
 /* The API's JSON form (new reference). */
 json_t *member_to_json(const member *m);
+/* The same as compact text, byte for byte what json_dumps(member_to_json(m), JSON_COMPACT) writes, without
+ * building the tree. Like snprintf: writes at most cap bytes (NUL included) and returns the length of the whole
+ * text; -1 when m holds text jansson refuses (not UTF-8), where member_to_json leaves fields out: use it then. */
+long member_json_text(const member *m, char *buf, size_t cap);
 const char *member_kind_name(member_kind k);
 int member_kind_from_name(const char *s, member_kind *out);
 

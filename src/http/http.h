@@ -83,6 +83,8 @@ void http_send(http_request *r, int status, const char *content_type, const char
                const char *location, bool replayed);
 /* Sends body (stolen) as application/json. */
 void http_reply_json(http_request *r, int status, json_t *body);
+/* Sends the member as application/json (member_json_text: no jansson tree on the way). */
+void http_reply_member(http_request *r, int status, const member *m);
 void http_reply_problem(http_request *r, int status, const char *slug, const char *detail, const errlist *errs);
 /* A problem+json document as a malloc'd string (for answers produced on the writer thread). */
 char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs);

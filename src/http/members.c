@@ -110,7 +110,7 @@ void http_member_get(http_request *r)
         http_reply_problem(r, 500, "internal", "the member could not be read", NULL);
         return;
     }
-    http_reply_json(r, 200, member_to_json(&m));
+    http_reply_member(r, 200, &m);
     member_release(&m);
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -611,6 +612,126 @@ static void test_kind_names_round_trip(void **state)
     assert_int_equal(member_kind_from_name("Member", &k), -1);
 }
 
+/* member_json_text must write exactly what json_dumps(member_to_json(m), JSON_COMPACT) writes. */
+static void assert_text_matches_tree(const member *m)
+{
+    json_t *tree = member_to_json(m);
+    char *want = json_dumps(tree, JSON_COMPACT);
+    json_decref(tree);
+    assert_non_null(want);
+    char buf[8192];
+    long n = member_json_text(m, buf, sizeof(buf));
+    assert_int_equal(n, (long)strlen(want));
+    assert_string_equal(buf, want);
+    /* Like snprintf: a short buffer gets a cut, terminated text and the whole length. */
+    char small[40];
+    assert_int_equal(member_json_text(m, small, sizeof(small)), n);
+    assert_int_equal(strlen(small), sizeof(small) - 1);
+    assert_memory_equal(small, want, sizeof(small) - 1);
+    assert_int_equal(member_json_text(m, NULL, 0), n);
+    free(want);
+}
+
+static void test_json_text_is_the_tree_dumped_compactly(void **state)
+{
+    (void)state;
+    member m;
+    create_ok(&m, full_create);
+    m.id = 1234567;
+    m.stats.points_available = -5;
+    m.stats.points_pending = 70;
+    m.stats.points_lifetime = INT64_MAX;
+    m.stats.purchase_count = 3;
+    m.stats.total_spent_minor = INT64_MIN;
+    m.stats.last_purchase_at = NOW_MS + 1;
+    assert_text_matches_tree(&m);
+    m.stats.tier_id = 2;
+    snprintf(m.stats.tier_name_en, sizeof(m.stats.tier_name_en), "Gold \"one\"");
+    snprintf(m.stats.tier_name_fa, sizeof(m.stats.tier_name_fa), "طلایی");
+    m.stats.tier_since = -1;
+    m.stats.tier_review_at = INT64_C(253402300800000); /* year 10000 */
+    assert_text_matches_tree(&m);
+    member_erase(&m, NOW_MS + 5);
+    assert_text_matches_tree(&m);
+    member_release(&m);
+
+    member_rules r = rules_at(NOW_MS);
+    member_init(&m, &r); /* nothing but the defaults: null for every empty text */
+    assert_text_matches_tree(&m);
+    static const int dates[][3] = {{1370, 1, 5}, {0, 12, 31}, {-5, 1, 1}, {12345, 6, 7}, {9999, 0, 100}};
+    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+        m.has_birthday = true;
+        m.birthday_calendar = i % 2 ? CALENDAR_PERSIAN : CALENDAR_GREGORIAN;
+        m.birthday_y = dates[i][0], m.birthday_m = dates[i][1], m.birthday_d = dates[i][2];
+        assert_text_matches_tree(&m);
+    }
+    member_release(&m);
+}
+
+static void test_json_text_escapes_as_jansson_does(void **state)
+{
+    (void)state;
+    member_rules r = rules_at(NOW_MS);
+    member m;
+    member_init(&m, &r);
+    /* Escapes, every other control character, DEL, slash and multi-byte text pass as jansson writes them. */
+    snprintf(m.given_name, sizeof(m.given_name), "a\"b\\c\b\f\n\r\t/\x7f\x01\x1f end");
+    snprintf(m.family_name, sizeof(m.family_name), "%s",
+             "\xd9\x85\xd8\xad\xd9\x85\xd8\xaf\xdb\x8c \xe2\x82\xac \xf0\x9f\x98\x80");
+    snprintf(m.external_ref, sizeof(m.external_ref), "\"");
+    json_decref(m.attributes);
+    m.attributes = parse_json("{\"z\": 1.5, \"a\": [true, null, \"\\u0001\"], \"n\": {\"k\": -3}}");
+    assert_text_matches_tree(&m);
+    member_release(&m);
+}
+
+/* Random bytes in a name: the text equals the tree's dump, or the writer gives up exactly when the tree has
+ * dropped the field (jansson refused the bytes). */
+static void test_json_text_agrees_with_the_tree_on_random_bytes(void **state)
+{
+    (void)state;
+    member_rules r = rules_at(NOW_MS);
+    uint32_t seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        member m;
+        member_init(&m, &r);
+        int len = 1 + round % 40;
+        for (int i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned char c = (unsigned char)(seed >> 16);
+            m.given_name[i] = (char)(c == 0 ? 'x' : c);
+        }
+        m.given_name[len] = '\0';
+        char buf[4096];
+        if (member_json_text(&m, buf, sizeof(buf)) < 0) {
+            json_t *tree = member_to_json(&m);
+            assert_null(json_object_get(tree, "given_name"));
+            json_decref(tree);
+        } else {
+            assert_text_matches_tree(&m);
+        }
+        member_release(&m);
+    }
+}
+
+static void test_json_text_gives_up_where_the_tree_drops_a_field(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\xff", "\xc0\x80", "\xe0\x80\x80", "\xed\xa0\x80" /* surrogate */, "\xf4\x90\x80\x80" /* > U+10FFFF */,
+        "ab\xd9", "\x80",
+    };
+    member_rules r = rules_at(NOW_MS);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        member m;
+        member_init(&m, &r);
+        snprintf(m.given_name, sizeof(m.given_name), "%s", bad[i]);
+        char buf[4096];
+        assert_int_equal(member_json_text(&m, buf, sizeof(buf)), -1);
+        member_release(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +757,10 @@ int main(void)
         cmocka_unit_test(test_erase_clears_personal_fields_and_sets_erased_at),
         cmocka_unit_test(test_copy_is_deep),
         cmocka_unit_test(test_kind_names_round_trip),
+        cmocka_unit_test(test_json_text_is_the_tree_dumped_compactly),
+        cmocka_unit_test(test_json_text_escapes_as_jansson_does),
+        cmocka_unit_test(test_json_text_gives_up_where_the_tree_drops_a_field),
+        cmocka_unit_test(test_json_text_agrees_with_the_tree_on_random_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
