@@ -41,7 +41,7 @@ static bool path_matches(const char *pattern, const char *path, size_t len, int6
 {
     const char *p = path, *end = path + len;
     for (const char *q = pattern; *q; q++) {
-        if (strncmp(q, "{id}", 4) == 0) {
+        if (*q == '{' && strncmp(q, "{id}", 4) == 0) {
             int64_t v = 0;
             int digits = 0;
             for (; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)

@@ -15,6 +15,20 @@
     "last_purchase_at, tier_id, tier_since, tier_review_at, (SELECT name_en FROM tiers t WHERE t.id = tier_id), "    \
     "(SELECT name_fa FROM tiers t WHERE t.id = tier_id)"
 
+/* Reads "YYYY-MM-DD" as bind_member writes it, without sscanf's machinery; anything else as sscanf reads it. */
+static bool birthday_parse(const char *s, int *y, int *m, int *d)
+{
+    bool plain = strlen(s) == 10;
+    for (int i = 0; plain && i < 10; i++)
+        plain = i == 4 || i == 7 ? s[i] == '-' : s[i] >= '0' && s[i] <= '9';
+    if (!plain)
+        return sscanf(s, "%d-%d-%d", y, m, d) == 3;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    *m = (s[5] - '0') * 10 + (s[6] - '0');
+    *d = (s[8] - '0') * 10 + (s[9] - '0');
+    return true;
+}
+
 static void member_from_row(sqlite3_stmt *st, member *m)
 {
     memset(m, 0, sizeof(*m));
@@ -26,7 +40,7 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     store_column_text(st, 5, m->email, sizeof(m->email));
     const char *bday = (const char *)sqlite3_column_text(st, 6);
     const char *cal = (const char *)sqlite3_column_text(st, 7);
-    if (bday && sscanf(bday, "%d-%d-%d", &m->birthday_y, &m->birthday_m, &m->birthday_d) == 3) {
+    if (bday && birthday_parse(bday, &m->birthday_y, &m->birthday_m, &m->birthday_d)) {
         m->has_birthday = true;
         if (!cal || calendar_from_name(cal, &m->birthday_calendar) != 0)
             m->birthday_calendar = CALENDAR_GREGORIAN;

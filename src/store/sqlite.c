@@ -95,8 +95,14 @@ void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 
 void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+    if (cap == 0)
+        return;
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    /* What snprintf("%s") would copy (up to a NUL, cut to cap - 1), without its format machinery: a member row
+     * copies a dozen columns. */
+    size_t n = t ? strnlen(t, cap - 1) : 0;
+    memcpy(dst, t ? t : "", n);
+    dst[n] = '\0';
 }
 
 static int user_version(sqlite3 *db)
