@@ -45,6 +45,12 @@ int store_backup(store *s, const char *path, char *err, size_t errlen);
 /* ---- reads: one reader per thread ---- */
 store_reader *store_reader_open(store *s);
 void store_reader_close(store_reader *r);
+/* From now on r keeps one read transaction across its statements, renewed only when a commit (from any
+ * connection or process) has finished since it began, until store_reader_release: for a loop thread, which
+ * calls store_reader_release before it waits for events. Without shared memory to watch, r stays as it was. */
+void store_reader_hold(store_reader *r);
+/* Ends r's held transaction (a no-op when there is none), so checkpoints need not wait for it. */
+void store_reader_release(store_reader *r);
 int64_t store_db_size_bytes(store_reader *r);
 
 /* ---- writes ---- */
