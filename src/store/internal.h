@@ -133,6 +133,7 @@ typedef struct store_conn {
      * taken before the held transaction began. NULL: each statement is its own transaction. */
     const volatile uint32_t *wal_header;
     uint32_t wal_header_seen[STORE_WAL_HEADER_WORDS];
+    uint64_t version; /* counts the changes of wal_header_seen: store_reader_version */
 } store_conn;
 
 struct store_reader {

@@ -73,7 +73,7 @@ static sqlite3_stmt *stmt_get(store_conn *c, int idx, const char *sql)
     return st;
 }
 
-static void held_renew(store_conn *c);
+static bool held_renew(store_conn *c);
 
 sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql)
 {
@@ -276,19 +276,28 @@ static bool conn_stepping(store_conn *c)
     return false;
 }
 
-static void held_renew(store_conn *c)
+/* Renews c's transaction when a commit has finished since it began; false when that had to wait (a statement
+ * still steps in the old one). */
+static bool held_renew(store_conn *c)
 {
     uint32_t now[STORE_WAL_HEADER_WORDS];
     __atomic_thread_fence(__ATOMIC_ACQUIRE); /* read after what led here (a request's bytes), not before */
     for (int i = 0; i < STORE_WAL_HEADER_WORDS; i++)
         now[i] = c->wal_header[i];
+    bool changed = memcmp(now, c->wal_header_seen, sizeof(now)) != 0;
     if (!sqlite3_get_autocommit(c->db)) {
-        if (memcmp(now, c->wal_header_seen, sizeof(now)) == 0 || conn_stepping(c))
-            return;
+        if (!changed)
+            return true;
+        if (conn_stepping(c))
+            return false;
         held_step(c, STMT_READ_END, "COMMIT");
     }
-    memcpy(c->wal_header_seen, now, sizeof(now));
+    if (changed) {
+        memcpy(c->wal_header_seen, now, sizeof(now));
+        c->version++;
+    }
     held_step(c, STMT_READ_BEGIN, "BEGIN");
+    return true;
 }
 
 /* The WAL-index header of c's database, mapped by SQLite itself (the VFS's xShmMap, region 0); NULL when there
@@ -314,6 +323,14 @@ void store_reader_hold(store_reader *r)
     c->wal_header = wal_header_map(c);
     if (!c->wal_header)
         log_msg(LOG_WARN, "reader_hold", "reason=\"no WAL shared memory to watch: each read takes its own lock\"");
+}
+
+uint64_t store_reader_version(store_reader *r)
+{
+    store_conn *c = &r->conn;
+    if (!c->wal_header)
+        return 0;
+    return held_renew(c) ? c->version : 0; /* the database as it is now, as the next statement reads it */
 }
 
 void store_reader_release(store_reader *r)

@@ -51,6 +51,9 @@ void store_reader_close(store_reader *r);
 void store_reader_hold(store_reader *r);
 /* Ends r's held transaction (a no-op when there is none), so checkpoints need not wait for it. */
 void store_reader_release(store_reader *r);
+/* For a held reader, a number that stays the same exactly while no commit has finished (the database is as r
+ * last read it), so what was read under it still holds; 0 when r is not held (nothing can be known). */
+uint64_t store_reader_version(store_reader *r);
 int64_t store_db_size_bytes(store_reader *r);
 
 /* ---- writes ---- */
