@@ -494,17 +494,13 @@ static void jt_string(jtext *w, const char *str)
 
 /* "key": as jansson writes an object key (ours are plain ASCII): after a comma, or after the brace that opens
  * the object when first. */
-static void jt_key_n(jtext *w, const char *key, size_t len, bool first)
-{
-    if (first)
-        JT_LIT(w, "{\"");
-    else
-        JT_LIT(w, ",\"");
-    jt_put(w, key, len);
-    JT_LIT(w, "\":");
-}
-
-#define jt_key(w, lit, first) jt_key_n((w), (lit), sizeof(lit) - 1, (first))
+#define jt_key(w, lit, first)                                                                                  \
+    do {                                                                                                       \
+        if (first)                                                                                             \
+            JT_LIT((w), "{\"" lit "\":");                                                                    \
+        else                                                                                                   \
+            JT_LIT((w), ",\"" lit "\":");                                                                    \
+    } while (0)
 
 static void jt_text_or_null(jtext *w, const char *s)
 {
@@ -533,10 +529,14 @@ static void jt_bool(jtext *w, bool v)
         JT_LIT(w, "false");
 }
 
-static void jt_attributes(jtext *w, const member *m)
+static void jt_attributes(jtext *w, const member *m, const char *text)
 {
-    if (m->erased_at || !m->attributes) {
+    if (m->erased_at || (!m->attributes && !text)) {
         JT_LIT(w, "null");
+        return;
+    }
+    if (text) {
+        jt_put(w, text, strlen(text));
         return;
     }
     size_t room = w->len < w->cap ? w->cap - w->len : 0;
@@ -600,7 +600,7 @@ static void jt_person(jtext *w, const member *m)
 }
 
 /* From "consent" to "erased_at". */
-static void jt_consent_and_times(jtext *w, const member *m)
+static void jt_consent_and_times(jtext *w, const member *m, const char *attributes_text)
 {
     jt_key(w, "consent", false);
     jt_key(w, "email", true);
@@ -615,7 +615,7 @@ static void jt_consent_and_times(jtext *w, const member *m)
     jt_time(w, m->consent_sms_at);
     JT_LIT(w, "}");
     jt_key(w, "attributes", false);
-    jt_attributes(w, m);
+    jt_attributes(w, m, attributes_text);
     jt_key(w, "created_at", false);
     jt_time(w, m->created_at);
     jt_key(w, "updated_at", false);
@@ -661,11 +661,11 @@ static void jt_stats(jtext *w, const struct member_stats *st)
     JT_LIT(w, "}");
 }
 
-long member_json_text(const member *m, char *buf, size_t cap)
+long member_json_text(const member *m, const char *attributes_text, char *buf, size_t cap)
 {
     jtext w = {buf, cap, 0, false};
     jt_person(&w, m);
-    jt_consent_and_times(&w, m);
+    jt_consent_and_times(&w, m, attributes_text);
     jt_stats(&w, &m->stats);
     JT_LIT(&w, "}");
     if (w.bad)
@@ -673,4 +673,146 @@ long member_json_text(const member *m, char *buf, size_t cap)
     if (cap > 0)
         buf[w.len < cap ? w.len : cap - 1] = '\0';
     return (long)w.len;
+}
+
+/* ---- member_attributes_text_ok: stored attributes that may be copied as they are ----
+ * Attributes are stored as json_dumps(object, JSON_COMPACT) writes them. Parsing that text and dumping it again
+ * gives it back byte for byte when it is in that form: no whitespace, strings escaped exactly as jansson escapes
+ * them (and valid UTF-8 with no NUL, which json_loads refuses), integers within json_int_t, no key twice in an
+ * object (json_loads keeps one). Reals are not accepted (whether "%.17g" gives them back is not checked here),
+ * nor nesting deeper than ATTR_DEPTH_MAX or objects with more than ATTR_KEYS_MAX keys: those take the parse. */
+
+#define ATTR_DEPTH_MAX 16
+#define ATTR_KEYS_MAX 64
+
+typedef struct attr_scan {
+    const unsigned char *p;
+    int depth;
+} attr_scan;
+
+static bool attr_value(attr_scan *c);
+
+/* An escape as jansson's dump_string writes it: \" \\ \b \f \n \r \t, other controls but NUL as \u00XX. */
+static size_t attr_escape(const unsigned char *p)
+{
+    static const char short_escapes[] = "\"\\bfnrt";
+    if (p[1] != 'u')
+        return p[1] && strchr(short_escapes, p[1]) ? 2 : 0;
+    if (p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1')) /* each test stops at the NUL */
+        return 0;
+    int lo = p[5] >= '0' && p[5] <= '9' ? p[5] - '0' : p[5] >= 'A' && p[5] <= 'F' ? p[5] - 'A' + 10 : -1;
+    if (lo < 0)
+        return 0;
+    int v = (p[4] - '0') * 16 + lo;
+    return v == 0 || v == '\b' || v == '\t' || v == '\n' || v == '\f' || v == '\r' ? 0 : 6;
+}
+
+/* A string; its raw bytes between the quotes in *start, *len. */
+static bool attr_string(attr_scan *c, const unsigned char **start, size_t *len)
+{
+    if (*c->p != '"')
+        return false;
+    *start = ++c->p;
+    while (*c->p != '"') {
+        size_t n = *c->p < 0x20 ? 0 : *c->p == '\\' ? attr_escape(c->p) : *c->p >= 0x80 ? utf8_sequence(c->p, 4) : 1;
+        if (n == 0)
+            return false;
+        c->p += n;
+    }
+    *len = (size_t)(c->p++ - *start);
+    return true;
+}
+
+/* An integer as "%lld" writes it. */
+static bool attr_integer(attr_scan *c)
+{
+    bool negative = *c->p == '-';
+    const unsigned char *digits = c->p + negative;
+    c->p = digits;
+    while (*c->p >= '0' && *c->p <= '9')
+        c->p++;
+    size_t n = (size_t)(c->p - digits);
+    if (n == 0 || (digits[0] == '0' && (n > 1 || negative)) || *c->p == '.' || *c->p == 'e' || *c->p == 'E')
+        return false;
+    const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+    return n < 19 || (n == 19 && memcmp(digits, limit, 19) <= 0);
+}
+
+static bool attr_object(attr_scan *c)
+{
+    const unsigned char *key[ATTR_KEYS_MAX];
+    size_t key_len[ATTR_KEYS_MAX];
+    int keys = 0;
+    c->p++;
+    if (*c->p == '}') {
+        c->p++;
+        return true;
+    }
+    for (;;) {
+        if (keys == ATTR_KEYS_MAX || !attr_string(c, &key[keys], &key_len[keys]))
+            return false;
+        for (int i = 0; i < keys; i++)
+            if (key_len[i] == key_len[keys] && memcmp(key[i], key[keys], key_len[i]) == 0)
+                return false;
+        keys++;
+        if (*c->p++ != ':' || !attr_value(c))
+            return false;
+        if (*c->p == '}') {
+            c->p++;
+            return true;
+        }
+        if (*c->p++ != ',')
+            return false;
+    }
+}
+
+static bool attr_array(attr_scan *c)
+{
+    c->p++;
+    if (*c->p == ']') {
+        c->p++;
+        return true;
+    }
+    for (;;) {
+        if (!attr_value(c))
+            return false;
+        if (*c->p == ']') {
+            c->p++;
+            return true;
+        }
+        if (*c->p++ != ',')
+            return false;
+    }
+}
+
+static bool attr_word(attr_scan *c, const char *word)
+{
+    size_t n = strlen(word);
+    if (strncmp((const char *)c->p, word, n) != 0)
+        return false;
+    c->p += n;
+    return true;
+}
+
+static bool attr_value(attr_scan *c)
+{
+    const unsigned char *s;
+    size_t n;
+    if (*c->p != '{' && *c->p != '[')
+        return *c->p == '"' ? attr_string(c, &s, &n)
+               : *c->p == 't' ? attr_word(c, "true")
+               : *c->p == 'f' ? attr_word(c, "false")
+               : *c->p == 'n' ? attr_word(c, "null")
+                              : attr_integer(c);
+    if (++c->depth > ATTR_DEPTH_MAX)
+        return false;
+    bool ok = *c->p == '{' ? attr_object(c) : attr_array(c);
+    c->depth--;
+    return ok;
+}
+
+bool member_attributes_text_ok(const char *text)
+{
+    attr_scan c = {(const unsigned char *)text, 0};
+    return text && text[0] == '{' && attr_value(&c) && *c.p == '\0';
 }

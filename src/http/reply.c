@@ -91,18 +91,20 @@ void http_reply_json(http_request *r, int status, json_t *body)
     free(text);
 }
 
-void http_reply_member(http_request *r, int status, const member *m)
+void http_reply_member(http_request *r, int status, member *m, const char *attributes_text)
 {
     size_t cap = 2048; /* a member with the usual fields takes 500-800 bytes */
     char *text = h2o_mem_alloc_pool(&r->req->pool, cap);
-    long n = member_json_text(m, text, cap);
+    long n = member_json_text(m, attributes_text, text, cap);
     if (n < 0) {
+        if (attributes_text && !m->attributes)
+            m->attributes = json_loads(attributes_text, 0, NULL);
         http_reply_json(r, status, member_to_json(m));
         return;
     }
     if ((size_t)n >= cap) {
         text = h2o_mem_alloc_pool(&r->req->pool, (size_t)n + 1);
-        member_json_text(m, text, (size_t)n + 1);
+        member_json_text(m, attributes_text, text, (size_t)n + 1);
     }
     send_pooled(r, status, "application/json", text, (size_t)n, NULL, false);
 }

@@ -29,7 +29,8 @@ static bool birthday_parse(const char *s, int *y, int *m, int *d)
     return true;
 }
 
-static void member_from_row(sqlite3_stmt *st, member *m)
+/* Every column of MEMBER_COLUMNS but the attributes (m->attributes stays NULL). */
+static void member_fields_from_row(sqlite3_stmt *st, member *m)
 {
     memset(m, 0, sizeof(*m));
     m->id = sqlite3_column_int64(st, 0);
@@ -53,12 +54,6 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     m->consent_email_at = sqlite3_column_int64(st, 12);
     m->consent_sms = sqlite3_column_int(st, 13) != 0;
     m->consent_sms_at = sqlite3_column_int64(st, 14);
-    const char *attrs = (const char *)sqlite3_column_text(st, 15);
-    m->attributes = attrs ? json_loads(attrs, 0, NULL) : NULL;
-    if (!json_is_object(m->attributes)) {
-        json_decref(m->attributes);
-        m->attributes = json_object();
-    }
     m->created_at = sqlite3_column_int64(st, 16);
     m->updated_at = sqlite3_column_int64(st, 17);
     m->erased_at = sqlite3_column_int64(st, 18);
@@ -74,6 +69,19 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     s->tier_review_at = sqlite3_column_int64(st, 27);
     store_column_text(st, 28, s->tier_name_en, sizeof(s->tier_name_en));
     store_column_text(st, 29, s->tier_name_fa, sizeof(s->tier_name_fa));
+}
+
+#define ATTRIBUTES_COLUMN 15
+
+static void member_from_row(sqlite3_stmt *st, member *m)
+{
+    member_fields_from_row(st, m);
+    const char *attrs = (const char *)sqlite3_column_text(st, ATTRIBUTES_COLUMN);
+    m->attributes = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    if (!json_is_object(m->attributes)) {
+        json_decref(m->attributes);
+        m->attributes = json_object();
+    }
 }
 
 /* Runs a statement that yields at most one member. */
@@ -100,6 +108,29 @@ static int member_get(store_conn *c, int64_t id, member *out)
 }
 
 int store_member_get(store_reader *r, int64_t id, member *out) { return member_get(&r->conn, id, out); }
+
+int store_member_get_text(store_reader *r, int64_t id, member *out, char *attributes, size_t cap)
+{
+    store_conn *c = &r->conn;
+    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    attributes[0] = '\0';
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, ATTRIBUTES_COLUMN);
+        size_t n = text ? strlen(text) : 0;
+        if (n < cap && member_attributes_text_ok(text)) {
+            member_fields_from_row(st, out);
+            memcpy(attributes, text, n + 1);
+        } else {
+            member_from_row(st, out);
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member");
+}
 int store_tx_member_get(store_tx *tx, int64_t id, member *out) { return member_get(&tx->conn, id, out); }
 
 static int member_by(store_conn *c, int idx, const char *sql, const char *value, member *out)

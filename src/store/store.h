@@ -103,6 +103,10 @@ typedef struct store_member_filter {
 typedef void (*store_member_cb)(const member *m, void *arg);
 
 int store_member_get(store_reader *r, int64_t id, member *out);
+/* store_member_get for an answer written as text: attributes stored in a form member_json_text may copy as they
+ * are (member_attributes_text_ok) and shorter than cap go to attributes, unparsed, and out->attributes is NULL;
+ * otherwise attributes is "" and out->attributes is parsed as store_member_get does. */
+int store_member_get_text(store_reader *r, int64_t id, member *out, char *attributes, size_t cap);
 /* Calls cb for up to f->limit members in id order; *count is how many. */
 int store_member_list(store_reader *r, const store_member_filter *f, const char *phone_region, store_member_cb cb,
                       void *arg, int *count);

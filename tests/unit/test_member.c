@@ -620,15 +620,15 @@ static void assert_text_matches_tree(const member *m)
     json_decref(tree);
     assert_non_null(want);
     char buf[8192];
-    long n = member_json_text(m, buf, sizeof(buf));
+    long n = member_json_text(m, NULL, buf, sizeof(buf));
     assert_int_equal(n, (long)strlen(want));
     assert_string_equal(buf, want);
     /* Like snprintf: a short buffer gets a cut, terminated text and the whole length. */
     char small[40];
-    assert_int_equal(member_json_text(m, small, sizeof(small)), n);
+    assert_int_equal(member_json_text(m, NULL, small, sizeof(small)), n);
     assert_int_equal(strlen(small), sizeof(small) - 1);
     assert_memory_equal(small, want, sizeof(small) - 1);
-    assert_int_equal(member_json_text(m, NULL, 0), n);
+    assert_int_equal(member_json_text(m, NULL, NULL, 0), n);
     free(want);
 }
 
@@ -703,7 +703,7 @@ static void test_json_text_agrees_with_the_tree_on_random_bytes(void **state)
         }
         m.given_name[len] = '\0';
         char buf[4096];
-        if (member_json_text(&m, buf, sizeof(buf)) < 0) {
+        if (member_json_text(&m, NULL, buf, sizeof(buf)) < 0) {
             json_t *tree = member_to_json(&m);
             assert_null(json_object_get(tree, "given_name"));
             json_decref(tree);
@@ -727,9 +727,119 @@ static void test_json_text_gives_up_where_the_tree_drops_a_field(void **state)
         member_init(&m, &r);
         snprintf(m.given_name, sizeof(m.given_name), "%s", bad[i]);
         char buf[4096];
-        assert_int_equal(member_json_text(&m, buf, sizeof(buf)), -1);
+        assert_int_equal(member_json_text(&m, NULL, buf, sizeof(buf)), -1);
         member_release(&m);
     }
+}
+
+/* What json_dumps(json_loads(text), JSON_COMPACT) gives back; NULL when json_loads refuses text. */
+static char *round_trip(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    char *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return out;
+}
+
+/* The property member_attributes_text_ok stands for: accepted text comes back from the round trip unchanged. */
+static void assert_ok_means_round_trip(const char *text)
+{
+    if (!member_attributes_text_ok(text))
+        return;
+    char *back = round_trip(text);
+    if (!back || strcmp(back, text) != 0)
+        fail_msg("accepted %s, but the round trip gives %s", text, back ? back : "(refused)");
+    free(back);
+}
+
+static void test_attributes_text_ok_accepts_what_jansson_writes(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "{}",
+        "{\"city\":\"Tehran\"}",
+        "{\"city\":\"\xd8\xaa\xd9\x87\xd8\xb1\xd8\xa7\xd9\x86\",\"source\":\"pos\",\"vip\":true,\"children\":2}",
+        "{\"a\":[1,-2,0,true,false,null,\"x\",[],{}],\"b\":{\"c\":{\"d\":[{\"e\":\"f\"}]}}}",
+        "{\"esc\":\"q\\\"b\\\\s\\b\\f\\n\\r\\t\\u0001\\u001F\x7f/\",\"\":\"\"}",
+        "{\"max\":9223372036854775807,\"min\":-9223372036854775808}",
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (!member_attributes_text_ok(ok[i]))
+            fail_msg("refused %s", ok[i]);
+        assert_ok_means_round_trip(ok[i]);
+    }
+}
+
+static void test_attributes_text_ok_refuses_what_a_round_trip_would_change(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "", "[]", "\"x\"", "{} ", " {}", "{ }", "{\"a\": 1}", "{\"a\":1 }", "{\"a\":1,}", "{\"a\"}",
+        "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":-0}", "{\"a\":01}", "{\"a\":9223372036854775808}",
+        "{\"a\":-9223372036854775809}", "{\"a\":1,\"a\":2}", "{\"a\":{\"b\":1,\"b\":1}}",
+        "{\"a\":\"\\/\"}", "{\"a\":\"\\u00e9\"}", "{\"a\":\"\\u001f\"}", "{\"a\":\"\\u0000\"}", "{\"a\":\"\\u000A\"}",
+        "{\"a\":\"\\u0041\"}", "{\"a\":\"\t\"}", "{\"a\":\"\xff\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\\u00",
+        "{\"a\":tru}", "{\"a\":nul", "{\"a\":\"x", "{\"a\":[1,2}", "{\"a\":1}}", "{\"a\":1}x",
+        "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        if (member_attributes_text_ok(refused[i]))
+            fail_msg("accepted %s", refused[i]);
+    assert_false(member_attributes_text_ok(NULL));
+}
+
+/* Random edits of accepted texts: whatever is still accepted must come back from the round trip unchanged. */
+static void test_attributes_text_ok_holds_under_random_edits(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "{\"city\":\"Tehran\",\"n\":12,\"tags\":[\"a\",\"b\"],\"vip\":true,\"x\":null}",
+        "{\"k\":\"\\u0001\\n\\\"\",\"\xd8\xaa\":{\"z\":-90,\"y\":[0,[]]}}",
+    };
+    static const char alphabet[] = "{}[]\":,\\-0123456789.eEtrufalsn u/bfA\x01\x7f\xc3\xa9\xd8";
+    uint32_t seed = 99;
+    char text[256];
+    for (int round = 0; round < 200000; round++) {
+        snprintf(text, sizeof(text), "%s", seeds[round % 2]);
+        for (int edits = 1 + round % 3; edits > 0; edits--) {
+            seed = seed * 1103515245u + 12345u;
+            size_t len = strlen(text), at = (seed >> 8) % (len + 1);
+            char c = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+            if (seed % 3 == 0 && len + 1 < sizeof(text)) { /* insert */
+                memmove(text + at + 1, text + at, len - at + 1);
+                text[at] = c;
+            } else if (seed % 3 == 1 && at < len) { /* delete */
+                memmove(text + at, text + at + 1, len - at);
+            } else if (at < len) { /* replace */
+                text[at] = c;
+            }
+        }
+        assert_ok_means_round_trip(text);
+    }
+}
+
+static void test_json_text_with_stored_attributes_is_the_tree_dumped(void **state)
+{
+    (void)state;
+    static const char stored[] = "{\"city\":\"\xd8\xaa\xd9\x87\xd8\xb1\xd8\xa7\xd9\x86\",\"n\":[1,{\"a\":null}]}";
+    member m;
+    create_ok(&m, full_create);
+    json_decref(m.attributes);
+    m.attributes = parse_json(stored);
+    json_t *tree = member_to_json(&m);
+    char *want = json_dumps(tree, JSON_COMPACT);
+    json_decref(tree);
+    json_decref(m.attributes);
+    m.attributes = NULL; /* the text stands for them */
+    char buf[4096];
+    assert_true(member_attributes_text_ok(stored));
+    assert_int_equal(member_json_text(&m, stored, buf, sizeof(buf)), (long)strlen(want));
+    assert_string_equal(buf, want);
+    free(want);
+    m.erased_at = NOW_MS; /* erased: null, whatever is stored */
+    assert_true(member_json_text(&m, stored, buf, sizeof(buf)) > 0);
+    assert_non_null(strstr(buf, "\"attributes\":null"));
+    member_release(&m);
 }
 
 int main(void)
@@ -761,6 +871,10 @@ int main(void)
         cmocka_unit_test(test_json_text_escapes_as_jansson_does),
         cmocka_unit_test(test_json_text_gives_up_where_the_tree_drops_a_field),
         cmocka_unit_test(test_json_text_agrees_with_the_tree_on_random_bytes),
+        cmocka_unit_test(test_attributes_text_ok_accepts_what_jansson_writes),
+        cmocka_unit_test(test_attributes_text_ok_refuses_what_a_round_trip_would_change),
+        cmocka_unit_test(test_attributes_text_ok_holds_under_random_edits),
+        cmocka_unit_test(test_json_text_with_stored_attributes_is_the_tree_dumped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
