@@ -77,7 +77,7 @@ json_t *member_to_json(const member *m);
  * jansson refuses (not UTF-8), where member_to_json leaves fields out: use it then. */
 long member_json_text(const member *m, const char *attributes_text, char *buf, size_t cap);
 /* True when text is a JSON object exactly as json_dumps(json_loads(text, 0), JSON_COMPACT) writes it back, so it
- * can be copied instead of parsed (see member.c for what is accepted; anything else is false, not an error). */
+ * can be copied instead of parsed (member_json.c says what is accepted; anything else is false, not an error). */
 bool member_attributes_text_ok(const char *text);
 const char *member_kind_name(member_kind k);
 int member_kind_from_name(const char *s, member_kind *out);
