@@ -76,6 +76,15 @@ void member_erase(member *m, int64_t now_ms);
 
 /* The API's JSON form (new reference). */
 json_t *member_to_json(const member *m);
+/* The same as compact text, byte for byte what json_dumps(member_to_json(m), JSON_COMPACT) writes, without
+ * building the tree. attributes_text, when not NULL, is the attributes object as stored and accepted by
+ * member_attributes_text_ok: it is copied and stands for m->attributes (which may be NULL then). Like snprintf:
+ * writes at most cap bytes (NUL included) and returns the length of the whole text; -1 when m holds text
+ * jansson refuses (not UTF-8), where member_to_json leaves fields out: use it then. */
+long member_json_text(const member *m, const char *attributes_text, char *buf, size_t cap);
+/* True when text is a JSON object exactly as json_dumps(json_loads(text, 0), JSON_COMPACT) writes it back, so it
+ * can be copied instead of parsed (member_json.c says what is accepted; anything else is false, not an error). */
+bool member_attributes_text_ok(const char *text);
 const char *member_kind_name(member_kind k);
 int member_kind_from_name(const char *s, member_kind *out);
 

@@ -6,14 +6,61 @@
 #include <string.h>
 #include <time.h>
 
+/* The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's days_from_civil inverse),
+ * exact over the whole int64 range of days that ms/1000/86400 can give. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                                         /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;    /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                  /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                       /* [0, 11], from March */
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static char *two_digits(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Computed rather than through gmtime_r: glibc's gmtime_r takes the process-wide time zone lock, and every
+ * JSON answer writes several times. */
 void timefmt_rfc3339(int64_t ms, char out[TIMEFMT_LEN])
 {
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int millis = (int)(ms - (int64_t)secs * 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    snprintf(out, TIMEFMT_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int millis = (int)(ms - secs * 1000);
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int sod = (int)(secs - days * 86400), month, mday;
+    int64_t year;
+    civil_from_days(days, &year, &month, &mday);
+    if (year < 0 || year > 9999) { /* %04d widens or signs these; the common case below does not */
+        snprintf(out, TIMEFMT_LEN, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)year, month, mday, sod / 3600,
+                 sod / 60 % 60, sod % 60, millis);
+        return;
+    }
+    char *p = out;
+    p = two_digits(p, (int)(year / 100));
+    p = two_digits(p, (int)(year % 100));
+    *p++ = '-';
+    p = two_digits(p, month);
+    *p++ = '-';
+    p = two_digits(p, mday);
+    *p++ = 'T';
+    p = two_digits(p, sod / 3600);
+    *p++ = ':';
+    p = two_digits(p, sod / 60 % 60);
+    *p++ = ':';
+    p = two_digits(p, sod % 60);
+    *p++ = '.';
+    *p++ = (char)('0' + millis / 100);
+    p = two_digits(p, millis % 100);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 /* Reads exactly n ASCII digits at s. */

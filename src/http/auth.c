@@ -13,24 +13,64 @@ store_actor http_actor(const http_principal *who)
     return a;
 }
 
+/* Each loop keeps the API keys it has checked, by id: what the api_keys row said (secret hash, role, name) and
+ * the reader's store_reader_version when it was read. An entry is used only while that version is the current
+ * one, i.e. while no commit at all has finished since the row was read, by this process or any other: so a
+ * revoke (DELETE /apikeys/{id} here, `bashgah apikey revoke` in another process) refuses the key on the next
+ * request exactly as a fresh lookup would. A revoked or unknown key is never kept. Under a load of reads nothing
+ * commits and a request skips the lookup; under writes every entry ages at once and it is looked up again. */
+#define KEY_CACHE_SLOTS 64
+
+typedef struct key_entry {
+    uint64_t version; /* 0: empty */
+    int64_t id;
+    uint8_t secret_hash[32];
+    role role;
+    char name[sizeof(((http_principal *)0)->name)];
+    char key[sizeof(((http_principal *)0)->key)];
+} key_entry;
+
+static __thread key_entry key_cache[KEY_CACHE_SLOTS];
+
+/* The entry for key id as the database holds it now; NULL when the key is unknown or revoked. */
+static const key_entry *apikey_lookup(store_reader *reader, int64_t id)
+{
+    key_entry *e = &key_cache[(uint64_t)id % KEY_CACHE_SLOTS];
+    uint64_t version = store_reader_version(reader);
+    if (version != 0 && e->version == version && e->id == id)
+        return e;
+    store_apikey k;
+    e->version = 0;
+    if (store_apikey_get(reader, id, &k) != STORE_OK || k.revoked_at != 0)
+        return NULL;
+    e->id = id;
+    memcpy(e->secret_hash, k.secret_hash, 32);
+    e->role = k.role;
+    snprintf(e->name, sizeof(e->name), "%s", k.name);
+    snprintf(e->key, sizeof(e->key), "apikey:%lld", (long long)id);
+    e->version = version;
+    return e;
+}
+
 static int auth_apikey(http_request *r, const char *key, size_t len)
 {
     int64_t id;
     const char *token;
     size_t token_len;
-    store_apikey k;
     uint8_t hash[32];
-    if (!secret_apikey_parse(key, len, &id, &token, &token_len) ||
-        store_apikey_get(r->thread->reader, id, &k) != STORE_OK || k.revoked_at != 0)
+    if (!secret_apikey_parse(key, len, &id, &token, &token_len))
+        return -1;
+    const key_entry *e = apikey_lookup(r->thread->reader, id);
+    if (!e)
         return -1;
     secret_hash(token, token_len, hash);
-    if (sodium_memcmp(hash, k.secret_hash, 32) != 0)
+    if (sodium_memcmp(hash, e->secret_hash, 32) != 0)
         return -1;
     r->who.kind = "apikey";
-    r->who.id = k.id;
-    r->who.role = k.role;
-    snprintf(r->who.name, sizeof(r->who.name), "%s", k.name);
-    snprintf(r->who.key, sizeof(r->who.key), "apikey:%lld", (long long)k.id);
+    r->who.id = id;
+    r->who.role = e->role;
+    memcpy(r->who.name, e->name, sizeof(r->who.name));
+    memcpy(r->who.key, e->key, sizeof(r->who.key));
     return 0;
 }
 

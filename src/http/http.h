@@ -85,6 +85,9 @@ void http_send(http_request *r, int status, const char *content_type, const char
                const char *location, bool replayed);
 /* Sends body (stolen) as application/json. */
 void http_reply_json(http_request *r, int status, json_t *body);
+/* Sends the member as application/json (member_json_text: no jansson tree on the way); attributes_text as
+ * store_member_get_text gives it (NULL: m->attributes). m->attributes may be filled on the way. */
+void http_reply_member(http_request *r, int status, member *m, const char *attributes_text);
 void http_reply_problem(http_request *r, int status, const char *slug, const char *detail, const errlist *errs);
 /* A problem+json document as a malloc'd string (for answers produced on the writer thread). */
 char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs);

@@ -101,7 +101,8 @@ void http_member_create(http_request *r) { submit_member_body(r, true, create_wr
 void http_member_get(http_request *r)
 {
     member m;
-    int status = store_member_get(r->thread->reader, r->id, &m);
+    char attributes[MEMBER_ATTRIBUTES_MAX + 1];
+    int status = store_member_get_text(r->thread->reader, r->id, &m, attributes, sizeof(attributes));
     if (status == STORE_NOTFOUND) {
         http_reply_problem(r, 404, "not-found", "there is no member with this id", NULL);
         return;
@@ -110,7 +111,7 @@ void http_member_get(http_request *r)
         http_reply_problem(r, 500, "internal", "the member could not be read", NULL);
         return;
     }
-    http_reply_json(r, 200, member_to_json(&m));
+    http_reply_member(r, 200, &m, attributes[0] ? attributes : NULL);
     member_release(&m);
 }
 

@@ -45,8 +45,9 @@ const char *http_header(http_request *r, const h2o_token_t *token, size_t *len)
     return r->req->headers.entries[i].value.base;
 }
 
-void http_send(http_request *r, int status, const char *content_type, const char *body, size_t len,
-               const char *location, bool replayed)
+/* http_send for a body that is already in the request's pool (or static): it is sent as it is. */
+static void send_pooled(http_request *r, int status, const char *content_type, const char *body, size_t len,
+                        const char *location, bool replayed)
 {
     h2o_req_t *req = r->req;
     req->res.status = status;
@@ -66,12 +67,21 @@ void http_send(http_request *r, int status, const char *content_type, const char
     http_metrics_record(r, status);
     /* A known length keeps the connection open for the next request (h2o closes it otherwise). */
     req->res.content_length = status == 204 ? 0 : len;
-    if (status == 204 || len == 0) {
-        h2o_send_inline(req, "", 0);
-        return;
-    }
-    h2o_iovec_t copy = h2o_strdup(&req->pool, body, len);
-    h2o_send_inline(req, copy.base, copy.len);
+    /* h2o_send_inline less its copy of the body: a HEAD answer still goes without one. */
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_iovec_t buf = h2o_iovec_init(body, status == 204 ? 0 : len);
+    h2o_start_response(req, &generator);
+    if (buf.len == 0 || h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("HEAD")))
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+    else
+        h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
+void http_send(http_request *r, int status, const char *content_type, const char *body, size_t len,
+               const char *location, bool replayed)
+{
+    const char *copy = status == 204 || len == 0 ? "" : h2o_strdup(&r->req->pool, body, len).base;
+    send_pooled(r, status, content_type, copy, len, location, replayed);
 }
 
 void http_reply_json(http_request *r, int status, json_t *body)
@@ -80,6 +90,24 @@ void http_reply_json(http_request *r, int status, json_t *body)
     json_decref(body);
     http_send(r, status, "application/json", text ? text : "", text ? strlen(text) : 0, NULL, false);
     free(text);
+}
+
+void http_reply_member(http_request *r, int status, member *m, const char *attributes_text)
+{
+    size_t cap = 2048; /* a member with the usual fields takes 500-800 bytes */
+    char *text = h2o_mem_alloc_pool(&r->req->pool, cap);
+    long n = member_json_text(m, attributes_text, text, cap);
+    if (n < 0) {
+        if (attributes_text && !m->attributes)
+            m->attributes = json_loads(attributes_text, 0, NULL);
+        http_reply_json(r, status, member_to_json(m));
+        return;
+    }
+    if ((size_t)n >= cap) {
+        text = h2o_mem_alloc_pool(&r->req->pool, (size_t)n + 1);
+        member_json_text(m, attributes_text, text, (size_t)n + 1);
+    }
+    send_pooled(r, status, "application/json", text, (size_t)n, NULL, false);
 }
 
 char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs)

@@ -42,7 +42,7 @@ static bool path_matches(const char *pattern, const char *path, size_t len, int6
 {
     const char *p = path, *end = path + len;
     for (const char *q = pattern; *q; q++) {
-        if (strncmp(q, "{id}", 4) == 0) {
+        if (*q == '{' && strncmp(q, "{id}", 4) == 0) {
             int64_t v = 0;
             int digits = 0;
             for (; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
@@ -148,8 +148,12 @@ static void *loop_main(void *arg)
     lt->listener = h2o_evloop_socket_create(lt->t.ctx.loop, lt->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     lt->listener->data = lt;
     h2o_socket_read_start(lt->listener, on_accept);
+    /* The loop's reads share one read transaction per turn of the loop (renewed when a commit lands), ended
+     * before the loop waits again: see store_reader_hold. */
+    store_reader_hold(lt->t.reader);
     while (!stopping) {
         h2o_evloop_run(lt->t.ctx.loop, 100);
+        store_reader_release(lt->t.reader);
         if (lt->t.index == 0)
             jobs_tick(http_store, clock_now_ms());
     }
@@ -157,10 +161,14 @@ static void *loop_main(void *arg)
     h2o_socket_read_stop(lt->listener);
     h2o_socket_close(lt->listener);
     int64_t deadline = clock_now_ms() + STOP_GRACE_MS;
-    while (lt->t.pending > 0 && clock_now_ms() < deadline)
+    while (lt->t.pending > 0 && clock_now_ms() < deadline) {
         h2o_evloop_run(lt->t.ctx.loop, 10);
-    for (int i = 0; i < 10; i++) /* let the last answers reach their sockets */
+        store_reader_release(lt->t.reader);
+    }
+    for (int i = 0; i < 10; i++) { /* let the last answers reach their sockets */
         h2o_evloop_run(lt->t.ctx.loop, 10);
+        store_reader_release(lt->t.reader);
+    }
     return NULL;
 }
 

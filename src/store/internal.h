@@ -48,6 +48,8 @@ enum {
     STMT_IDEM_PUT,
     STMT_IDEM_PURGE,
     STMT_PAGE_COUNT,
+    STMT_READ_BEGIN,
+    STMT_READ_END,
     STMT_SAVEPOINT,
     STMT_RELEASE,
     STMT_ROLLBACK_TO,
@@ -152,9 +154,18 @@ enum {
     STMT_COUNT
 };
 
+/* The WAL-index header in the database's shared memory: 48 bytes (SQLite's WalIndexHdr, see
+ * https://sqlite.org/walformat.html), rewritten by every commit. */
+#define STORE_WAL_HEADER_WORDS 12
+
 typedef struct store_conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT];
+    /* A reader that holds its read transaction (store_reader_hold): the live WAL-index header, and the copy
+     * taken before the held transaction began. NULL: each statement is its own transaction. */
+    const volatile uint32_t *wal_header;
+    uint32_t wal_header_seen[STORE_WAL_HEADER_WORDS];
+    uint64_t version; /* counts the changes of wal_header_seen: store_reader_version */
 } store_conn;
 
 struct store_reader {

@@ -15,7 +15,22 @@
     "last_purchase_at, tier_id, tier_since, tier_review_at, (SELECT name_en FROM tiers t WHERE t.id = tier_id), "    \
     "(SELECT name_fa FROM tiers t WHERE t.id = tier_id), class, class_since, rfm_r, rfm_f, rfm_m, value_minor"
 
-static void member_from_row(sqlite3_stmt *st, member *m)
+/* Reads "YYYY-MM-DD" as bind_member writes it, without sscanf's machinery; anything else as sscanf reads it. */
+static bool birthday_parse(const char *s, int *y, int *m, int *d)
+{
+    bool plain = strlen(s) == 10;
+    for (int i = 0; plain && i < 10; i++)
+        plain = i == 4 || i == 7 ? s[i] == '-' : s[i] >= '0' && s[i] <= '9';
+    if (!plain)
+        return sscanf(s, "%d-%d-%d", y, m, d) == 3;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    *m = (s[5] - '0') * 10 + (s[6] - '0');
+    *d = (s[8] - '0') * 10 + (s[9] - '0');
+    return true;
+}
+
+/* Every column of MEMBER_COLUMNS but the attributes (m->attributes stays NULL). */
+static void member_fields_from_row(sqlite3_stmt *st, member *m)
 {
     memset(m, 0, sizeof(*m));
     m->id = sqlite3_column_int64(st, 0);
@@ -26,7 +41,7 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     store_column_text(st, 5, m->email, sizeof(m->email));
     const char *bday = (const char *)sqlite3_column_text(st, 6);
     const char *cal = (const char *)sqlite3_column_text(st, 7);
-    if (bday && sscanf(bday, "%d-%d-%d", &m->birthday_y, &m->birthday_m, &m->birthday_d) == 3) {
+    if (bday && birthday_parse(bday, &m->birthday_y, &m->birthday_m, &m->birthday_d)) {
         m->has_birthday = true;
         if (!cal || calendar_from_name(cal, &m->birthday_calendar) != 0)
             m->birthday_calendar = CALENDAR_GREGORIAN;
@@ -39,12 +54,6 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     m->consent_email_at = sqlite3_column_int64(st, 12);
     m->consent_sms = sqlite3_column_int(st, 13) != 0;
     m->consent_sms_at = sqlite3_column_int64(st, 14);
-    const char *attrs = (const char *)sqlite3_column_text(st, 15);
-    m->attributes = attrs ? json_loads(attrs, 0, NULL) : NULL;
-    if (!json_is_object(m->attributes)) {
-        json_decref(m->attributes);
-        m->attributes = json_object();
-    }
     m->created_at = sqlite3_column_int64(st, 16);
     m->updated_at = sqlite3_column_int64(st, 17);
     m->erased_at = sqlite3_column_int64(st, 18);
@@ -67,6 +76,19 @@ static void member_from_row(sqlite3_stmt *st, member *m)
     s->rfm_m = sqlite3_column_int(st, 34);
     s->has_value = sqlite3_column_type(st, 35) != SQLITE_NULL;
     s->value_minor = sqlite3_column_int64(st, 35);
+}
+
+#define ATTRIBUTES_COLUMN 15
+
+static void member_from_row(sqlite3_stmt *st, member *m)
+{
+    member_fields_from_row(st, m);
+    const char *attrs = (const char *)sqlite3_column_text(st, ATTRIBUTES_COLUMN);
+    m->attributes = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    if (!json_is_object(m->attributes)) {
+        json_decref(m->attributes);
+        m->attributes = json_object();
+    }
 }
 
 /* Runs a statement that yields at most one member. */
@@ -93,6 +115,29 @@ static int member_get(store_conn *c, int64_t id, member *out)
 }
 
 int store_member_get(store_reader *r, int64_t id, member *out) { return member_get(&r->conn, id, out); }
+
+int store_member_get_text(store_reader *r, int64_t id, member *out, char *attributes, size_t cap)
+{
+    store_conn *c = &r->conn;
+    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    attributes[0] = '\0';
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, ATTRIBUTES_COLUMN);
+        size_t n = text ? strlen(text) : 0;
+        if (n < cap && member_attributes_text_ok(text)) {
+            member_fields_from_row(st, out);
+            memcpy(attributes, text, n + 1);
+        } else {
+            member_from_row(st, out);
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member");
+}
 int store_tx_member_get(store_tx *tx, int64_t id, member *out) { return member_get(&tx->conn, id, out); }
 
 static int member_by(store_conn *c, int idx, const char *sql, const char *value, member *out)

@@ -17,6 +17,8 @@
 /* The import's writer cache: big enough for the pages one chunk dirties in a database of millions of members,
  * so they are written once at commit rather than spilled into the WAL mid-transaction. */
 #define IMPORT_CACHE_KIB_TEXT "-1048576" /* 1 GiB */
+/* Readers map the database (PRAGMA mmap_size; SQLite caps it at SQLITE_MAX_MMAP_SIZE, 2 GiB in Debian's build). */
+#define READER_MMAP_BYTES_TEXT "2147418112"
 /* Pages of WAL that trigger an automatic checkpoint outside imports (SQLite's default). */
 #define WAL_AUTOCHECKPOINT_PAGES_TEXT "1000"
 
@@ -54,7 +56,8 @@ void store_conn_close(store_conn *c)
     memset(c, 0, sizeof(*c));
 }
 
-sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql)
+/* The cached statement idx, prepared on first use. */
+static sqlite3_stmt *stmt_get(store_conn *c, int idx, const char *sql)
 {
     sqlite3_stmt *st = c->stmts[idx];
     if (st) {
@@ -68,6 +71,18 @@ sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql)
     }
     c->stmts[idx] = st;
     return st;
+}
+
+static bool held_renew(store_conn *c);
+
+sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql)
+{
+    if (c->wal_header) {
+        if (c->stmts[idx])
+            sqlite3_reset(c->stmts[idx]); /* a run left stepping must not keep an old snapshot for this one */
+        held_renew(c);
+    }
+    return stmt_get(c, idx, sql);
 }
 
 int store_status_of(store_conn *c, int rc, const char *what)
@@ -95,8 +110,14 @@ void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 
 void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+    if (cap == 0)
+        return;
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    /* What snprintf("%s") would copy (up to a NUL, cut to cap - 1), without its format machinery: a member row
+     * copies a dozen columns. */
+    size_t n = t ? strnlen(t, cap - 1) : 0;
+    memcpy(dst, t ? t : "", n);
+    dst[n] = '\0';
 }
 
 static int user_version(sqlite3 *db)
@@ -201,6 +222,9 @@ store_reader *store_reader_open(store *s)
         free(r);
         return NULL;
     }
+    /* Pages straight from the file's mapping: no read() per page that misses the connection's cache, and no copy
+     * into it (SQLite caps the size at its compile-time maximum; pages still in the WAL are read as before). */
+    sqlite3_exec(r->conn.db, "PRAGMA mmap_size=" READER_MMAP_BYTES_TEXT, NULL, NULL, NULL);
     return r;
 }
 
@@ -208,8 +232,117 @@ void store_reader_close(store_reader *r)
 {
     if (!r)
         return;
+    store_reader_release(r);
     store_conn_close(&r->conn);
     free(r);
+}
+
+/* ---- held read transactions ----
+ * A statement outside a transaction is a read transaction of its own: SQLite takes a read lock in the WAL's
+ * shared memory (an fcntl lock, other processes share the file, under a mutex this process's connections share)
+ * and gives it back when the statement ends. For a loop answering GETs that was most of a request's kernel time:
+ * two locks and two unlocks (the API key, the member), each a system call and a contended mutex. A held reader
+ * keeps one transaction across statements and requests instead, and the loop ends it before it waits.
+ *
+ * Why a held snapshot never hides a write: a reader must see every commit that finished before its statement
+ * began (a client that saw its write acknowledged, or a `bashgah apikey revoke` in another process return, must
+ * see it in its next request). Every commit, by any connection of any process, rewrites the WAL-index header in
+ * the shared memory before it returns (its iChange counter goes up by one, with the frame count, salts and
+ * checksums: walformat.html); SQLite itself decides whether a new transaction sees a new snapshot by comparing
+ * that header with its last copy. Before each statement a held reader compares the live header with the copy it
+ * took just before its transaction began: equal means no commit has finished since then, so the snapshot is still
+ * the newest; different means it ends the transaction and begins a new one. The copy is taken before BEGIN, so a
+ * commit in between costs one more renewal, never a stale read. A statement still stepping (a read inside
+ * another's loop) keeps the transaction until it is done, as it would without holding. */
+
+#define WAL_INDEX_VERSION 3007000u   /* WalIndexHdr.iVersion */
+#define WAL_INDEX_REGION_BYTES 32768 /* the size in which SQLite maps the shared memory */
+
+static void held_step(store_conn *c, int idx, const char *sql)
+{
+    sqlite3_stmt *st = stmt_get(c, idx, sql);
+    if (!st)
+        return;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    store_status_of(c, rc, sql);
+}
+
+static bool conn_stepping(store_conn *c)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st; st = sqlite3_next_stmt(c->db, st))
+        if (sqlite3_stmt_busy(st))
+            return true;
+    return false;
+}
+
+/* Renews c's transaction when a commit has finished since it began; false when that had to wait (a statement
+ * still steps in the old one). */
+static bool held_renew(store_conn *c)
+{
+    uint32_t now[STORE_WAL_HEADER_WORDS];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE); /* read after what led here (a request's bytes), not before */
+    for (int i = 0; i < STORE_WAL_HEADER_WORDS; i++)
+        now[i] = c->wal_header[i];
+    bool changed = memcmp(now, c->wal_header_seen, sizeof(now)) != 0;
+    if (!sqlite3_get_autocommit(c->db)) {
+        if (!changed)
+            return true;
+        if (conn_stepping(c))
+            return false;
+        held_step(c, STMT_READ_END, "COMMIT");
+    }
+    if (changed) {
+        memcpy(c->wal_header_seen, now, sizeof(now));
+        c->version++;
+    }
+    held_step(c, STMT_READ_BEGIN, "BEGIN");
+    return true;
+}
+
+/* The WAL-index header of c's database, mapped by SQLite itself (the VFS's xShmMap, region 0); NULL when there
+ * is no shared memory or the header is not one this code knows. */
+static const volatile uint32_t *wal_header_map(store_conn *c)
+{
+    sqlite3_file *f = NULL;
+    volatile void *region = NULL;
+    /* A first read opens the WAL and maps its shared memory. */
+    if (sqlite3_exec(c->db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods ||
+        f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
+        f->pMethods->xShmMap(f, 0, WAL_INDEX_REGION_BYTES, 0, &region) != SQLITE_OK || !region)
+        return NULL;
+    const volatile uint32_t *h = region;
+    bool initialised = ((const volatile uint8_t *)region)[12] == 1; /* WalIndexHdr.isInit */
+    return h[0] == WAL_INDEX_VERSION && initialised ? h : NULL;
+}
+
+void store_reader_hold(store_reader *r)
+{
+    store_conn *c = &r->conn;
+    c->wal_header = wal_header_map(c);
+    if (!c->wal_header)
+        log_msg(LOG_WARN, "reader_hold", "reason=\"no WAL shared memory to watch: each read takes its own lock\"");
+}
+
+uint64_t store_reader_version(store_reader *r)
+{
+    store_conn *c = &r->conn;
+    if (!c->wal_header)
+        return 0;
+    return held_renew(c) ? c->version : 0; /* the database as it is now, as the next statement reads it */
+}
+
+void store_reader_release(store_reader *r)
+{
+    store_conn *c = &r->conn;
+    if (!c->wal_header || sqlite3_get_autocommit(c->db))
+        return;
+    /* Nothing of the loop's work is running now: a statement left stepping is done with. */
+    for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st; st = sqlite3_next_stmt(c->db, st))
+        if (sqlite3_stmt_busy(st))
+            sqlite3_reset(st);
+    held_step(c, STMT_READ_END, "COMMIT");
 }
 
 int64_t store_db_size_bytes(store_reader *r)

@@ -45,6 +45,15 @@ int store_backup(store *s, const char *path, char *err, size_t errlen);
 /* ---- reads: one reader per thread ---- */
 store_reader *store_reader_open(store *s);
 void store_reader_close(store_reader *r);
+/* From now on r keeps one read transaction across its statements, renewed only when a commit (from any
+ * connection or process) has finished since it began, until store_reader_release: for a loop thread, which
+ * calls store_reader_release before it waits for events. Without shared memory to watch, r stays as it was. */
+void store_reader_hold(store_reader *r);
+/* Ends r's held transaction (a no-op when there is none), so checkpoints need not wait for it. */
+void store_reader_release(store_reader *r);
+/* For a held reader, a number that stays the same exactly while no commit has finished (the database is as r
+ * last read it), so what was read under it still holds; 0 when r is not held (nothing can be known). */
+uint64_t store_reader_version(store_reader *r);
 int64_t store_db_size_bytes(store_reader *r);
 
 /* ---- writes ---- */
@@ -94,6 +103,10 @@ typedef struct store_member_filter {
 typedef void (*store_member_cb)(const member *m, void *arg);
 
 int store_member_get(store_reader *r, int64_t id, member *out);
+/* store_member_get for an answer written as text: attributes stored in a form member_json_text may copy as they
+ * are (member_attributes_text_ok) and shorter than cap go to attributes, unparsed, and out->attributes is NULL;
+ * otherwise attributes is "" and out->attributes is parsed as store_member_get does. */
+int store_member_get_text(store_reader *r, int64_t id, member *out, char *attributes, size_t cap);
 /* Calls cb for up to f->limit members in id order; *count is how many. */
 int store_member_list(store_reader *r, const store_member_filter *f, const char *phone_region, store_member_cb cb,
                       void *arg, int *count);

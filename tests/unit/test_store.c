@@ -864,6 +864,59 @@ static void test_api_key_insert_and_revoke_once(void **state)
     assert_int_equal(n, 1);
 }
 
+/* A held reader keeps one read transaction across statements, yet each statement sees every commit that
+ * finished before it: from this process's writer connection, or from another connection (as another process's
+ * would be: the WAL-index header both rewrite is the same shared memory). */
+static void test_held_reader_sees_every_finished_commit_and_counts_them(void **state)
+{
+    fixture *f = *state;
+    key_arg a = {0};
+    snprintf(a.k.name, sizeof a.k.name, "held");
+    a.k.role = ROLE_CASHIER;
+    a.k.created_at = NOW_MS;
+    assert_int_equal(store_run(f->s, key_insert, &a), STORE_OK);
+    assert_true(store_reader_version(f->r) == 0); /* not held: nothing known */
+    store_reader_hold(f->r);
+    uint64_t v = store_reader_version(f->r);
+    assert_true(v != 0);
+    store_apikey got;
+    assert_int_equal(store_apikey_get(f->r, a.k.id, &got), STORE_OK);
+    assert_true(got.revoked_at == 0);
+    assert_int_equal(store_apikey_get(f->r, a.k.id, &got), STORE_OK); /* the same snapshot, still current */
+    assert_true(got.revoked_at == 0);
+    store_reader_release(f->r);
+    assert_true(store_reader_version(f->r) == v); /* a new transaction, the same database */
+
+    a.id = a.k.id;
+    a.now = NOW_MS + 1000;
+    assert_int_equal(store_run(f->s, key_revoke, &a), STORE_OK);
+    assert_true(store_reader_version(f->r) != v);
+    assert_int_equal(store_apikey_get(f->r, a.k.id, &got), STORE_OK);
+    assert_true(got.revoked_at == NOW_MS + 1000);
+
+    store *other;
+    char err[256];
+    assert_int_equal(store_open(&other, f->dir, err, sizeof err), STORE_OK);
+    key_arg b = a;
+    b.k.id = 0;
+    snprintf(b.k.name, sizeof b.k.name, "from elsewhere");
+    v = store_reader_version(f->r);
+    assert_int_equal(store_run(other, key_insert, &b), STORE_OK);
+    assert_true(store_reader_version(f->r) != v);
+    assert_int_equal(store_apikey_get(f->r, b.k.id, &got), STORE_OK);
+    assert_string_equal(got.name, "from elsewhere");
+    b.id = b.k.id;
+    assert_int_equal(store_run(other, key_revoke, &b), STORE_OK);
+    assert_int_equal(store_apikey_get(f->r, b.k.id, &got), STORE_OK);
+    assert_true(got.revoked_at == NOW_MS + 1000);
+    store_close(other);
+
+    store_reader_release(f->r);
+    store_reader_release(f->r); /* nothing held: a no-op */
+    assert_int_equal(store_apikey_get(f->r, b.k.id, &got), STORE_OK);
+    assert_true(got.revoked_at == NOW_MS + 1000);
+}
+
 /* ---- listing ---- */
 
 typedef struct ids {
@@ -1091,6 +1144,7 @@ int main(void)
         T(test_idempotency_records_put_get_and_purge),
         T(test_user_insert_and_failed_logins_counted_within_the_window),
         T(test_api_key_insert_and_revoke_once),
+        T(test_held_reader_sees_every_finished_commit_and_counts_them),
         T(test_member_list_filters_and_pages_by_id),
         T(test_backup_copies_every_member),
         T(test_reopened_store_keeps_its_data_and_schema),
