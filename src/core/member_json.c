@@ -234,7 +234,7 @@ static void jt_consent_and_times(jtext *w, const member *m, const char *attribut
     jt_time(w, m->erased_at);
 }
 
-/* "points", "aggregates" and "tier". */
+/* "points", "aggregates", "tier", "class", "class_since", "rfm" and "value". */
 static void jt_stats(jtext *w, const struct member_stats *st)
 {
     jt_key(w, "points", false);
@@ -254,21 +254,43 @@ static void jt_stats(jtext *w, const struct member_stats *st)
     jt_time(w, st->last_purchase_at);
     JT_LIT(w, "}");
     jt_key(w, "tier", false);
-    if (!st->tier_id) {
+    if (st->tier_id) {
+        jt_key(w, "id", true);
+        jt_int(w, st->tier_id);
+        jt_key(w, "name_en", false);
+        jt_string(w, st->tier_name_en);
+        jt_key(w, "name_fa", false);
+        jt_string(w, st->tier_name_fa);
+        jt_key(w, "since", false);
+        jt_time(w, st->tier_since);
+        jt_key(w, "review_at", false);
+        jt_time(w, st->tier_review_at);
+        JT_LIT(w, "}");
+    } else {
         JT_LIT(w, "null");
-        return;
     }
-    jt_key(w, "id", true);
-    jt_int(w, st->tier_id);
-    jt_key(w, "name_en", false);
-    jt_string(w, st->tier_name_en);
-    jt_key(w, "name_fa", false);
-    jt_string(w, st->tier_name_fa);
-    jt_key(w, "since", false);
-    jt_time(w, st->tier_since);
-    jt_key(w, "review_at", false);
-    jt_time(w, st->tier_review_at);
-    JT_LIT(w, "}");
+    /* classes, RFM and value (src/app/classes.c, docs/classes.md) */
+    jt_key(w, "class", false);
+    jt_string(w, st->class_name[0] ? st->class_name : "prospect");
+    jt_key(w, "class_since", false);
+    jt_time(w, st->class_since);
+    jt_key(w, "rfm", false);
+    if (st->rfm_r && st->rfm_f && st->rfm_m) {
+        jt_key(w, "r", true);
+        jt_int(w, st->rfm_r);
+        jt_key(w, "f", false);
+        jt_int(w, st->rfm_f);
+        jt_key(w, "m", false);
+        jt_int(w, st->rfm_m);
+        JT_LIT(w, "}");
+    } else {
+        JT_LIT(w, "null");
+    }
+    jt_key(w, "value", false);
+    if (st->has_value)
+        jt_int(w, st->value_minor);
+    else
+        JT_LIT(w, "null");
 }
 
 long member_json_text(const member *m, const char *attributes_text, char *buf, size_t cap)
