@@ -184,8 +184,9 @@ int store_tx_message_insert(store_tx *tx, store_message *m)
 int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MESSAGE_VOID,
-                                  "UPDATE message_outbox SET status = 'void', data = '{}', updated_at = ? "
-                                  "WHERE member_id = ? AND kind = ? AND status = 'pending'");
+                                  "UPDATE message_outbox SET status = CASE status WHEN 'sent' THEN 'sent' ELSE 'void' END, data = '{}', subject = '', body_text = '', "
+                                  "body_html = '', updated_at = ? "
+                                  "WHERE member_id = ? AND kind = ? AND status IN ('queued', 'deferred', 'sent')");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
@@ -201,7 +202,7 @@ int store_message_pending(store_reader *r, const char *kind, int64_t member_id, 
 {
     sqlite3_stmt *st = store_stmt(&r->conn, STMT_MESSAGE_CODE_PENDING,
                                   "SELECT data, not_after FROM message_outbox WHERE member_id = ? AND kind = ? "
-                                  "AND status = 'pending' AND (not_after IS NULL OR not_after > ?) "
+                                  "AND status IN ('queued', 'deferred', 'sent') AND (not_after IS NULL OR not_after > ?) "
                                   "ORDER BY id DESC LIMIT 1");
     if (!st)
         return STORE_ERROR;

@@ -554,4 +554,64 @@ int store_message_pending(store_reader *r, const char *kind, int64_t member_id, 
                           int64_t *not_after);
 /* ---- end of the member portal ---- */
 
+/* ---- messages (outbox.c): the one outbox of everything the club sends, over every channel ---- */
+#define STORE_OUTBOX_SUBJECT_MAX 255  /* bytes: one header line once encoded */
+#define STORE_OUTBOX_BODY_MAX 262144  /* bytes of each of the text and HTML bodies */
+#define STORE_OUTBOX_DUE_MAX 256      /* messages the worker takes at once */
+
+/* A message to enqueue: rendered content and where it goes. Strings and data are borrowed. */
+typedef struct store_outbox_msg {
+    const char *kind;        /* what caused it: portal_code, broadcast, survey_invitation, ... */
+    const char *channel;     /* email | sms | inbox */
+    int64_t member_id;       /* the member it is for, or 0 */
+    int64_t contact_id;      /* or a contact who is not a member, or 0 */
+    const char *destination; /* email address or E.164 phone; "" or NULL for the inbox */
+    const char *locale;      /* fa | en */
+    const char *subject;     /* email subject, inbox title; NULL for none */
+    const char *body_text;   /* the text (the SMS itself); NULL for none */
+    const char *body_html;   /* email only, NULL for none */
+    json_t *data;            /* what the cause wants kept with it (JSON object), or NULL */
+    int64_t ref_id;          /* the causing row (a portal code, a broadcast, an invitation), or 0 */
+    bool transactional;      /* a code or a receipt: never capped by frequency, sent in quiet hours */
+    int64_t send_at;         /* not before this time (ms); 0: at once */
+    int64_t not_after;       /* not worth sending after this time (ms); 0: no limit */
+    int64_t now;             /* the time of the cause (ms) */
+} store_outbox_msg;
+
+/* Writes m into the outbox as 'queued' inside the caller's write job, so the message exists exactly when its cause
+ * does. Sets *id when id is not NULL. STORE_INVALID when the channel is unknown, a needed destination is missing or
+ * a part is over its limit (nothing written). */
+int store_outbox_enqueue(store_tx *tx, const store_outbox_msg *m, int64_t *id);
+
+/* A message the worker is to deliver (malloc'd strings; store_outbox_item_release frees them). */
+typedef struct store_outbox_item {
+    int64_t id, member_id, contact_id, ref_id;
+    char kind[48], channel[16], locale[8];
+    char *destination, *subject, *body_text, *body_html;
+    bool transactional;
+    int attempts;
+    int64_t created_at, not_after;
+} store_outbox_item;
+
+void store_outbox_item_release(store_outbox_item *it);
+/* Up to cap messages due at now (queued or deferred, next attempt reached) of the listed channels, oldest due
+ * first, into out; *n is how many. */
+int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels,
+                     store_outbox_item *out, int cap, int *n);
+
+/* What one delivery try came to. */
+typedef struct store_outbox_outcome {
+    int64_t message_id;
+    const char *status;  /* sent | deferred (retry at next_attempt_at) | failed | suppressed */
+    const char *reason;  /* NULL, or why (no_address, opted_out, attempts_exhausted, expired, ...) */
+    const char *detail;  /* the peer's answer, for the attempt row; NULL when nothing was tried */
+    int64_t at, next_attempt_at, duration_ms;
+    bool attempted;      /* a try happened: counted and logged in message_attempts */
+} store_outbox_outcome;
+
+/* Records an outcome: the attempt row when one was made, then the status, unless the message left the live
+ * statuses meanwhile (a voided code stays void). */
+int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o);
+/* ---- end of messages ---- */
+
 #endif

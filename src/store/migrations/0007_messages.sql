@@ -1,0 +1,33 @@
+-- Messages over several channels: the outbox of 0006 grows into the one queue of everything the club sends
+-- (sign-in codes, broadcasts, survey invitations, notices), delivered by the delivery worker (src/jobs/delivery.c).
+--
+-- A row is written in the same commit as its cause (store_outbox_enqueue). Its status moves
+--   queued -> sent | failed | suppressed,  queued -> deferred -> (queued again when due) ...
+-- and 'void' (0006) when its content is no longer wanted. A row marked sent is never sent again; a crash between
+-- the send and the commit that marks it sends it once more (at least once).
+ALTER TABLE message_outbox ADD COLUMN contact_id INTEGER;             -- a contact who is not a member, or NULL
+ALTER TABLE message_outbox ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE message_outbox ADD COLUMN body_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE message_outbox ADD COLUMN body_html TEXT NOT NULL DEFAULT '';  -- '' for none (email only)
+ALTER TABLE message_outbox ADD COLUMN transactional INTEGER NOT NULL DEFAULT 0; -- a code or receipt: never capped
+ALTER TABLE message_outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0; -- due from this time (ms)
+ALTER TABLE message_outbox ADD COLUMN reason TEXT;                  -- why failed, suppressed or deferred
+ALTER TABLE message_outbox ADD COLUMN sent_at INTEGER;
+
+UPDATE message_outbox SET status = 'queued' WHERE status = 'pending';
+UPDATE message_outbox SET transactional = 1 WHERE kind = 'portal_code';
+
+DROP INDEX message_outbox_pending;
+-- The worker's question: what is due now, oldest first. Only live rows are indexed.
+CREATE INDEX message_outbox_due ON message_outbox(next_attempt_at, id) WHERE status IN ('queued', 'deferred');
+
+-- Each try to hand a message to its channel: the outcome (sent | failed), the peer's answer and how long it took.
+CREATE TABLE message_attempts (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES message_outbox(id),
+    at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,            -- sent | failed
+    detail TEXT NOT NULL DEFAULT '',  -- the peer's answer or the error
+    duration_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX message_attempts_message ON message_attempts(message_id, id);
