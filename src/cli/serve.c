@@ -35,6 +35,19 @@ static const config_def serve_defs[] = {
     {"clock-file", "BASHGAH_CLOCK_FILE", NULL, "tests only: read the time (ms since 1970) from this file", false},
     {"demo", "BASHGAH_DEMO", "false", "seed a few demo members into an empty club", true},
     {"web", "BASHGAH_WEB", BASHGAH_WEB_DIR, "the built web app to serve at / (empty: none)", false},
+    /* messages: email over SMTP and the delivery worker */
+    {"smtp-url", "BASHGAH_SMTP_URL", "", "SMTP server for email: smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT (empty: email waits in the outbox)", false},
+    {"smtp-user", "BASHGAH_SMTP_USER", "", "SMTP user name (empty: no authentication)", false},
+    {"smtp-password", "BASHGAH_SMTP_PASSWORD", "", "SMTP password", false},
+    {"smtp-from", "BASHGAH_SMTP_FROM", "club@bashgah.invalid", "the From address of email", false},
+    {"smtp-from-name", "BASHGAH_SMTP_FROM_NAME", "", "the name shown with the From address", false},
+    {"smtp-require-tls", "BASHGAH_SMTP_REQUIRE_TLS", "false", "refuse to send email over smtp:// without STARTTLS", true},
+    {"smtp-insecure-tls", "BASHGAH_SMTP_INSECURE_TLS", "false", "tests only: do not verify the SMTP server's certificate", true},
+    {"smtp-timeout-ms", "BASHGAH_SMTP_TIMEOUT_MS", "30000", "time allowed to hand over one email", false},
+    {"delivery-attempts", "BASHGAH_DELIVERY_ATTEMPTS", "8", "tries of one message before it fails", false},
+    {"delivery-backoff-ms", "BASHGAH_DELIVERY_BACKOFF_MS", "30000", "wait after a first failed try, doubled after each further one (with jitter)", false},
+    {"delivery-backoff-max-ms", "BASHGAH_DELIVERY_BACKOFF_MAX_MS", "3600000", "the longest wait between two tries", false},
+    {"delivery-poll-ms", "BASHGAH_DELIVERY_POLL_MS", "500", "how often an idle delivery worker looks for due messages", false},
 };
 
 static int add_owner(store_tx *tx, void *arg)
@@ -87,6 +100,36 @@ static int parse_port(const char *s, int *port)
     return 0;
 }
 
+/* The delivery worker's settings; prints what is wrong and returns -1. */
+static int delivery_settings_read(const config *c, delivery_settings *d)
+{
+    char err[256];
+    long attempts, base, max, poll, timeout;
+    if (config_long(c, "delivery-attempts", 1, 100, &attempts, err, sizeof(err)) != 0 ||
+        config_long(c, "delivery-backoff-ms", 1, 86400000, &base, err, sizeof(err)) != 0 ||
+        config_long(c, "delivery-backoff-max-ms", 1, 7 * 86400000L, &max, err, sizeof(err)) != 0 ||
+        config_long(c, "delivery-poll-ms", 10, 60000, &poll, err, sizeof(err)) != 0 ||
+        config_long(c, "smtp-timeout-ms", 100, 600000, &timeout, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    const char *url = config_get(c, "smtp-url");
+    if (*url && strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
+        fprintf(stderr, "bashgah: --smtp-url must start with smtp:// or smtps://\n");
+        return -1;
+    }
+    d->email = (email_settings){.smtp_url = url, .user = config_get(c, "smtp-user"),
+                                .password = config_get(c, "smtp-password"), .from = config_get(c, "smtp-from"),
+                                .from_name = config_get(c, "smtp-from-name"),
+                                .require_tls = config_switch(c, "smtp-require-tls"),
+                                .insecure_tls = config_switch(c, "smtp-insecure-tls"), .timeout_ms = timeout};
+    d->attempts_max = (int)attempts;
+    d->backoff_base_ms = base;
+    d->backoff_max_ms = max < base ? base : max;
+    d->poll_ms = poll;
+    return 0;
+}
+
 /* Reads the numeric and listed settings into cfg; prints what is wrong and returns -1. */
 static int serve_settings(const config *c, http_serve_config *cfg)
 {
@@ -122,6 +165,8 @@ static int serve_settings(const config *c, http_serve_config *cfg)
     cfg->settings.secure_cookies = config_switch(c, "secure-cookies");
     cfg->settings.demo = config_switch(c, "demo");
     cfg->settings.web_dir = config_get(c, "web");
+    if (delivery_settings_read(c, &cfg->delivery) != 0)
+        return -1;
     if (!phone_region_valid(cfg->settings.phone_region) || !calendar_tz_valid(cfg->settings.default_time_zone) ||
         (strcmp(cfg->settings.default_locale, "fa") != 0 && strcmp(cfg->settings.default_locale, "en") != 0)) {
         fprintf(stderr, "bashgah: --phone-region, --default-time-zone or --default-locale is not valid\n");
