@@ -47,6 +47,15 @@ static const config_def serve_defs[] = {
     {"delivery-attempts", "BASHGAH_DELIVERY_ATTEMPTS", "8", "tries of one message before it fails", false},
     {"delivery-backoff-ms", "BASHGAH_DELIVERY_BACKOFF_MS", "30000", "wait after a first failed try, doubled after each further one (with jitter)", false},
     {"delivery-backoff-max-ms", "BASHGAH_DELIVERY_BACKOFF_MAX_MS", "3600000", "the longest wait between two tries", false},
+    {"sms-url", "BASHGAH_SMS_URL", "", "SMS gateway URL; {to}, {text} and {id} are filled in (empty: SMS waits in the outbox)", false},
+    {"sms-method", "BASHGAH_SMS_METHOD", "POST", "HTTP method of the SMS gateway: GET or POST", false},
+    {"sms-headers", "BASHGAH_SMS_HEADERS", "Content-Type: application/json", "header lines for the SMS gateway, separated by |", false},
+    {"sms-body", "BASHGAH_SMS_BODY", "{\"to\": \"{to}\", \"text\": \"{text}\", \"id\": \"{id}\"}", "body template of the SMS gateway", false},
+    {"sms-body-encoding", "BASHGAH_SMS_BODY_ENCODING", "json", "how {to} and {text} are escaped in the body: json or form", false},
+    {"sms-success-status", "BASHGAH_SMS_SUCCESS_STATUS", "200-299", "HTTP statuses by which the gateway accepts an SMS: N or N-M", false},
+    {"sms-timeout-ms", "BASHGAH_SMS_TIMEOUT_MS", "10000", "time allowed for the gateway to answer", false},
+    {"sms-cost-per-segment", "BASHGAH_SMS_COST_PER_SEGMENT", "0", "price of one SMS part in minor units, recorded per message", false},
+    {"public-url", "BASHGAH_PUBLIC_URL", "", "the server's address as members reach it, for links in messages (empty: http://LISTEN)", false},
     {"delivery-poll-ms", "BASHGAH_DELIVERY_POLL_MS", "500", "how often an idle delivery worker looks for due messages", false},
 };
 
@@ -100,6 +109,37 @@ static int parse_port(const char *s, int *port)
     return 0;
 }
 
+/* The SMS gateway's settings; prints what is wrong and returns -1. */
+static int sms_settings_read(const config *c, delivery_settings *d)
+{
+    char err[256];
+    long timeout, cost, lo = 0, hi = 0;
+    if (config_long(c, "sms-timeout-ms", 100, 600000, &timeout, err, sizeof(err)) != 0 ||
+        config_long(c, "sms-cost-per-segment", 0, 1000000000L, &cost, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    const char *url = config_get(c, "sms-url"), *method = config_get(c, "sms-method");
+    const char *enc = config_get(c, "sms-body-encoding"), *ok = config_get(c, "sms-success-status");
+    char dash = 0;
+    int parts = sscanf(ok, "%ld%c%ld", &lo, &dash, &hi);
+    if (parts == 1)
+        hi = lo;
+    if ((parts != 1 && (parts != 3 || dash != '-')) || lo < 100 || hi > 599 || lo > hi ||
+        (*url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+        (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0) ||
+        (strcmp(enc, "json") != 0 && strcmp(enc, "form") != 0)) {
+        fprintf(stderr, "bashgah: --sms-url (http or https), --sms-method (GET, POST or PUT), --sms-body-encoding "
+                        "(json or form) or --sms-success-status (N or N-M) is not valid\n");
+        return -1;
+    }
+    d->sms = (sms_settings){.url = url, .method = method, .headers = config_get(c, "sms-headers"),
+                            .body = config_get(c, "sms-body"), .encoding = enc, .accepted_min = lo,
+                            .accepted_max = hi, .timeout_ms = timeout};
+    d->sms_cost_minor = cost;
+    return 0;
+}
+
 /* The delivery worker's settings; prints what is wrong and returns -1. */
 static int delivery_settings_read(const config *c, delivery_settings *d)
 {
@@ -123,10 +163,22 @@ static int delivery_settings_read(const config *c, delivery_settings *d)
                                 .from_name = config_get(c, "smtp-from-name"),
                                 .require_tls = config_switch(c, "smtp-require-tls"),
                                 .insecure_tls = config_switch(c, "smtp-insecure-tls"), .timeout_ms = timeout};
+    if (sms_settings_read(c, d) != 0)
+        return -1;
     d->attempts_max = (int)attempts;
     d->backoff_base_ms = base;
     d->backoff_max_ms = max < base ? base : max;
     d->poll_ms = poll;
+    static char public_url[512];
+    const char *pub = config_get(c, "public-url");
+    if (*pub)
+        snprintf(public_url, sizeof(public_url), "%s", pub);
+    else
+        snprintf(public_url, sizeof(public_url), "http://%s", config_get(c, "listen"));
+    size_t n = strlen(public_url);
+    if (n && public_url[n - 1] == '/')
+        public_url[n - 1] = '\0';
+    d->public_url = public_url;
     return 0;
 }
 

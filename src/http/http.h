@@ -268,6 +268,12 @@ void http_portal_redeem(http_request *r);
 void http_portal_redemptions(http_request *r);
 void http_portal_export(http_request *r);
 void http_member_portal_code(http_request *r);
+/* messages (broadcasts.c) */
+void http_broadcast_create(http_request *r);
+void http_broadcast_get(http_request *r);
+/* one-click unsubscribe (messages.c) */
+void http_unsubscribe_page(http_request *r);
+void http_unsubscribe_post(http_request *r);
 
 /* ---- the web app's files (static.c) ---- */
 /* Registers the file handler for dir after the API's handler on path (a no-op when dir is NULL or empty). */

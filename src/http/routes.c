@@ -79,5 +79,11 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/portal/redemptions", http_portal_redemptions, PERM_PUBLIC, HTTP_BODY_NONE},
     {"GET", "/api/v1/portal/export", http_portal_export, PERM_PUBLIC, HTTP_BODY_NONE},
     {"GET", "/api/v1/members/{id}/portal-code", http_member_portal_code, PERM_MEMBER_WRITE, HTTP_BODY_NONE},
+    /* messages: broadcasts (the marketers' permissions of segments: whoever may shape an audience may address it) */
+    {"POST", "/api/v1/broadcasts", http_broadcast_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/broadcasts/{id}", http_broadcast_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    /* one-click unsubscribe: the signed token in the link is the authority (messages.c) */
+    {"GET", "/api/v1/unsubscribe", http_unsubscribe_page, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"POST", "/api/v1/unsubscribe", http_unsubscribe_post, PERM_PUBLIC, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

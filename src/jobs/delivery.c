@@ -12,6 +12,8 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "channels/unsubscribe.h"
+#include "core/sms.h"
 
 typedef struct batch_job {
     store_job job;
@@ -105,6 +107,9 @@ static int record(batch_job *b)
 
 typedef struct channels {
     email_channel *email;
+    sms_channel *sms;
+    uint8_t unsubscribe_key[32];
+    bool has_key;
 } channels;
 
 static channel_result send_one(channels *ch, const store_outbox_item *it, char *detail)
@@ -113,16 +118,47 @@ static channel_result send_one(channels *ch, const store_outbox_item *it, char *
         snprintf(detail, CHANNEL_DETAIL_MAX, "in the member's inbox");
         return CHANNEL_SENT; /* the portal shows it from the outbox row itself */
     }
+    if (strcmp(it->channel, "sms") == 0)
+        return sms_channel_send(ch->sms, it->destination, it->body_text, it->id, detail);
     char message_id[64];
     snprintf(message_id, sizeof(message_id), "m%lld.%lld", (long long)it->id, (long long)it->created_at);
     email_message m = {.to = it->destination, .subject = it->subject, .text = it->body_text, .html = it->body_html,
                        .message_id = message_id};
+    /* news, not a code the member asked for: a one-click unsubscribe link (RFC 8058) */
+    char url[1024];
+    if (!it->transactional && it->member_id && ch->has_key) {
+        char token[UNSUBSCRIBE_TOKEN_LEN];
+        unsubscribe_token(ch->unsubscribe_key, it->member_id, it->channel, token);
+        snprintf(url, sizeof(url), "%.900s/api/v1/unsubscribe?token=%s", worker.cfg->public_url, token);
+        m.unsubscribe_url = url;
+    }
     return email_channel_send(ch->email, &m, detail);
+}
+
+/* Why a message may not go to its member now (read at each send, so an opt-out made after the message was queued
+ * still holds), or NULL. A transactional message (a code the member asked for) goes whatever the marketing consent;
+ * the portal inbox needs none, as the member reads it signed in. */
+static const char *consent_refusal(store_reader *reader, const store_outbox_item *it)
+{
+    if (it->transactional || !it->member_id)
+        return NULL;
+    member m;
+    int status = store_member_get(reader, it->member_id, &m);
+    if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at))
+        return "erased";
+    if (status != STORE_OK || strcmp(it->channel, "inbox") == 0)
+        return NULL;
+    bool email = strcmp(it->channel, "email") == 0;
+    if (email ? m.consent_email : m.consent_sms)
+        return NULL;
+    /* never given, or given and withdrawn */
+    return (email ? m.consent_email_at : m.consent_sms_at) ? "opted_out" : "no_consent";
 }
 
 /* Decides one message's outcome at now: expired or without an address it is settled without a try; otherwise
  * it is sent, and a failure is deferred with backoff or, past the attempts, failed. */
-static void deliver(channels *ch, const store_outbox_item *it, int64_t now, store_outbox_outcome *o, char *detail)
+static void deliver(store_reader *reader, channels *ch, const store_outbox_item *it, int64_t now,
+                    store_outbox_outcome *o, char *detail)
 {
     const delivery_settings *cfg = worker.cfg;
     *o = (store_outbox_outcome){.message_id = it->id, .at = now, .next_attempt_at = now};
@@ -136,6 +172,10 @@ static void deliver(channels *ch, const store_outbox_item *it, int64_t now, stor
         o->reason = "no_address";
         return;
     }
+    if ((o->reason = consent_refusal(reader, it)) != NULL) {
+        o->status = "suppressed";
+        return;
+    }
     int64_t started = monotonic_ms();
     channel_result res = send_one(ch, it, detail);
     o->duration_ms = monotonic_ms() - started;
@@ -143,6 +183,11 @@ static void deliver(channels *ch, const store_outbox_item *it, int64_t now, stor
     o->detail = detail;
     if (res == CHANNEL_SENT) {
         o->status = "sent";
+        sms_count count;
+        if (strcmp(it->channel, "sms") == 0 && sms_count_text(it->body_text, &count) == 0) {
+            o->segments = count.segments;
+            o->cost_minor = count.segments * cfg->sms_cost_minor;
+        }
     } else if (res == CHANNEL_REFUSED) {
         o->status = "failed";
         o->reason = "refused";
@@ -168,6 +213,8 @@ static int round_once(store_reader *reader, channels *ch, batch_job *b)
     names[nnames++] = "inbox";
     if (ch->email)
         names[nnames++] = "email";
+    if (ch->sms)
+        names[nnames++] = "sms";
     store_outbox_item items[DELIVERY_BATCH_MAX];
     int n = 0;
     int64_t now = clock_now_ms();
@@ -176,7 +223,7 @@ static int round_once(store_reader *reader, channels *ch, batch_job *b)
     b->n = 0;
     for (int i = 0; i < n; i++) {
         b->details[i][0] = '\0';
-        deliver(ch, &items[i], now, &b->outcomes[i], b->details[i]);
+        deliver(reader, ch, &items[i], now, &b->outcomes[i], b->details[i]);
         b->n++;
     }
     if (b->n > 0)
@@ -194,16 +241,21 @@ static void *worker_main(void *arg)
     const delivery_settings *cfg = worker.cfg;
     if (cfg->email.smtp_url && *cfg->email.smtp_url && !(ch.email = email_channel_new(&cfg->email)))
         log_msg(LOG_ERROR, "delivery_email_unavailable", "reason=curl");
+    if (cfg->sms.url && *cfg->sms.url && !(ch.sms = sms_channel_new(&cfg->sms)))
+        log_msg(LOG_ERROR, "delivery_sms_unavailable", "reason=curl");
+    ch.has_key = store_message_secret(reader, "unsubscribe", ch.unsubscribe_key) == STORE_OK;
     batch_job *b = calloc(1, sizeof(*b));
     if (!reader || !b)
         abort(); /* out of memory at start-up */
-    log_msg(LOG_INFO, "delivery_started", "email=%s", ch.email ? "on" : "off");
+    log_msg(LOG_INFO, "delivery_started", "email=%s sms=%s", ch.email ? "on" : "off", ch.sms ? "on" : "off");
     while (!stopping()) {
         if (round_once(reader, &ch, b) < DELIVERY_BATCH_MAX)
             nap(cfg->poll_ms);
     }
     free(b);
+    sodium_memzero(ch.unsubscribe_key, sizeof(ch.unsubscribe_key));
     email_channel_free(ch.email);
+    sms_channel_free(ch.sms);
     store_reader_close(reader);
     return NULL;
 }

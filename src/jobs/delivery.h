@@ -12,14 +12,18 @@
 #include <stdint.h>
 
 #include "channels/email.h"
+#include "channels/sms.h"
 #include "store/store.h"
 
 typedef struct delivery_settings {
     email_settings email;    /* email.smtp_url NULL or "": email waits in the outbox, untouched */
+    sms_settings sms;        /* sms.url NULL or "": SMS waits in the outbox */
+    int64_t sms_cost_minor;  /* the gateway's price of one SMS part */
     int attempts_max;        /* tries of one message before it fails */
     int64_t backoff_base_ms; /* wait after the first failure; doubled after each further one */
     int64_t backoff_max_ms;  /* the longest wait */
     int64_t poll_ms;         /* how often an idle worker looks for due messages */
+    const char *public_url;  /* the server's address as members reach it, for unsubscribe links */
 } delivery_settings;
 
 #define DELIVERY_BATCH_MAX 32 /* messages sent between two commits: at most this many are resent after a crash */

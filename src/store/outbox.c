@@ -19,9 +19,9 @@ static bool over(const char *s, size_t max)
 
 int store_outbox_enqueue(store_tx *tx, const store_outbox_msg *m, int64_t *id)
 {
-    bool needs_address = m->channel && strcmp(m->channel, "inbox") != 0;
+    /* A missing address is written all the same: the worker settles it as suppressed (no_address), so the
+     * cause's report counts it. */
     if (!m->kind || !*m->kind || !channel_known(m->channel) || !m->locale ||
-        (needs_address && (!m->destination || !*m->destination)) ||
         (strcmp(m->channel, "inbox") == 0 && !m->member_id) || over(m->subject, STORE_OUTBOX_SUBJECT_MAX) ||
         over(m->body_text, STORE_OUTBOX_BODY_MAX) || over(m->body_html, STORE_OUTBOX_BODY_MAX))
         return STORE_INVALID;
@@ -159,7 +159,8 @@ int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o)
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_OUTBOX_STATUS,
                                   "UPDATE message_outbox SET status = ?, reason = ?, attempts = attempts + ?, "
                                   "next_attempt_at = ?, updated_at = ?, "
-                                  "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+                                  "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
+                                  "segments = ?, cost_minor = ? "
                                   "WHERE id = ? AND status IN ('queued', 'deferred')");
     if (!st)
         return STORE_ERROR;
@@ -171,8 +172,29 @@ int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o)
     sqlite3_bind_int64(st, 5, o->at);
     sqlite3_bind_text(st, 6, o->status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, o->at);
-    sqlite3_bind_int64(st, 8, o->message_id);
+    if (o->segments) {
+        sqlite3_bind_int(st, 8, o->segments);
+        sqlite3_bind_int64(st, 9, o->cost_minor);
+    }
+    sqlite3_bind_int64(st, 10, o->message_id);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return store_status_of(&tx->conn, rc, "outbox record");
+}
+
+int store_message_secret(store_reader *r, const char *name, uint8_t out[32])
+{
+    sqlite3_stmt *st =
+        store_stmt(&r->conn, STMT_MESSAGE_SECRET, "SELECT secret FROM message_secrets WHERE name = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool ok = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32;
+    if (ok)
+        memcpy(out, sqlite3_column_blob(st, 0), 32);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return ok ? STORE_OK : STORE_ERROR;
+    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(&r->conn, rc, "message secret");
 }

@@ -579,8 +579,9 @@ typedef struct store_outbox_msg {
 } store_outbox_msg;
 
 /* Writes m into the outbox as 'queued' inside the caller's write job, so the message exists exactly when its cause
- * does. Sets *id when id is not NULL. STORE_INVALID when the channel is unknown, a needed destination is missing or
- * a part is over its limit (nothing written). */
+ * does. Sets *id when id is not NULL. A person without an address for the channel is written all the same (the
+ * worker suppresses it as no_address, so reports count it). STORE_INVALID when kind, channel or locale is missing
+ * or unknown, an inbox message has no member, or a part is over its limit (nothing written). */
 int store_outbox_enqueue(store_tx *tx, const store_outbox_msg *m, int64_t *id);
 
 /* A message the worker is to deliver (malloc'd strings; store_outbox_item_release frees them). */
@@ -607,11 +608,36 @@ typedef struct store_outbox_outcome {
     const char *detail;  /* the peer's answer, for the attempt row; NULL when nothing was tried */
     int64_t at, next_attempt_at, duration_ms;
     bool attempted;      /* a try happened: counted and logged in message_attempts */
+    int segments;        /* SMS parts of a sent SMS, else 0 */
+    int64_t cost_minor;  /* their cost */
 } store_outbox_outcome;
 
 /* Records an outcome: the attempt row when one was made, then the status, unless the message left the live
  * statuses meanwhile (a voided code stays void). */
 int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o);
+/* Broadcasts (broadcasts.c): a row, then one outbox message per recipient in the same job. */
+#define STORE_BROADCAST_AUDIENCE_MAX 200000 /* recipients of one broadcast */
+
+typedef struct store_broadcast {
+    int64_t id;
+    char channel[16];
+    char *audience, *content; /* compact JSON, malloc'd (store_broadcast_release) */
+    int64_t send_at, recipients;
+    char created_by[96];
+    int64_t created_at;
+} store_broadcast;
+
+void store_broadcast_release(store_broadcast *b);
+int store_tx_broadcast_insert(store_tx *tx, store_broadcast *b); /* sets b->id */
+int store_tx_broadcast_recipients(store_tx *tx, int64_t id, int64_t recipients);
+int store_broadcast_get(store_reader *r, int64_t id, store_broadcast *out);
+/* The broadcast's messages by status and reason: cb once per (status, reason or NULL) present. */
+int store_broadcast_counts(store_reader *r, int64_t id,
+                           void (*cb)(const char *status, const char *reason, int64_t n, void *arg), void *arg);
+/* Up to limit ids of members not erased above after_id, in id order, of class cls (NULL: every member). */
+int store_audience_member_ids(store_reader *r, const char *cls, int64_t after_id, int limit, int64_t *ids, int *n);
+/* A key of message_secrets (32 bytes), such as "unsubscribe". STORE_NOTFOUND when there is none. */
+int store_message_secret(store_reader *r, const char *name, uint8_t out[32]);
 /* ---- end of messages ---- */
 
 #endif

@@ -3,6 +3,7 @@ and can be told to answer DATA with a temporary (4xx) or permanent (5xx) refusal
 login. Messages are parsed with the standard library's email package, so the tests check what a mail client
 would see."""
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -19,6 +20,8 @@ class _Handler:
         self.peer = peer
 
     async def handle_DATA(self, server, session, envelope):
+        if self.peer.delay:
+            await asyncio.sleep(self.peer.delay)  # a slow peer: keeps a delivery in flight for the crash test
         with self.peer.lock:
             answer = self.peer.answer
             if answer is None:
@@ -41,6 +44,7 @@ class SmtpPeer:
         self.received = []
         self.refused = 0
         self.answer = None
+        self.delay = 0.0
         self.port = harness.free_port()
         kw = {}
         if tls_context is not None:
@@ -53,7 +57,7 @@ class SmtpPeer:
                 return AuthResult(success=ok)
 
             kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls_context is not None)
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, server_kwargs=kw)
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kw)
 
     def start(self):
         self.controller.start()

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, send, uniq  # noqa: E402
 from smtp_peer import SmtpPeer  # noqa: E402
+from sms_gateway import SmsGateway  # noqa: E402
 
 START_MS = 1_790_000_000_000
 BACKOFF_MS = 60_000
@@ -184,6 +185,85 @@ class EmailDeliveryTest(MessagesCase):
         row = self.wait_row(address, lambda r: r[1] == "failed")
         self.assertEqual((row[2], row[3]), ("expired", 1))
         self.assertEqual(self.peer.messages_to(address), [])
+
+
+
+class SmsDeliveryTest(harness.ServerCase):
+    """SMS through the HTTP gateway described by settings, with a gateway that fails on purpose."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gateway = SmsGateway().start()
+        cls.server_kwargs = {"clock_ms": START_MS, "extra_args": [
+            "--sms-url", cls.gateway.url() + "?key=k1", "--sms-headers", "Content-Type: application/json|X-Api-Key: k1",
+            "--sms-cost-per-segment", "350", "--delivery-poll-ms", "20", "--delivery-backoff-ms", str(BACKOFF_MS),
+            "--delivery-attempts", str(ATTEMPTS)]}
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.gateway.stop()
+
+    def setUp(self):
+        self.gateway.answer = 200
+        self.server.set_clock(START_MS + uniq() * 3 * 3600 * 1000)
+
+    def row(self, phone):
+        with sqlite3.connect("file:%s?mode=ro" % os.path.join(self.server.data_dir, "bashgah.db"), uri=True) as db:
+            return db.execute("SELECT id, status, reason, attempts, segments, cost_minor, next_attempt_at "
+                              "FROM message_outbox WHERE destination = ? ORDER BY id DESC LIMIT 1", (phone,)).fetchone()
+
+    def wait_row(self, phone, pred, timeout=15.0):
+        end = time.time() + timeout
+        row = None
+        while time.time() < end:
+            row = self.row(phone)
+            if row and pred(row):
+                return row
+            time.sleep(0.05)
+        self.fail("outbox row for %s never matched: %r" % (phone, row))
+
+    def ask(self, locale):
+        phone = harness.unique_phone()
+        r = self.owner.post(API + "/members", {"given_name": "Sms%d" % uniq(), "phone": phone, "locale": locale})
+        self.assertEqual(r.status, 201, r)
+        r = send("127.0.0.1", self.server.port, "POST", API + "/portal/code", ('{"phone": "%s"}' % phone).encode(),
+                 {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 202, r)
+        return phone
+
+    def test_persian_code_goes_to_the_gateway_with_its_segments_and_cost(self):
+        phone = self.ask("fa")
+        row = self.wait_row(phone, lambda r: r[1] == "sent")
+        got = self.gateway.to(phone)
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0]["path"], "/send?key=k1")
+        self.assertEqual(got[0]["headers"].get("X-Api-Key"), "k1")
+        self.assertIn("کد ورود شما به باشگاه مشتریان", got[0]["body"]["text"])
+        self.assertEqual(got[0]["body"]["id"], str(row[0]))
+        # 63 UCS-2 units: one part
+        self.assertEqual((row[4], row[5]), (1, 350))
+
+    def test_gateway_failures_are_retried_with_backoff(self):
+        self.gateway.answer = 503
+        phone = self.ask("en")
+        row = self.wait_row(phone, lambda r: r[1] == "deferred")
+        self.assertEqual(row[3], 1)
+        self.assertTrue(self.server.clock_now + BACKOFF_MS // 2 <= row[6] <= self.server.clock_now + BACKOFF_MS)
+        self.gateway.answer = 200
+        self.server.advance(BACKOFF_MS)
+        row = self.wait_row(phone, lambda r: r[1] == "sent")
+        self.assertEqual(row[3], 2)
+        self.assertEqual(len(self.gateway.to(phone)), 1)
+
+    def test_a_refusal_fails_at_once(self):
+        self.gateway.answer = 400
+        phone = self.ask("en")
+        row = self.wait_row(phone, lambda r: r[1] == "failed")
+        self.assertEqual((row[2], row[3]), ("refused", 1))
 
 
 if __name__ == "__main__":

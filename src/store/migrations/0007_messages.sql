@@ -13,6 +13,8 @@ ALTER TABLE message_outbox ADD COLUMN transactional INTEGER NOT NULL DEFAULT 0; 
 ALTER TABLE message_outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0; -- due from this time (ms)
 ALTER TABLE message_outbox ADD COLUMN reason TEXT;                  -- why failed, suppressed or deferred
 ALTER TABLE message_outbox ADD COLUMN sent_at INTEGER;
+ALTER TABLE message_outbox ADD COLUMN segments INTEGER;             -- SMS parts billed, once sent
+ALTER TABLE message_outbox ADD COLUMN cost_minor INTEGER;           -- what the SMS cost (segments x price)
 
 UPDATE message_outbox SET status = 'queued' WHERE status = 'pending';
 UPDATE message_outbox SET transactional = 1 WHERE kind = 'portal_code';
@@ -31,3 +33,25 @@ CREATE TABLE message_attempts (
     duration_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX message_attempts_message ON message_attempts(message_id, id);
+
+-- A news broadcast to an audience: its messages are written to the outbox (kind 'broadcast', ref_id = the
+-- broadcast) in the same commit as this row, so its report is a count over them by status and reason.
+CREATE TABLE broadcasts (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,            -- email | sms | inbox
+    audience TEXT NOT NULL,           -- JSON: {"all": true} | {"class": "main"} | {"segment": ID}
+    content TEXT NOT NULL,            -- JSON: subject, body (and html) per locale
+    send_at INTEGER NOT NULL,         -- ms: not before
+    recipients INTEGER NOT NULL,      -- messages written
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX message_outbox_ref ON message_outbox(kind, ref_id, status);
+
+-- Keys the messages need, made once by this migration: 'unsubscribe' signs the one-click unsubscribe links
+-- (src/channels/unsubscribe.c), so a link works without signing in and cannot be forged for another member.
+CREATE TABLE message_secrets (
+    name TEXT PRIMARY KEY,
+    secret BLOB NOT NULL
+) WITHOUT ROWID;
+INSERT INTO message_secrets (name, secret) VALUES ('unsubscribe', randomblob(32));

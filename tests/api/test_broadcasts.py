@@ -1,0 +1,168 @@
+"""API tests for broadcasts: news to every member, a class or a segment, written to the outbox in one commit with
+the broadcast, each member's text in their locale, delivered to a real SMTP server (aiosmtpd) by the worker; consent
+and opt-outs are honoured at each send (suppressed with the reason), members without an address are suppressed,
+send_at holds messages back until the clock reaches it, and the report counts messages by status and reason."""
+
+import os
+import sys
+import time
+import urllib.parse
+
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import API, assert_problem, send, uniq  # noqa: E402
+from test_messages import MessagesCase  # noqa: E402
+
+BROADCASTS = API + "/broadcasts"
+
+
+class BroadcastTest(MessagesCase):
+
+    def member(self, consent=True, email=True, locale="en"):
+        body = {"given_name": "News%d" % uniq(), "locale": locale, "consent": {"email": consent}}
+        if email:
+            body["email"] = "n%d@example.org" % uniq()
+        r = self.owner.post(API + "/members", body)
+        self.assertEqual(r.status, 201, r)
+        return r.body
+
+    def static_segment(self, ids):
+        r = self.owner.post(API + "/segments", {"name": "S%d" % uniq(), "kind": "static", "members": ids})
+        self.assertEqual(r.status, 201, r)
+        return r.body["id"]
+
+    def report_when(self, bid, pred, timeout=15.0):
+        end = time.time() + timeout
+        r = None
+        while time.time() < end:
+            r = self.owner.get("%s/%d" % (BROADCASTS, bid))
+            self.assertEqual(r.status, 200, r)
+            if pred(r.body):
+                return r.body
+            time.sleep(0.05)
+        self.fail("report never matched: %r" % (r.body if r else None))
+
+    def test_segment_broadcast_reaches_those_who_consented_in_their_language(self):
+        en, fa = self.member(locale="en"), self.member(locale="fa")
+        no_consent, no_email = self.member(consent=False), self.member(email=False)
+        opted_out = self.member()
+        r = self.owner.patch("%s/members/%d" % (API, opted_out["id"]), {"consent": {"email": False}})
+        self.assertEqual(r.status, 200, r)
+        seg = self.static_segment([en["id"], fa["id"], no_consent["id"], no_email["id"], opted_out["id"]])
+        r = self.owner.post(BROADCASTS, {"audience": {"segment": seg}, "channel": "email",
+                                         "subject": {"en": "Spring news", "fa": "خبر بهار"},
+                                         "body": {"en": "Hello from the club", "fa": "سلام از باشگاه"},
+                                         "html": {"en": "<p>Hello <b>from</b> the club</p>",
+                                                  "fa": "<p dir=\"rtl\">سلام از باشگاه</p>"}})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.body["recipients"], 5)
+        self.assertEqual(r.headers["Location"], "%s/%d" % (BROADCASTS, r.body["id"]))
+        report = self.report_when(r.body["id"], lambda b: b["counts"]["queued"] == 0 and b["counts"]["deferred"] == 0)
+        self.assertEqual(report["counts"], {"queued": 0, "deferred": 0, "sent": 2, "failed": 0, "suppressed": 3})
+        self.assertEqual(report["reasons"], {"suppressed": {"no_consent": 1, "no_address": 1, "opted_out": 1}})
+        got_en = self.peer.wait_for(en["email"])[0]["msg"]
+        got_fa = self.peer.wait_for(fa["email"])[0]["msg"]
+        self.assertEqual((got_en["Subject"], got_fa["Subject"]), ("Spring news", "خبر بهار"))
+        self.assertEqual(got_en.get_body(("plain",)).get_content().strip(), "Hello from the club")
+        self.assertEqual(got_fa.get_body(("html",)).get_content().strip(), "<p dir=\"rtl\">سلام از باشگاه</p>")
+        self.assertEqual(got_en.get_body(("html",)).get_content_type(), "text/html")
+        alt = [p.get_content_type() for p in got_en.walk()]
+        self.assertIn("multipart/alternative", alt)
+        self.assertEqual(self.peer.messages_to(no_consent["email"]), [])
+        self.assertEqual(self.peer.messages_to(opted_out["email"]), [])
+
+    def test_opt_out_after_queueing_still_holds_at_send_time(self):
+        m = self.member()
+        r = self.owner.post(BROADCASTS, {"audience": {"segment": self.static_segment([m["id"]])}, "channel": "email",
+                                         "subject": {"en": "Later"}, "body": {"en": "Later news"},
+                                         "send_at": "2099-01-01T00:00:00Z"})
+        self.assertEqual(r.status, 201, r)
+        bid = r.body["id"]
+        time.sleep(0.3)
+        report = self.report_when(bid, lambda b: True)
+        self.assertEqual(report["counts"]["queued"], 1)  # held back until send_at
+        self.assertEqual(report["send_at"], "2099-01-01T00:00:00.000Z")
+        self.assertEqual(self.owner.patch("%s/members/%d" % (API, m["id"]), {"consent": {"email": False}}).status, 200)
+        self.server.set_clock(4_070_908_800_000 + 1000)  # past 2099-01-01
+        report = self.report_when(bid, lambda b: b["counts"]["suppressed"] == 1)
+        self.assertEqual(report["reasons"], {"suppressed": {"opted_out": 1}})
+        self.assertEqual(self.peer.messages_to(m["email"]), [])
+
+    def test_one_click_unsubscribe_works_without_signing_in(self):
+        m = self.member()
+        seg = self.static_segment([m["id"]])
+        news = {"audience": {"segment": seg}, "channel": "email", "subject": {"en": "News"}, "body": {"en": "N"}}
+        self.assertEqual(self.owner.post(BROADCASTS, news).status, 201)
+        msg = self.peer.wait_for(m["email"])[0]["msg"]
+        self.assertEqual(msg["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        link = msg["List-Unsubscribe"].strip()
+        self.assertTrue(link.startswith("<http://127.0.0.1:%d/api/v1/unsubscribe?token=" % self.server.port), link)
+        url = urllib.parse.urlsplit(link[1:-1])
+        path = url.path + "?" + url.query
+        page = send("127.0.0.1", self.server.port, "GET", path, None, {})
+        self.assertEqual(page.status, 200, page)
+        self.assertIn(b"<form method=\"post\"", page.raw)
+        self.assertTrue(self.owner.get("%s/members/%d" % (API, m["id"])).body["consent"]["email"])  # GET: no change
+        token = urllib.parse.parse_qs(url.query)["token"][0]
+        forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+        for bad in (forged, "short", ""):
+            r = send("127.0.0.1", self.server.port, "POST", API + "/unsubscribe?token=" + bad,
+                     b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
+            assert_problem(self, r, 400, "validation", "token")
+        r = send("127.0.0.1", self.server.port, "POST", path, b"List-Unsubscribe=One-Click",
+                 {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual((r.status, r.body), (200, {"unsubscribed": True, "channel": "email"}), r)
+        self.assertFalse(self.owner.get("%s/members/%d" % (API, m["id"])).body["consent"]["email"])
+        again = send("127.0.0.1", self.server.port, "POST", path, b"", {})
+        self.assertEqual(again.status, 200, again)  # a second click is harmless
+        r = self.owner.post(BROADCASTS, news)
+        report = self.report_when(r.body["id"], lambda b: b["counts"]["suppressed"] == 1)
+        self.assertEqual(report["reasons"], {"suppressed": {"opted_out": 1}})
+        self.assertEqual(len(self.peer.messages_to(m["email"])), 1)
+
+    def test_class_audience_takes_only_that_class(self):
+        self.member()
+        r = self.owner.post(BROADCASTS, {"audience": {"class": "lapsed"}, "channel": "inbox",
+                                         "body": {"en": "We miss you"}})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.body["recipients"], 0)  # new members are prospects
+        r = self.owner.post(BROADCASTS, {"audience": {"class": "prospect"}, "channel": "inbox",
+                                         "subject": {"en": "Hi"}, "body": {"en": "Welcome"}})
+        self.assertEqual(r.status, 201, r)
+        self.assertGreater(r.body["recipients"], 0)
+        report = self.report_when(r.body["id"], lambda b: b["counts"]["sent"] == r.body["recipients"])
+        self.assertEqual(report["counts"]["suppressed"], 0)
+
+    def test_bad_bodies_name_the_field_and_write_nothing(self):
+        ok = {"audience": {"all": True}, "channel": "email", "subject": {"en": "S"}, "body": {"en": "B"}}
+        cases = [
+            (dict(ok, channel="fax"), "channel"),
+            (dict(ok, audience={"all": False}), "audience"),
+            (dict(ok, audience={"class": "gold"}), "audience.class"),
+            (dict(ok, audience={"segment": 999999}), "audience.segment"),
+            ({k: v for k, v in ok.items() if k != "subject"}, "subject"),
+            (dict(ok, body={"de": "Hallo"}), "body"),
+            (dict(ok, body={"en": ""}), "body"),
+            (dict(ok, subject={"en": "x" * 256}), "subject"),
+            (dict(ok, send_at="tomorrow"), "send_at"),
+            (dict(ok, channel="sms", html={"en": "<p>x</p>"}), "html"),
+            (dict(ok, template="welcome"), "template"),
+        ]
+        for body, field in cases:
+            with self.subTest(field=field):
+                assert_problem(self, self.owner.post(BROADCASTS, body), 400, "validation", field)
+        assert_problem(self, self.owner.get(BROADCASTS + "/999999"), 404, "not-found")
+
+    def test_roles(self):
+        cashier = self.server.client(self.server.apikey("cashier"))
+        body = {"audience": {"all": True}, "channel": "inbox", "body": {"en": "B"}}
+        self.assertEqual(cashier.post(BROADCASTS, body).status, 403)
+        marketer = self.server.client(self.server.apikey("marketer"))
+        r = marketer.post(BROADCASTS, body)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(cashier.get("%s/%d" % (BROADCASTS, r.body["id"])).status, 403)
+
+
+if __name__ == "__main__":
+    harness.main()
