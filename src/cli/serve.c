@@ -55,6 +55,11 @@ static const config_def serve_defs[] = {
     {"sms-success-status", "BASHGAH_SMS_SUCCESS_STATUS", "200-299", "HTTP statuses by which the gateway accepts an SMS: N or N-M", false},
     {"sms-timeout-ms", "BASHGAH_SMS_TIMEOUT_MS", "10000", "time allowed for the gateway to answer", false},
     {"sms-cost-per-segment", "BASHGAH_SMS_COST_PER_SEGMENT", "0", "price of one SMS part in minor units, recorded per message", false},
+    {"quiet-hours", "BASHGAH_QUIET_HOURS", "", "local hours FROM-TO (such as 21-8) when news waits, in each member's time zone (empty: none)", false},
+    {"cap-per-day", "BASHGAH_CAP_PER_DAY", "0", "news per member and channel in 24 hours (0: no cap; codes and receipts never count)", false},
+    {"cap-per-week", "BASHGAH_CAP_PER_WEEK", "0", "news per member and channel in 7 days (0: no cap)", false},
+    {"rate-email", "BASHGAH_RATE_EMAIL", "0", "emails a second over the whole server (0: no limit)", false},
+    {"rate-sms", "BASHGAH_RATE_SMS", "0", "SMS a second over the whole server (0: no limit)", false},
     {"public-url", "BASHGAH_PUBLIC_URL", "", "the server's address as members reach it, for links in messages (empty: http://LISTEN)", false},
     {"delivery-poll-ms", "BASHGAH_DELIVERY_POLL_MS", "500", "how often an idle delivery worker looks for due messages", false},
 };
@@ -106,6 +111,35 @@ static int parse_port(const char *s, int *port)
     if (!*s || *end || v < 1 || v > 65535)
         return -1;
     *port = (int)v;
+    return 0;
+}
+
+/* Quiet hours, caps and rates; prints what is wrong and returns -1. */
+static int limits_read(const config *c, delivery_settings *d)
+{
+    char err[256];
+    long day, week, email, sms;
+    if (config_long(c, "cap-per-day", 0, 1000, &day, err, sizeof(err)) != 0 ||
+        config_long(c, "cap-per-week", 0, 10000, &week, err, sizeof(err)) != 0 ||
+        config_long(c, "rate-email", 0, 100000, &email, err, sizeof(err)) != 0 ||
+        config_long(c, "rate-sms", 0, 100000, &sms, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    const char *quiet = config_get(c, "quiet-hours");
+    int from = 0, to = 0;
+    char dash = 0, extra = 0;
+    if (*quiet && (sscanf(quiet, "%d%c%d%c", &from, &dash, &to, &extra) != 3 || dash != '-' || from < 0 ||
+                   from > 23 || to < 0 || to > 23)) {
+        fprintf(stderr, "bashgah: --quiet-hours must be FROM-TO in whole hours, such as 21-8\n");
+        return -1;
+    }
+    d->quiet_from = from;
+    d->quiet_to = to;
+    d->cap_day = (int)day;
+    d->cap_week = (int)week;
+    d->rate_email = (int)email;
+    d->rate_sms = (int)sms;
     return 0;
 }
 
@@ -163,7 +197,7 @@ static int delivery_settings_read(const config *c, delivery_settings *d)
                                 .from_name = config_get(c, "smtp-from-name"),
                                 .require_tls = config_switch(c, "smtp-require-tls"),
                                 .insecure_tls = config_switch(c, "smtp-insecure-tls"), .timeout_ms = timeout};
-    if (sms_settings_read(c, d) != 0)
+    if (sms_settings_read(c, d) != 0 || limits_read(c, d) != 0)
         return -1;
     d->attempts_max = (int)attempts;
     d->backoff_base_ms = base;

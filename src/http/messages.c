@@ -1,4 +1,6 @@
-/* The one-click unsubscribe route, public: /api/v1/unsubscribe?token=T. A mail client's one-click POST (RFC 8058,
+/* The member's portal inbox (GET /api/v1/portal/inbox, POST /api/v1/portal/inbox/{id}/read: messages of the inbox
+ * channel the delivery worker has delivered, newest first, read and unread), and
+ * the one-click unsubscribe route, public: /api/v1/unsubscribe?token=T. A mail client's one-click POST (RFC 8058,
  * body "List-Unsubscribe=One-Click") or the button of the page that GET shows withdraws the member's consent for
  * the token's channel, logged in the consent history and the audit log as the member's own act. The token alone
  * authorises (channels/unsubscribe.c): no sign-in. */
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "channels/unsubscribe.h"
+#include "core/timefmt.h"
 #include "http/http.h"
 
 typedef struct unsubscribe_job {
@@ -101,4 +104,56 @@ void http_unsubscribe_page(http_request *r)
                        "<button type=\"submit\">Unsubscribe / لغو اشتراک</button></form></body></html>",
                        token, j.channel, strcmp(j.channel, "sms") == 0 ? "پیامک" : "ایمیل");
     http_send(r, 200, "text/html; charset=utf-8", page, (size_t)len, NULL, false);
+}
+
+#define INBOX_PAGE_MAX 100
+
+void http_portal_inbox(http_request *r)
+{
+    if (!http_portal_enter(r))
+        return;
+    json_t *items = json_array();
+    int64_t unread = 0;
+    if (store_inbox_list(r->thread->reader, r->id, 0, INBOX_PAGE_MAX, items, &unread) != STORE_OK) {
+        json_decref(items);
+        http_reply_problem(r, 500, "internal", "the inbox could not be read", NULL);
+        return;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) {
+        char at[TIMEFMT_LEN];
+        timefmt_rfc3339(json_integer_value(json_object_get(item, "received_at")), at);
+        json_object_set_new(item, "received_at", json_string(at));
+    }
+    http_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "unread", (json_int_t)unread));
+}
+
+typedef struct inbox_read_job {
+    int64_t message_id;
+} inbox_read_job;
+
+static int inbox_read_write(store_tx *tx, http_write *w)
+{
+    inbox_read_job *j = w->arg;
+    int status = store_tx_inbox_read(tx, w->who.id, j->message_id, w->now_ms);
+    if (status == STORE_NOTFOUND) {
+        http_write_answer_problem(w, 404, "not-found", "there is no such message in your inbox", NULL);
+        return STORE_NOTFOUND;
+    }
+    if (status == STORE_OK)
+        w->status = 204;
+    return status;
+}
+
+void http_portal_inbox_read(http_request *r)
+{
+    int64_t message_id = r->id; /* the path's id, before portal_enter points r->id at the member */
+    if (!http_portal_enter(r))
+        return;
+    inbox_read_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        abort(); /* out of memory */
+    j->message_id = message_id;
+    http_write_submit(r, inbox_read_write, j, free);
 }

@@ -82,6 +82,9 @@ const http_route http_routes[] = {
     /* messages: broadcasts (the marketers' permissions of segments: whoever may shape an audience may address it) */
     {"POST", "/api/v1/broadcasts", http_broadcast_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
     {"GET", "/api/v1/broadcasts/{id}", http_broadcast_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    /* the member's inbox in the portal (messages.c; public here like the other portal routes) */
+    {"GET", "/api/v1/portal/inbox", http_portal_inbox, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"POST", "/api/v1/portal/inbox/{id}/read", http_portal_inbox_read, PERM_PUBLIC, HTTP_BODY_NONE},
     /* one-click unsubscribe: the signed token in the link is the authority (messages.c) */
     {"GET", "/api/v1/unsubscribe", http_unsubscribe_page, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/api/v1/unsubscribe", http_unsubscribe_post, PERM_PUBLIC, HTTP_BODY_NONE},

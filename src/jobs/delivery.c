@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "channels/unsubscribe.h"
+#include "core/rules.h"
 #include "core/sms.h"
 
 typedef struct batch_job {
@@ -135,11 +136,45 @@ static channel_result send_one(channels *ch, const store_outbox_item *it, char *
     return email_channel_send(ch->email, &m, detail);
 }
 
+#define HOUR_MS (3600LL * 1000)
+#define DAY_MS (24 * HOUR_MS)
+
+/* The first whole UTC hour after now at which the member's local hour is out of the quiet hours, or 0 when now is
+ * not quiet (or the zone is unknown: better sent than held for ever). */
+static int64_t quiet_until(const member *m, int64_t now)
+{
+    const delivery_settings *cfg = worker.cfg;
+    int weekday, hour;
+    if (cfg->quiet_from == cfg->quiet_to || rules_local_time(now, m->time_zone, &weekday, &hour) != 0 ||
+        !delivery_quiet_hour(hour, cfg->quiet_from, cfg->quiet_to))
+        return 0;
+    for (int64_t t = now - now % HOUR_MS + HOUR_MS; t < now + DAY_MS; t += HOUR_MS)
+        if (rules_local_time(t, m->time_zone, &weekday, &hour) == 0 &&
+            !delivery_quiet_hour(hour, cfg->quiet_from, cfg->quiet_to))
+            return t;
+    return 0;
+}
+
+/* Whether the member already had as much news over the channel as the caps allow (24 hours and 7 days, rolling). */
+static bool capped(store_reader *reader, const store_outbox_item *it, int64_t now)
+{
+    const delivery_settings *cfg = worker.cfg;
+    int64_t n = 0;
+    if (cfg->cap_day && store_outbox_sent_count(reader, it->member_id, it->channel, now - DAY_MS, &n) == STORE_OK &&
+        n >= cfg->cap_day)
+        return true;
+    return cfg->cap_week &&
+           store_outbox_sent_count(reader, it->member_id, it->channel, now - 7 * DAY_MS, &n) == STORE_OK &&
+           n >= cfg->cap_week;
+}
+
 /* Why a message may not go to its member now (read at each send, so an opt-out made after the message was queued
  * still holds), or NULL. A transactional message (a code the member asked for) goes whatever the marketing consent;
  * the portal inbox needs none, as the member reads it signed in. */
-static const char *consent_refusal(store_reader *reader, const store_outbox_item *it)
+static const char *consent_refusal(store_reader *reader, const store_outbox_item *it, int64_t now,
+                                   int64_t *defer_until)
 {
+    *defer_until = 0;
     if (it->transactional || !it->member_id)
         return NULL;
     member m;
@@ -149,10 +184,25 @@ static const char *consent_refusal(store_reader *reader, const store_outbox_item
     if (status != STORE_OK || strcmp(it->channel, "inbox") == 0)
         return NULL;
     bool email = strcmp(it->channel, "email") == 0;
-    if (email ? m.consent_email : m.consent_sms)
-        return NULL;
-    /* never given, or given and withdrawn */
-    return (email ? m.consent_email_at : m.consent_sms_at) ? "opted_out" : "no_consent";
+    if (!(email ? m.consent_email : m.consent_sms)) /* never given, or given and withdrawn */
+        return (email ? m.consent_email_at : m.consent_sms_at) ? "opted_out" : "no_consent";
+    if ((*defer_until = quiet_until(&m, now)) != 0)
+        return "quiet_hours";
+    return capped(reader, it, now) ? "cap_reached" : NULL;
+}
+
+/* Waits for the channel's next slot under its global rate (one worker: the rate is the server's). */
+static void rate_wait(const char *channel)
+{
+    static int64_t next_email_ms, next_sms_ms;
+    bool email = strcmp(channel, "email") == 0;
+    int rate = email ? worker.cfg->rate_email : strcmp(channel, "sms") == 0 ? worker.cfg->rate_sms : 0;
+    if (rate <= 0)
+        return;
+    int64_t *next = email ? &next_email_ms : &next_sms_ms, now = monotonic_ms();
+    if (*next > now)
+        nap(*next - now);
+    *next = (*next > now ? *next : now) + 1000 / rate;
 }
 
 /* Decides one message's outcome at now: expired or without an address it is settled without a try; otherwise
@@ -172,10 +222,13 @@ static void deliver(store_reader *reader, channels *ch, const store_outbox_item 
         o->reason = "no_address";
         return;
     }
-    if ((o->reason = consent_refusal(reader, it)) != NULL) {
-        o->status = "suppressed";
+    int64_t defer_until;
+    if ((o->reason = consent_refusal(reader, it, now, &defer_until)) != NULL) {
+        o->status = defer_until ? "deferred" : "suppressed"; /* quiet hours only hold a message back */
+        o->next_attempt_at = defer_until ? defer_until : now;
         return;
     }
+    rate_wait(it->channel);
     int64_t started = monotonic_ms();
     channel_result res = send_one(ch, it, detail);
     o->duration_ms = monotonic_ms() - started;

@@ -24,6 +24,9 @@ typedef struct delivery_settings {
     int64_t backoff_max_ms;  /* the longest wait */
     int64_t poll_ms;         /* how often an idle worker looks for due messages */
     const char *public_url;  /* the server's address as members reach it, for unsubscribe links */
+    int quiet_from, quiet_to; /* local hours [from, to) when news waits (wrapping midnight); equal: none */
+    int cap_day, cap_week;   /* news per member and channel in 24 hours / 7 days; 0: no cap */
+    int rate_email, rate_sms; /* messages a second over the whole server; 0: as fast as the peer takes them */
 } delivery_settings;
 
 #define DELIVERY_BATCH_MAX 32 /* messages sent between two commits: at most this many are resent after a crash */
@@ -33,6 +36,9 @@ typedef struct delivery_settings {
 int delivery_start(store *s, const delivery_settings *cfg);
 /* Finishes the batch in hand (recording its outcomes) and stops the thread. A no-op when not started. */
 void delivery_stop(void);
+
+/* Whether local hour h lies in the quiet hours [from, to), which may wrap midnight (21-8). Pure. */
+bool delivery_quiet_hour(int h, int from, int to);
 
 /* The wait before try number attempt + 1, after attempt (1, 2, ...) failures: base * 2^(attempt-1), capped at
  * max_ms, with "equal jitter" (half fixed, half drawn from random), so the waits of many failed messages spread

@@ -1,4 +1,5 @@
-/* The retry policy of the delivery worker, pure so it is unit-tested alone (tests/unit/test_delivery_backoff.c). */
+/* The retry and quiet-hours policy of the delivery worker, pure so it is unit-tested alone
+ * (tests/unit/test_delivery_backoff.c). */
 #include "jobs/delivery.h"
 
 int64_t delivery_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms, uint32_t random)
@@ -14,4 +15,11 @@ int64_t delivery_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms, uint32
         wait = max_ms;
     int64_t half = wait / 2;
     return wait - half + (int64_t)(random % (uint64_t)(half + 1));
+}
+
+bool delivery_quiet_hour(int h, int from, int to)
+{
+    if (from == to)
+        return false;
+    return from < to ? h >= from && h < to : h >= from || h < to;
 }

@@ -198,3 +198,71 @@ int store_message_secret(store_reader *r, const char *name, uint8_t out[32])
         return ok ? STORE_OK : STORE_ERROR;
     return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(&r->conn, rc, "message secret");
 }
+
+int store_inbox_list(store_reader *r, int64_t member_id, int64_t before_id, int limit, json_t *items,
+                     int64_t *unread)
+{
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_INBOX_LIST,
+                                  "SELECT id, subject, body_text, coalesce(sent_at, created_at), read_at IS NOT NULL "
+                                  "FROM message_outbox WHERE member_id = ? AND channel = 'inbox' AND status = 'sent' "
+                                  "AND id < ? ORDER BY id DESC LIMIT ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    sqlite3_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
+    sqlite3_bind_int(st, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:I, s:b}", "id",
+                                               (json_int_t)sqlite3_column_int64(st, 0), "subject",
+                                               (const char *)sqlite3_column_text(st, 1), "body",
+                                               (const char *)sqlite3_column_text(st, 2), "received_at",
+                                               (json_int_t)sqlite3_column_int64(st, 3), "read",
+                                               sqlite3_column_int(st, 4)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return store_status_of(&r->conn, rc, "inbox list");
+    st = store_stmt(&r->conn, STMT_INBOX_UNREAD,
+                    "SELECT count(*) FROM message_outbox WHERE member_id = ? AND channel = 'inbox' "
+                    "AND status = 'sent' AND read_at IS NULL");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    rc = sqlite3_step(st);
+    *unread = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return store_status_of(&r->conn, rc == SQLITE_ROW ? SQLITE_DONE : rc, "inbox unread");
+}
+
+int store_tx_inbox_read(store_tx *tx, int64_t member_id, int64_t message_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_INBOX_READ,
+                                  "UPDATE message_outbox SET read_at = coalesce(read_at, ?) WHERE id = ? "
+                                  "AND member_id = ? AND channel = 'inbox' AND status = 'sent'");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, message_id);
+    sqlite3_bind_int64(st, 3, member_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE && sqlite3_changes(tx->conn.db) == 0)
+        return STORE_NOTFOUND;
+    return store_status_of(&tx->conn, rc, "inbox read");
+}
+
+int store_outbox_sent_count(store_reader *r, int64_t member_id, const char *channel, int64_t since, int64_t *n)
+{
+    sqlite3_stmt *st = store_stmt(&r->conn, STMT_OUTBOX_SENT_COUNT,
+                                  "SELECT count(*) FROM message_outbox WHERE member_id = ? AND channel = ? "
+                                  "AND status = 'sent' AND transactional = 0 AND sent_at >= ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, since);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return store_status_of(&r->conn, rc == SQLITE_ROW ? SQLITE_DONE : rc, "outbox sent count");
+}

@@ -636,6 +636,15 @@ int store_broadcast_counts(store_reader *r, int64_t id,
                            void (*cb)(const char *status, const char *reason, int64_t n, void *arg), void *arg);
 /* Up to limit ids of members not erased above after_id, in id order, of class cls (NULL: every member). */
 int store_audience_member_ids(store_reader *r, const char *cls, int64_t after_id, int limit, int64_t *ids, int *n);
+/* The member's portal inbox: delivered inbox messages (status sent) newest first, with id below before_id (0: from
+ * the newest), at most limit, appended to items as {id, subject, body, received_at (ms), read}; *unread counts
+ * every unread one. */
+int store_inbox_list(store_reader *r, int64_t member_id, int64_t before_id, int limit, json_t *items,
+                     int64_t *unread);
+/* Marks the member's inbox message read (once); STORE_NOTFOUND when it is not one of theirs. */
+int store_tx_inbox_read(store_tx *tx, int64_t member_id, int64_t message_id, int64_t now);
+/* News (not transactional) sent to the member over channel at or after since: for frequency caps. */
+int store_outbox_sent_count(store_reader *r, int64_t member_id, const char *channel, int64_t since, int64_t *n);
 /* A key of message_secrets (32 bytes), such as "unsubscribe". STORE_NOTFOUND when there is none. */
 int store_message_secret(store_reader *r, const char *name, uint8_t out[32]);
 /* ---- end of messages ---- */

@@ -12,7 +12,8 @@ sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, assert_problem, send, uniq  # noqa: E402
-from test_messages import MessagesCase  # noqa: E402
+from test_messages import START_MS, MessagesCase  # noqa: E402
+from test_portal import Member as PortalClient  # noqa: E402
 
 BROADCASTS = API + "/broadcasts"
 
@@ -121,6 +122,37 @@ class BroadcastTest(MessagesCase):
         self.assertEqual(report["reasons"], {"suppressed": {"opted_out": 1}})
         self.assertEqual(len(self.peer.messages_to(m["email"])), 1)
 
+    def test_inbox_broadcast_shows_in_the_members_portal_read_and_unread(self):
+        m, other = self.member(), self.member()
+        portal = PortalClient(self.server.port)
+        self.assertEqual(portal.ask_code(email=m["email"]).status, 202)
+        code = self.owner.get("%s/members/%d/portal-code" % (API, m["id"])).body["code"]
+        self.assertEqual(portal.sign_in(code, email=m["email"]).status, 200)
+        self.assertEqual(portal.request("GET", API + "/portal/inbox").body, {"items": [], "unread": 0})
+        r = self.owner.post(BROADCASTS, {"audience": {"segment": self.static_segment([m["id"], other["id"]])},
+                                         "channel": "inbox", "subject": {"en": "Double points", "fa": "امتیاز دوبرابر"},
+                                         "body": {"en": "This weekend only", "fa": "فقط این آخر هفته"}})
+        self.assertEqual(r.status, 201, r)
+        self.report_when(r.body["id"], lambda b: b["counts"]["sent"] == 2)
+        box = portal.request("GET", API + "/portal/inbox")
+        self.assertEqual(box.status, 200, box)
+        self.assertEqual(box.body["unread"], 1)
+        [item] = box.body["items"]
+        self.assertEqual((item["subject"], item["body"], item["read"]), ("Double points", "This weekend only", False))
+        self.assertRegex(item["received_at"], harness.RFC3339_MS)
+        with self.db() as db:
+            others = db.execute("SELECT id FROM message_outbox WHERE member_id = ? AND channel = 'inbox'",
+                                (other["id"],)).fetchone()[0]
+        assert_problem(self, portal.request("POST", "%s/portal/inbox/%d/read" % (API, others)), 404, "not-found")
+        r = portal.request("POST", "%s/portal/inbox/%d/read" % (API, item["id"]), csrf=False)
+        self.assertEqual(r.status, 403, r)  # a write without the CSRF token
+        r = portal.request("POST", "%s/portal/inbox/%d/read" % (API, item["id"]))
+        self.assertEqual(r.status, 204, r)
+        box = portal.request("GET", API + "/portal/inbox").body
+        self.assertEqual((box["unread"], box["items"][0]["read"]), (0, True))
+        stranger = PortalClient(self.server.port)
+        self.assertEqual(stranger.request("GET", API + "/portal/inbox").status, 401)
+
     def test_class_audience_takes_only_that_class(self):
         self.member()
         r = self.owner.post(BROADCASTS, {"audience": {"class": "lapsed"}, "channel": "inbox",
@@ -162,6 +194,59 @@ class BroadcastTest(MessagesCase):
         r = marketer.post(BROADCASTS, body)
         self.assertEqual(r.status, 201, r)
         self.assertEqual(cashier.get("%s/%d" % (BROADCASTS, r.body["id"])).status, 403)
+
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+
+class LimitsTest(BroadcastTest):
+    """Quiet hours in each member's own time zone and a cap of one news message a day (the tests of
+    BroadcastTest run here too, each on a day of its own at noon UTC, out of the quiet hours)."""
+    extra = ["--quiet-hours", "21-8", "--cap-per-day", "1"]
+
+    def setUp(self):
+        self.peer.set_answer(None)
+        self.day = (START_MS // DAY_MS + 10 * uniq()) * DAY_MS
+        self.server.set_clock(self.day + 12 * HOUR_MS)
+
+    def news(self, m, text="N"):
+        r = self.owner.post(BROADCASTS, {"audience": {"segment": self.static_segment([m["id"]])}, "channel": "email",
+                                         "subject": {"en": text, "fa": text}, "body": {"en": text, "fa": text}})
+        self.assertEqual(r.status, 201, r)
+        return r.body["id"]
+
+    def test_quiet_hours_in_the_members_zone_defer_news_but_not_codes(self):
+        m = self.member(locale="fa")
+        self.assertEqual(self.owner.patch("%s/members/%d" % (API, m["id"]), {"time_zone": "Asia/Tehran"}).status, 200)
+        self.server.set_clock(self.day + 19 * HOUR_MS + 30 * 60_000)  # 23:00 in Tehran (+03:30), 19:30 UTC
+        bid = self.news(m)
+        report = self.report_when(bid, lambda b: b["counts"]["deferred"] == 1)
+        self.assertEqual(report["reasons"], {"deferred": {"quiet_hours": 1}})
+        row = self.outbox_row(m["email"])
+        # 05:00 UTC next day = 08:30 in Tehran, the first whole UTC hour out of 21-8 there; no try counted
+        self.assertEqual((row[1], row[3], row[4]), ("deferred", 0, self.day + DAY_MS + 5 * HOUR_MS))
+        portal = PortalClient(self.server.port)
+        self.assertEqual(portal.ask_code(email=m["email"]).status, 202)
+        self.assertEqual(len(self.peer.wait_for(m["email"])), 1)  # the code goes at once, quiet hours or not
+        time.sleep(0.3)
+        self.assertEqual(len(self.peer.messages_to(m["email"])), 1)
+        self.server.set_clock(self.day + DAY_MS + 5 * HOUR_MS)
+        self.report_when(bid, lambda b: b["counts"]["sent"] == 1)
+        self.assertEqual(len(self.peer.wait_for(m["email"], 2)), 2)
+
+    def test_news_past_the_daily_cap_is_suppressed(self):
+        m = self.member()
+        first = self.news(m, "one")
+        self.report_when(first, lambda b: b["counts"]["sent"] == 1)
+        self.server.advance(HOUR_MS)
+        second = self.news(m, "two")
+        report = self.report_when(second, lambda b: b["counts"]["suppressed"] == 1)
+        self.assertEqual(report["reasons"], {"suppressed": {"cap_reached": 1}})
+        self.server.advance(DAY_MS)
+        third = self.news(m, "three")
+        self.report_when(third, lambda b: b["counts"]["sent"] == 1)
+        self.assertEqual([g["msg"]["Subject"] for g in self.peer.wait_for(m["email"], 2)], ["one", "three"])
 
 
 if __name__ == "__main__":

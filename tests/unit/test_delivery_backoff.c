@@ -1,6 +1,6 @@
 /*
  * test_delivery_backoff.c: unit tests for src/jobs/delivery_backoff.c (the wait before a retry: doubling from the
- * base, capped, with equal jitter between half and all of it).
+ * base, capped, with equal jitter between half and all of it; quiet hours, wrapping midnight or not).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,12 +51,28 @@ static void test_huge_attempt_numbers_do_not_overflow(void **state)
     assert_int_equal(delivery_backoff_ms(0, BASE, MAX, 0), BASE / 2);
 }
 
+static void test_quiet_hours_wrap_midnight_or_not(void **state)
+{
+    (void)state;
+    int night[24] = {0}, lunch[24] = {0};
+    for (int h = 0; h < 24; h++) {
+        night[h] = delivery_quiet_hour(h, 21, 8);
+        lunch[h] = delivery_quiet_hour(h, 12, 14);
+        assert_false(delivery_quiet_hour(h, 9, 9)); /* equal ends: no quiet hours */
+    }
+    int want_night[24] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+    int want_lunch[24] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_memory_equal(night, want_night, sizeof(night));
+    assert_memory_equal(lunch, want_lunch, sizeof(lunch));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_waits_double_from_the_base_up_to_the_cap),
         cmocka_unit_test(test_jitter_stays_between_half_and_all_of_the_wait),
         cmocka_unit_test(test_huge_attempt_numbers_do_not_overflow),
+        cmocka_unit_test(test_quiet_hours_wrap_midnight_or_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

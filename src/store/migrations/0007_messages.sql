@@ -15,6 +15,7 @@ ALTER TABLE message_outbox ADD COLUMN reason TEXT;                  -- why faile
 ALTER TABLE message_outbox ADD COLUMN sent_at INTEGER;
 ALTER TABLE message_outbox ADD COLUMN segments INTEGER;             -- SMS parts billed, once sent
 ALTER TABLE message_outbox ADD COLUMN cost_minor INTEGER;           -- what the SMS cost (segments x price)
+ALTER TABLE message_outbox ADD COLUMN read_at INTEGER;              -- an inbox message the member has read
 
 UPDATE message_outbox SET status = 'queued' WHERE status = 'pending';
 UPDATE message_outbox SET transactional = 1 WHERE kind = 'portal_code';
@@ -47,6 +48,10 @@ CREATE TABLE broadcasts (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX message_outbox_ref ON message_outbox(kind, ref_id, status);
+-- Frequency caps: the news a member was sent over a channel lately.
+CREATE INDEX message_outbox_sent ON message_outbox(member_id, channel, sent_at) WHERE status = 'sent' AND transactional = 0;
+-- The member's portal inbox, newest first.
+CREATE INDEX message_outbox_inbox ON message_outbox(member_id, id) WHERE channel = 'inbox';
 
 -- Keys the messages need, made once by this migration: 'unsubscribe' signs the one-click unsubscribe links
 -- (src/channels/unsubscribe.c), so a link works without signing in and cannot be forged for another member.
