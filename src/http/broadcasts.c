@@ -1,13 +1,16 @@
 /* /api/v1/broadcasts: news to an audience (every member, a class, or a segment) over one channel, at once or at
  * send_at. The body is checked and the audience resolved to member ids on the loop thread (the thread's reader);
  * one write job then stores the broadcast and one outbox message per recipient, in the member's locale, in the
- * same commit, and audits it. The delivery worker honours consent and opt-outs at each send, so the report
+ * same commit, and audits it. Texts are templates (core/template.c): {given_name}, {family_name}, {points} and
+ * {tier} are filled in per member, numbers written for the member's locale, values HTML-escaped in the HTML part;
+ * POST /api/v1/broadcasts/preview renders them for one chosen member. The delivery worker honours consent and opt-outs at each send, so the report
  * (GET) counts the messages by status and reason: queued, deferred, sent, failed, suppressed (no_consent,
  * opted_out, no_address, ...). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/template.h"
 #include "core/timefmt.h"
 #include "http/http.h"
 #include "http/segments.h"
@@ -51,6 +54,11 @@ static void localized_check(const json_t *body, const char *field, bool required
             errlist_add(e, field, "has %s: only en and fa are known", key);
         else if (!json_is_string(text) || json_string_length(text) == 0 || json_string_length(text) > max)
             errlist_add(e, field, "%s must be a text of 1 to %zu bytes", key, max);
+        else {
+            char name[32];
+            snprintf(name, sizeof(name), "%s.%s", field, key);
+            template_check(json_string_value(text), name, e);
+        }
     }
 }
 
@@ -119,6 +127,47 @@ static const char *localized(const json_t *body, const char *field, const char *
     return json_string_value(t);
 }
 
+/* A member's template variables, written for locale. */
+typedef struct member_vars {
+    char points[64];
+    char tier[STORE_NAME_MAX + 1];
+    template_var v[4];
+} member_vars;
+
+static void vars_fill(member_vars *mv, const member *m, const char *locale, int64_t points, const store_tier *t)
+{
+    template_number(points, locale, mv->points, sizeof(mv->points));
+    snprintf(mv->tier, sizeof(mv->tier), "%s", !t ? "" : strcmp(locale, "fa") == 0 && t->name_fa[0] ? t->name_fa
+                                                                                                      : t->name_en);
+    mv->v[0] = (template_var){"given_name", m->given_name};
+    mv->v[1] = (template_var){"family_name", m->family_name};
+    mv->v[2] = (template_var){"points", mv->points};
+    mv->v[3] = (template_var){"tier", mv->tier};
+}
+
+/* The member's variables read inside the write job. */
+static int vars_tx(store_tx *tx, const member *m, const char *locale, member_vars *mv)
+{
+    store_member_points pts = {0};
+    store_member_tier mt = {0};
+    store_tier tier;
+    int status = store_tx_member_points(tx, m->id, &pts);
+    if (status == STORE_OK)
+        status = store_tx_member_tier_get(tx, m->id, &mt);
+    bool has_tier = status == STORE_OK && mt.tier_id && store_tx_tier_get(tx, mt.tier_id, &tier) == STORE_OK;
+    if (status == STORE_NOTFOUND)
+        status = STORE_OK;
+    vars_fill(mv, m, locale, pts.available, has_tier ? &tier : NULL);
+    return status;
+}
+
+/* The member's text of a localized field, rendered; NULL when the field is absent. malloc'd. */
+static char *rendered(const json_t *body, const char *field, const char *locale, const member_vars *mv, bool html)
+{
+    const char *text = localized(body, field, locale);
+    return text ? template_render(text, mv->v, 4, html) : NULL;
+}
+
 static const char *destination_of(const member *m, const char *channel)
 {
     if (strcmp(channel, "email") == 0)
@@ -151,13 +200,20 @@ static int broadcast_write(store_tx *tx, http_write *w)
         if (status != STORE_OK)
             break;
         const char *locale = strcmp(m.locale, "fa") == 0 ? "fa" : "en";
+        member_vars mv;
+        if ((status = vars_tx(tx, &m, locale, &mv)) != STORE_OK)
+            break;
+        char *subject = rendered(j->body, "subject", locale, &mv, false);
+        char *text = rendered(j->body, "body", locale, &mv, false);
+        char *html = rendered(j->body, "html", locale, &mv, true);
         store_outbox_msg msg = {.kind = "broadcast", .channel = channel, .member_id = m.id,
-                                .destination = destination_of(&m, channel), .locale = locale,
-                                .subject = localized(j->body, "subject", locale),
-                                .body_text = localized(j->body, "body", locale),
-                                .body_html = localized(j->body, "html", locale), .ref_id = b.id,
-                                .send_at = j->send_at, .now = w->now_ms};
+                                .destination = destination_of(&m, channel), .locale = locale, .subject = subject,
+                                .body_text = text, .body_html = html, .ref_id = b.id, .send_at = j->send_at,
+                                .now = w->now_ms};
         status = store_outbox_enqueue(tx, &msg, NULL);
+        free(subject);
+        free(text);
+        free(html);
         written++;
     }
     if (status == STORE_OK)
@@ -265,4 +321,55 @@ void http_broadcast_get(http_request *r)
         return;
     }
     http_reply_json(r, 200, report);
+}
+
+static const char *const preview_fields[] = {"member", "channel", "subject", "body", "html", NULL};
+
+/* POST /api/v1/broadcasts/preview {member, channel, subject, body, html}: the texts as that member would get them. */
+void http_broadcast_preview(http_request *r)
+{
+    json_t *body = http_body_json(r);
+    if (!body)
+        return;
+    errlist e;
+    errlist_init(&e);
+    errlist_only_fields(&e, body, preview_fields);
+    json_t *id = json_object_get(body, "member");
+    if (!json_is_integer(id) || json_integer_value(id) < 1)
+        errlist_add(&e, "member", "must be a member id");
+    localized_check(body, "subject", false, STORE_OUTBOX_SUBJECT_MAX, &e);
+    localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, &e);
+    localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, &e);
+    member m;
+    int status = e.count ? STORE_INVALID : store_member_get(r->thread->reader, json_integer_value(id), &m);
+    if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at)) {
+        errlist_add(&e, "member", "there is no member with this id");
+        status = STORE_INVALID;
+    }
+    if (e.count || status != STORE_OK) {
+        json_decref(body);
+        if (e.count)
+            http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
+        else
+            http_reply_problem(r, 500, "internal", "the member could not be read", NULL);
+        return;
+    }
+    const char *locale = strcmp(m.locale, "fa") == 0 ? "fa" : "en";
+    store_member_points pts = {0};
+    store_member_tier mt = {0};
+    store_tier tier;
+    store_member_points_read(r->thread->reader, m.id, &pts);
+    bool has_tier = store_member_tier_get(r->thread->reader, m.id, &mt) == STORE_OK && mt.tier_id &&
+                    store_tier_get(r->thread->reader, mt.tier_id, &tier) == STORE_OK;
+    member_vars mv;
+    vars_fill(&mv, &m, locale, pts.available, has_tier ? &tier : NULL);
+    char *subject = rendered(body, "subject", locale, &mv, false);
+    char *text = rendered(body, "body", locale, &mv, false);
+    char *html = rendered(body, "html", locale, &mv, true);
+    json_decref(body);
+    http_reply_json(r, 200, json_pack("{s:s, s:s?, s:s?, s:s?}", "locale", locale, "subject", subject, "body", text,
+                                      "html", html));
+    free(subject);
+    free(text);
+    free(html);
 }

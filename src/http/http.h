@@ -271,6 +271,7 @@ void http_member_portal_code(http_request *r);
 /* messages (broadcasts.c) */
 void http_broadcast_create(http_request *r);
 void http_broadcast_get(http_request *r);
+void http_broadcast_preview(http_request *r);
 /* The portal's sign-in check for portal routes kept elsewhere (portal.c): signs the member in from the cookie, sets
  * r->who and r->id to the member (keep the path's id first), checks CSRF on writes; false after replying. */
 bool http_portal_enter(http_request *r);

@@ -81,6 +81,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/members/{id}/portal-code", http_member_portal_code, PERM_MEMBER_WRITE, HTTP_BODY_NONE},
     /* messages: broadcasts (the marketers' permissions of segments: whoever may shape an audience may address it) */
     {"POST", "/api/v1/broadcasts", http_broadcast_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"POST", "/api/v1/broadcasts/preview", http_broadcast_preview, PERM_SEGMENT_READ, HTTP_BODY_JSON},
     {"GET", "/api/v1/broadcasts/{id}", http_broadcast_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
     /* the member's inbox in the portal (messages.c; public here like the other portal routes) */
     {"GET", "/api/v1/portal/inbox", http_portal_inbox, PERM_PUBLIC, HTTP_BODY_NONE},

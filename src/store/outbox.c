@@ -81,16 +81,8 @@ static char *column_dup(sqlite3_stmt *st, int i)
     return copy;
 }
 
-static bool channel_listed(const char *c, const char *const *channels, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(c, channels[i]) == 0)
-            return true;
-    return false;
-}
-
-/* The due rows are read in next_attempt_at order through the partial index; channels the worker cannot send now
- * (not configured) are skipped here rather than in SQL, so one statement serves every set of channels. */
+/* The due rows are read in next_attempt_at order through the partial index, only of the channels the worker can
+ * send now (up to three: email, sms, inbox), so messages of a channel that is not configured never hide the others. */
 int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels,
                      store_outbox_item *out, int cap, int *n)
 {
@@ -99,16 +91,15 @@ int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, 
                                   "SELECT id, member_id, contact_id, ref_id, kind, channel, locale, destination, "
                                   "subject, body_text, body_html, transactional, attempts, created_at, not_after "
                                   "FROM message_outbox WHERE status IN ('queued', 'deferred') AND next_attempt_at <= ? "
-                                  "ORDER BY next_attempt_at, id LIMIT ?");
+                                  "AND channel IN (?, ?, ?) ORDER BY next_attempt_at, id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, cap * 4);
-    int rc = SQLITE_DONE;
-    while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *channel = (const char *)sqlite3_column_text(st, 5);
-        if (!channel || !channel_listed(channel, channels, nchannels))
-            continue;
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_text(st, 2 + i, i < nchannels ? channels[i] : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, cap);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_outbox_item *it = &out[(*n)++];
         memset(it, 0, sizeof(*it));
         it->id = sqlite3_column_int64(st, 0);
@@ -126,7 +117,6 @@ int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, 
         it->attempts = sqlite3_column_int(st, 12);
         it->created_at = sqlite3_column_int64(st, 13);
         it->not_after = sqlite3_column_int64(st, 14);
-        rc = SQLITE_DONE; /* a row taken: fine even when the loop stops here at cap */
     }
     sqlite3_reset(st);
     return store_status_of(&r->conn, rc, "outbox due");

@@ -595,8 +595,8 @@ typedef struct store_outbox_item {
 } store_outbox_item;
 
 void store_outbox_item_release(store_outbox_item *it);
-/* Up to cap messages due at now (queued or deferred, next attempt reached) of the listed channels, oldest due
- * first, into out; *n is how many. */
+/* Up to cap messages due at now (queued or deferred, next attempt reached) of the listed channels (at most three),
+ * oldest due first, into out; *n is how many. */
 int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels,
                      store_outbox_item *out, int cap, int *n);
 

@@ -153,6 +153,57 @@ class BroadcastTest(MessagesCase):
         stranger = PortalClient(self.server.port)
         self.assertEqual(stranger.request("GET", API + "/portal/inbox").status, 401)
 
+    def test_templates_fill_each_members_variables_in_their_locale(self):
+        fa = self.member(locale="fa")
+        self.assertEqual(self.owner.patch("%s/members/%d" % (API, fa["id"]), {"given_name": "<Ali & Co>"}).status, 200)
+        r = self.owner.post("%s/members/%d/adjustments" % (API, fa["id"]), {"points": 1234, "reason": "gift"})
+        self.assertEqual(r.status, 201, r)
+        en = self.member(locale="en")
+        body = {"audience": {"segment": self.static_segment([fa["id"], en["id"]])}, "channel": "email",
+                "subject": {"en": "{given_name}, news", "fa": "{given_name}، خبر"},
+                "body": {"en": "You have {points} points {{really}}", "fa": "شما {points} امتیاز دارید"},
+                "html": {"en": "<p>{given_name}: {points}</p>", "fa": "<p>{given_name}: {points}</p>"}}
+        preview = self.owner.post(BROADCASTS + "/preview", dict({k: v for k, v in body.items() if k != "audience"},
+                                                                member=fa["id"]))
+        self.assertEqual(preview.status, 200, preview)
+        self.assertEqual(preview.body, {"locale": "fa", "subject": "<Ali & Co>، خبر", "body": "شما ۱٬۲۳۴ امتیاز دارید",
+                                        "html": "<p>&lt;Ali &amp; Co&gt;: ۱٬۲۳۴</p>"})
+        r = self.owner.post(BROADCASTS, body)
+        self.assertEqual(r.status, 201, r)
+        got_fa = self.peer.wait_for(fa["email"])[0]["msg"]
+        self.assertEqual(got_fa["Subject"], "<Ali & Co>، خبر")
+        self.assertEqual(got_fa.get_body(("plain",)).get_content().strip(), "شما ۱٬۲۳۴ امتیاز دارید")
+        self.assertEqual(got_fa.get_body(("html",)).get_content().strip(), "<p>&lt;Ali &amp; Co&gt;: ۱٬۲۳۴</p>")
+        got_en = self.peer.wait_for(en["email"])[0]["msg"]
+        self.assertEqual(got_en.get_body(("plain",)).get_content().strip(), "You have 0 points {really}")
+
+    def test_template_errors_name_the_field(self):
+        m = self.member()
+        ok = {"audience": {"all": True}, "channel": "email", "subject": {"en": "S"}, "body": {"en": "B"}}
+        for field, text in (("body.en", "Hi {name}"), ("body.en", "Hi {given_name"), ("body.en", "50% off }")):
+            with self.subTest(text=text):
+                assert_problem(self, self.owner.post(BROADCASTS, dict(ok, body={"en": text})), 400, "validation", field)
+        assert_problem(self, self.owner.post(BROADCASTS, dict(ok, subject={"fa": "{tierr}"})), 400, "validation",
+                       "subject.fa")
+        assert_problem(self, self.owner.post(BROADCASTS + "/preview", {"member": m["id"], "body": {"en": "{x}"}}),
+                       400, "validation", "body.en")
+        assert_problem(self, self.owner.post(BROADCASTS + "/preview", {"member": 99999999, "body": {"en": "x"}}),
+                       400, "validation", "member")
+
+    def test_waiting_sms_without_a_gateway_never_hide_email(self):
+        if type(self) is not BroadcastTest:
+            self.skipTest("once is enough")
+        ids = [self.member(email=False)["id"] for _ in range(140)]
+        r = self.owner.post(BROADCASTS, {"audience": {"segment": self.static_segment(ids)}, "channel": "sms",
+                                         "body": {"en": "Sale"}})
+        self.assertEqual(r.status, 201, r)
+        time.sleep(0.2)
+        self.assertEqual(self.owner.get("%s/%d" % (BROADCASTS, r.body["id"])).body["counts"]["queued"], 140)
+        m = self.member()
+        news = self.owner.post(BROADCASTS, {"audience": {"segment": self.static_segment([m["id"]])},
+                                            "channel": "email", "subject": {"en": "Hi"}, "body": {"en": "Hi"}})
+        self.report_when(news.body["id"], lambda b: b["counts"]["sent"] == 1)
+
     def test_class_audience_takes_only_that_class(self):
         self.member()
         r = self.owner.post(BROADCASTS, {"audience": {"class": "lapsed"}, "channel": "inbox",

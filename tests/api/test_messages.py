@@ -6,6 +6,8 @@ The member portal's sign-in code by email is the message under test (a transacti
 
 import os
 import sqlite3
+import ssl
+import subprocess
 import sys
 import time
 
@@ -264,6 +266,49 @@ class SmsDeliveryTest(harness.ServerCase):
         phone = self.ask("en")
         row = self.wait_row(phone, lambda r: r[1] == "failed")
         self.assertEqual((row[2], row[3]), ("refused", 1))
+
+
+def tls_context():
+    """A server TLS context with a throwaway self-signed certificate (openssl)."""
+    d = harness.make_tempdir("bashgah-tls-")
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+class StartTlsAuthTest(MessagesCase):
+    """A server that requires STARTTLS and a login before it takes mail: the worker upgrades and signs in."""
+    extra = ["--smtp-user", "club", "--smtp-password", "s3cret", "--smtp-require-tls", "--smtp-insecure-tls"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.peer_kwargs = {"tls_context": tls_context(), "require_starttls": True, "auth": ("club", "s3cret")}
+        super().setUpClass()
+
+    def test_mail_goes_over_starttls_after_login(self):
+        _, address = self.member_with_email()
+        code = self.ask_code(address)
+        got = self.peer.wait_for(address)
+        self.assertEqual(len(got), 1)
+        self.assertTrue(got[0]["tls"])
+        self.assertTrue(got[0]["auth"])
+        self.assertIn(code, got[0]["msg"].get_body(("plain",)).get_content())
+        self.wait_row(address, lambda r: r[1] == "sent")
+
+
+class RequireTlsTest(MessagesCase):
+    """--smtp-require-tls against a server without STARTTLS: nothing is sent in clear; the message waits."""
+    extra = ["--smtp-require-tls"]
+
+    def test_no_starttls_no_mail(self):
+        _, address = self.member_with_email()
+        self.ask_code(address)
+        row = self.wait_row(address, lambda r: r[1] == "deferred")
+        self.assertEqual(row[3], 1)
+        self.assertEqual(self.peer.messages_to(address), [])
 
 
 if __name__ == "__main__":
