@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config libh2o-evloop-dev libssl-dev zlib1g-dev l
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 case "$what" in
   test)  pkgs+=(libcmocka-dev python3 python3-yaml python3-aiosmtpd chromium fonts-dejavu-core) ;;  # fonts: Persian glyphs in screenshots; aiosmtpd: the SMTP peer
-  bench) pkgs+=(libcmocka-dev wrk python3 postgresql postgresql-contrib) ;;
+  bench) pkgs+=(libcmocka-dev wrk python3 python3-aiosmtpd postgresql postgresql-contrib) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

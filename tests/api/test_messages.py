@@ -118,6 +118,15 @@ class EmailDeliveryTest(MessagesCase):
         time.sleep(0.3)
         self.assertEqual(len(self.peer.messages_to(address)), 1)  # sent is final: never again
 
+    def test_one_smtp_connection_carries_message_after_message(self):
+        addresses = []
+        for _ in range(3):
+            _, address = self.member_with_email()
+            self.ask_code(address)
+            addresses.append(address)
+        peers = {self.peer.wait_for(a)[0]["peer"] for a in addresses}
+        self.assertEqual(len(peers), 1, peers)  # the same client address and port: the connection was reused
+
     def test_persian_subject_and_body_survive_the_encodings(self):
         _, address = self.member_with_email("fa")
         code = self.ask_code(address)
