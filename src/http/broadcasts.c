@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sms.h"
 #include "core/template.h"
 #include "core/timefmt.h"
 #include "http/http.h"
@@ -17,6 +18,8 @@
 
 static const char *const broadcast_fields[] = {"audience", "channel", "subject", "body", "html", "send_at", NULL};
 static const char *const locales[] = {"en", "fa"};
+
+#define SMS_SEGMENTS_MAX 10 /* parts of one SMS text (before its variables are filled in) */
 static const char *const classes[] = {"prospect", "new", "main", "occasional", "at_risk", "lapsed"};
 
 typedef struct broadcast_job {
@@ -244,6 +247,17 @@ static void body_check(const json_t *body, errlist *e, int64_t *send_at, int64_t
     localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, e);
     if (json_object_get(body, "html") && !email)
         errlist_add(e, "html", "is for email only");
+    json_t *texts = json_object_get(body, "body");
+    const char *key;
+    json_t *text;
+    if (strcmp(channel, "sms") == 0 && json_is_object(texts))
+        json_object_foreach(texts, key, text) {
+            sms_count c;
+            if (json_is_string(text) && sms_count_text(json_string_value(text), &c) == 0 &&
+                c.segments > SMS_SEGMENTS_MAX)
+                errlist_add(e, strcmp(key, "fa") == 0 ? "body.fa" : "body.en",
+                            "is %d SMS parts long; at most %d", c.segments, SMS_SEGMENTS_MAX);
+        }
     json_t *at = json_object_get(body, "send_at");
     *send_at = now;
     if (at && !json_is_null(at) && (!json_is_string(at) || timefmt_parse(json_string_value(at), send_at) != 0))

@@ -231,6 +231,7 @@ class BroadcastTest(MessagesCase):
             (dict(ok, send_at="tomorrow"), "send_at"),
             (dict(ok, channel="sms", html={"en": "<p>x</p>"}), "html"),
             (dict(ok, template="welcome"), "template"),
+            (dict(ok, channel="sms", body={"en": "ok", "fa": "ب" * (67 * 10 + 1)}), "body.fa"),
         ]
         for body, field in cases:
             with self.subTest(field=field):
