@@ -526,14 +526,6 @@ typedef struct store_portal_session {
     int64_t created_at, expires_at;
 } store_portal_session;
 
-/* A row of the message outbox; the strings and data are borrowed. */
-typedef struct store_message {
-    int64_t id, member_id, ref_id;
-    const char *kind, *channel, *destination, *locale;
-    json_t *data;
-    int64_t created_at, not_after; /* not_after 0: no limit */
-} store_message;
-
 /* The member's newest code usable at now: not used, not expired, fewer than attempts_max wrong tries. */
 int store_tx_portal_code_live(store_tx *tx, int64_t member_id, int64_t now, int attempts_max, store_portal_code *out);
 /* How many codes the member was given at or after since (the rate limit). */
@@ -545,11 +537,11 @@ int store_tx_portal_code_used(store_tx *tx, int64_t id, int64_t now);
 int store_portal_session_get(store_reader *r, const uint8_t token_hash[32], int64_t now, store_portal_session *out);
 int store_tx_portal_session_insert(store_tx *tx, const store_portal_session *s);
 int store_tx_portal_session_delete(store_tx *tx, const uint8_t token_hash[32]);
-int store_tx_message_insert(store_tx *tx, store_message *m); /* sets m->id */
-/* Voids the member's pending messages of kind (status 'void', data emptied): their content is no longer wanted. */
+/* Empties the member's live messages of kind (their content is no longer wanted): those not yet sent become 'void',
+ * a sent one keeps its status. Messages are written with store_outbox_enqueue. */
 int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int64_t now);
-/* The member's newest pending message of kind still worth sending at now: its data (new reference) and
- * not_after. STORE_NOTFOUND when there is none. */
+/* The member's newest message of kind (queued, deferred or sent, not voided) still worth having at now: its data
+ * (new reference) and not_after. STORE_NOTFOUND when there is none. */
 int store_message_pending(store_reader *r, const char *kind, int64_t member_id, int64_t now, json_t **data,
                           int64_t *not_after);
 /* ---- end of the member portal ---- */
