@@ -20,7 +20,8 @@
 # BENCH_CONNECTIONS (64), BENCH_SERVER_THREADS (loops for bench_bare and, when set, bashgah serve; default
 # bench_bare's: nproc), BENCH_IMPORT_TIMEOUT (seconds, 600), BENCH_PG_DURATION (pgbench -T seconds, 10),
 # BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_CLASS_MEMBERS
-# (1000000), BENCH_CLASS_PURCHASES (10000000), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
+# (1000000), BENCH_CLASS_PURCHASES (10000000), BENCH_EMAILS (emails delivered by the messages step, 100000),
+# BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 # The segment count runs last, on a copy of the database whose member rows bench/segment_spread.py has given
 # purchase aggregates, classes and RFM scores by a direct SQL UPDATE (imported members have none).
 set -euo pipefail
@@ -558,6 +559,26 @@ report() {
     "$(verdict "$(awk -v m="$SEGMENT_MS" -v t="$SEGMENT_TARGET_MS" 'BEGIN { print (m <= t) ? 1 : 0 }')" 0)"
 }
 
+# ---- messages ------------------------------------------------------------------------------------------
+# Deliver BENCH_EMAILS (100000) emails through the outbox and the delivery worker to a local SMTP server
+# (bench/smtp_sink.py, Debian's python3-aiosmtpd), against that server's own ceiling measured in the same run by
+# a plain SMTP client (bench/messages_bench.py). Its members come from their own CSV and data dir. Prints its
+# lines after the table; skipped (with a line saying so) when python3-aiosmtpd is missing.
+bench_messages() {
+  local n=${BENCH_EMAILS:-100000} rc=0
+  case "$n" in '' | 0 | *[!0-9]*) die "BENCH_EMAILS must be a positive whole number" ;; esac
+  echo
+  if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
+    echo "messages: skipped (python3-aiosmtpd is not installed: scripts/deps.sh test)"
+    return 0
+  fi
+  mkdir -p "$TMP/messages"
+  run_bounded 3600 "$TMP/messages.out" "$TMP/messages.err" "$PY" "$HERE/messages_bench.py" "$BIN" "$TMP/messages" \
+    "$n" || rc=$?
+  cat "$TMP/messages.out"
+  [ "$rc" -eq 0 ] || { cat "$TMP/messages.err" >&2; echo "messages: failed (status $rc)"; }
+}
+
 main() {
   check_tools
   TMP=$(mktemp -d "${TMPDIR:-/tmp}/bashgah-bench.XXXXXX")
@@ -575,6 +596,7 @@ main() {
   report
   bench_classes
   report_classes
+  bench_messages
   # A broken ledger is a failure, not a figure.
   [ "$VERIFY_RC" -ne 1 ] || exit 1
 }

@@ -8,8 +8,8 @@ pkgs=(build-essential cmake pkg-config libh2o-evloop-dev libssl-dev zlib1g-dev l
 # The web app is built with node and npm (Debian's; a node already on the PATH will do).
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 case "$what" in
-  test)  pkgs+=(libcmocka-dev python3 python3-yaml chromium fonts-dejavu-core) ;;  # fonts: Persian glyphs in screenshots
-  bench) pkgs+=(libcmocka-dev wrk python3 postgresql postgresql-contrib) ;;
+  test)  pkgs+=(libcmocka-dev python3 python3-yaml python3-aiosmtpd chromium fonts-dejavu-core) ;;  # fonts: Persian glyphs in screenshots; aiosmtpd: the SMTP peer
+  bench) pkgs+=(libcmocka-dev wrk python3 python3-aiosmtpd postgresql postgresql-contrib) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

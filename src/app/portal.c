@@ -53,10 +53,19 @@ static int code_send(store_tx *tx, const member *m, const portal_who *who, int64
     char expires[TIMEFMT_LEN];
     timefmt_rfc3339(c.expires_at, expires);
     json_t *data = json_pack("{s:s, s:s}", "code", out->code, "expires_at", expires);
-    store_message msg = {.member_id = m->id, .ref_id = c.id, .kind = PORTAL_CODE_MESSAGE, .channel = c.channel,
-                         .destination = who->phone[0] ? who->phone : who->email, .locale = m->locale, .data = data,
-                         .created_at = now, .not_after = c.expires_at};
-    status = store_tx_message_insert(tx, &msg);
+    /* A transactional message (never capped, sent in quiet hours); the code stays in ASCII digits in both
+     * languages so phones can offer to fill it in. */
+    bool fa = strcmp(m->locale, "fa") == 0;
+    char text[160];
+    snprintf(text, sizeof(text),
+             fa ? "کد ورود شما به باشگاه مشتریان: %s\nاین کد تا ۱۰ دقیقه معتبر است."
+                : "Your customer club sign-in code: %s\nIt is valid for 10 minutes.",
+             out->code);
+    store_outbox_msg msg = {.kind = PORTAL_CODE_MESSAGE, .channel = c.channel, .member_id = m->id,
+                            .destination = who->phone[0] ? who->phone : who->email, .locale = m->locale,
+                            .subject = fa ? "کد ورود شما" : "Your sign-in code", .body_text = text, .data = data,
+                            .ref_id = c.id, .transactional = true, .now = now, .not_after = c.expires_at};
+    status = store_outbox_enqueue(tx, &msg, NULL);
     json_decref(data);
     out->outcome = PORTAL_SENT;
     out->expires_at = c.expires_at;

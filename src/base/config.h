@@ -15,7 +15,7 @@ typedef struct config_def {
     bool is_switch; /* takes no value: present means "true" */
 } config_def;
 
-#define CONFIG_VALUES_MAX 32
+#define CONFIG_VALUES_MAX 64
 #define CONFIG_POSITIONAL_MAX 8
 
 typedef struct config {

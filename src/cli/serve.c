@@ -35,6 +35,33 @@ static const config_def serve_defs[] = {
     {"clock-file", "BASHGAH_CLOCK_FILE", NULL, "tests only: read the time (ms since 1970) from this file", false},
     {"demo", "BASHGAH_DEMO", "false", "seed a few demo members into an empty club", true},
     {"web", "BASHGAH_WEB", BASHGAH_WEB_DIR, "the built web app to serve at / (empty: none)", false},
+    /* messages: email over SMTP and the delivery worker */
+    {"smtp-url", "BASHGAH_SMTP_URL", "", "SMTP server for email: smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT (empty: email waits in the outbox)", false},
+    {"smtp-user", "BASHGAH_SMTP_USER", "", "SMTP user name (empty: no authentication)", false},
+    {"smtp-password", "BASHGAH_SMTP_PASSWORD", "", "SMTP password", false},
+    {"smtp-from", "BASHGAH_SMTP_FROM", "club@bashgah.invalid", "the From address of email", false},
+    {"smtp-from-name", "BASHGAH_SMTP_FROM_NAME", "", "the name shown with the From address", false},
+    {"smtp-require-tls", "BASHGAH_SMTP_REQUIRE_TLS", "false", "refuse to send email over smtp:// without STARTTLS", true},
+    {"smtp-insecure-tls", "BASHGAH_SMTP_INSECURE_TLS", "false", "tests only: do not verify the SMTP server's certificate", true},
+    {"smtp-timeout-ms", "BASHGAH_SMTP_TIMEOUT_MS", "30000", "time allowed to hand over one email", false},
+    {"delivery-attempts", "BASHGAH_DELIVERY_ATTEMPTS", "8", "tries of one message before it fails", false},
+    {"delivery-backoff-ms", "BASHGAH_DELIVERY_BACKOFF_MS", "30000", "wait after a first failed try, doubled after each further one (with jitter)", false},
+    {"delivery-backoff-max-ms", "BASHGAH_DELIVERY_BACKOFF_MAX_MS", "3600000", "the longest wait between two tries", false},
+    {"sms-url", "BASHGAH_SMS_URL", "", "SMS gateway URL; {to}, {text} and {id} are filled in (empty: SMS waits in the outbox)", false},
+    {"sms-method", "BASHGAH_SMS_METHOD", "POST", "HTTP method of the SMS gateway: GET or POST", false},
+    {"sms-headers", "BASHGAH_SMS_HEADERS", "Content-Type: application/json", "header lines for the SMS gateway, separated by |", false},
+    {"sms-body", "BASHGAH_SMS_BODY", "{\"to\": \"{to}\", \"text\": \"{text}\", \"id\": \"{id}\"}", "body template of the SMS gateway", false},
+    {"sms-body-encoding", "BASHGAH_SMS_BODY_ENCODING", "json", "how {to} and {text} are escaped in the body: json or form", false},
+    {"sms-success-status", "BASHGAH_SMS_SUCCESS_STATUS", "200-299", "HTTP statuses by which the gateway accepts an SMS: N or N-M", false},
+    {"sms-timeout-ms", "BASHGAH_SMS_TIMEOUT_MS", "10000", "time allowed for the gateway to answer", false},
+    {"sms-cost-per-segment", "BASHGAH_SMS_COST_PER_SEGMENT", "0", "price of one SMS part in minor units, recorded per message", false},
+    {"quiet-hours", "BASHGAH_QUIET_HOURS", "", "local hours FROM-TO (such as 21-8) when news waits, in each member's time zone (empty: none)", false},
+    {"cap-per-day", "BASHGAH_CAP_PER_DAY", "0", "news per member and channel in 24 hours (0: no cap; codes and receipts never count)", false},
+    {"cap-per-week", "BASHGAH_CAP_PER_WEEK", "0", "news per member and channel in 7 days (0: no cap)", false},
+    {"rate-email", "BASHGAH_RATE_EMAIL", "0", "emails a second over the whole server (0: no limit)", false},
+    {"rate-sms", "BASHGAH_RATE_SMS", "0", "SMS a second over the whole server (0: no limit)", false},
+    {"public-url", "BASHGAH_PUBLIC_URL", "", "the server's address as members reach it, for links in messages (empty: http://LISTEN)", false},
+    {"delivery-poll-ms", "BASHGAH_DELIVERY_POLL_MS", "500", "how often an idle delivery worker looks for due messages", false},
 };
 
 static int add_owner(store_tx *tx, void *arg)
@@ -87,6 +114,108 @@ static int parse_port(const char *s, int *port)
     return 0;
 }
 
+/* Quiet hours, caps and rates; prints what is wrong and returns -1. */
+static int limits_read(const config *c, delivery_settings *d)
+{
+    char err[256];
+    long day, week, email, sms;
+    if (config_long(c, "cap-per-day", 0, 1000, &day, err, sizeof(err)) != 0 ||
+        config_long(c, "cap-per-week", 0, 10000, &week, err, sizeof(err)) != 0 ||
+        config_long(c, "rate-email", 0, 100000, &email, err, sizeof(err)) != 0 ||
+        config_long(c, "rate-sms", 0, 100000, &sms, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    const char *quiet = config_get(c, "quiet-hours");
+    int from = 0, to = 0;
+    char dash = 0, extra = 0;
+    if (*quiet && (sscanf(quiet, "%d%c%d%c", &from, &dash, &to, &extra) != 3 || dash != '-' || from < 0 ||
+                   from > 23 || to < 0 || to > 23)) {
+        fprintf(stderr, "bashgah: --quiet-hours must be FROM-TO in whole hours, such as 21-8\n");
+        return -1;
+    }
+    d->quiet_from = from;
+    d->quiet_to = to;
+    d->cap_day = (int)day;
+    d->cap_week = (int)week;
+    d->rate_email = (int)email;
+    d->rate_sms = (int)sms;
+    return 0;
+}
+
+/* The SMS gateway's settings; prints what is wrong and returns -1. */
+static int sms_settings_read(const config *c, delivery_settings *d)
+{
+    char err[256];
+    long timeout, cost, lo = 0, hi = 0;
+    if (config_long(c, "sms-timeout-ms", 100, 600000, &timeout, err, sizeof(err)) != 0 ||
+        config_long(c, "sms-cost-per-segment", 0, 1000000000L, &cost, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    const char *url = config_get(c, "sms-url"), *method = config_get(c, "sms-method");
+    const char *enc = config_get(c, "sms-body-encoding"), *ok = config_get(c, "sms-success-status");
+    char dash = 0;
+    int parts = sscanf(ok, "%ld%c%ld", &lo, &dash, &hi);
+    if (parts == 1)
+        hi = lo;
+    if ((parts != 1 && (parts != 3 || dash != '-')) || lo < 100 || hi > 599 || lo > hi ||
+        (*url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+        (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0) ||
+        (strcmp(enc, "json") != 0 && strcmp(enc, "form") != 0)) {
+        fprintf(stderr, "bashgah: --sms-url (http or https), --sms-method (GET, POST or PUT), --sms-body-encoding "
+                        "(json or form) or --sms-success-status (N or N-M) is not valid\n");
+        return -1;
+    }
+    d->sms = (sms_settings){.url = url, .method = method, .headers = config_get(c, "sms-headers"),
+                            .body = config_get(c, "sms-body"), .encoding = enc, .accepted_min = lo,
+                            .accepted_max = hi, .timeout_ms = timeout};
+    d->sms_cost_minor = cost;
+    return 0;
+}
+
+/* The delivery worker's settings; prints what is wrong and returns -1. */
+static int delivery_settings_read(const config *c, delivery_settings *d)
+{
+    char err[256];
+    long attempts, base, max, poll, timeout;
+    if (config_long(c, "delivery-attempts", 1, 100, &attempts, err, sizeof(err)) != 0 ||
+        config_long(c, "delivery-backoff-ms", 1, 86400000, &base, err, sizeof(err)) != 0 ||
+        config_long(c, "delivery-backoff-max-ms", 1, 7 * 86400000L, &max, err, sizeof(err)) != 0 ||
+        config_long(c, "delivery-poll-ms", 10, 60000, &poll, err, sizeof(err)) != 0 ||
+        config_long(c, "smtp-timeout-ms", 100, 600000, &timeout, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bashgah: %s\n", err);
+        return -1;
+    }
+    const char *url = config_get(c, "smtp-url");
+    if (*url && strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
+        fprintf(stderr, "bashgah: --smtp-url must start with smtp:// or smtps://\n");
+        return -1;
+    }
+    d->email = (email_settings){.smtp_url = url, .user = config_get(c, "smtp-user"),
+                                .password = config_get(c, "smtp-password"), .from = config_get(c, "smtp-from"),
+                                .from_name = config_get(c, "smtp-from-name"),
+                                .require_tls = config_switch(c, "smtp-require-tls"),
+                                .insecure_tls = config_switch(c, "smtp-insecure-tls"), .timeout_ms = timeout};
+    if (sms_settings_read(c, d) != 0 || limits_read(c, d) != 0)
+        return -1;
+    d->attempts_max = (int)attempts;
+    d->backoff_base_ms = base;
+    d->backoff_max_ms = max < base ? base : max;
+    d->poll_ms = poll;
+    static char public_url[512];
+    const char *pub = config_get(c, "public-url");
+    if (*pub)
+        snprintf(public_url, sizeof(public_url), "%s", pub);
+    else
+        snprintf(public_url, sizeof(public_url), "http://%s", config_get(c, "listen"));
+    size_t n = strlen(public_url);
+    if (n && public_url[n - 1] == '/')
+        public_url[n - 1] = '\0';
+    d->public_url = public_url;
+    return 0;
+}
+
 /* Reads the numeric and listed settings into cfg; prints what is wrong and returns -1. */
 static int serve_settings(const config *c, http_serve_config *cfg)
 {
@@ -122,6 +251,8 @@ static int serve_settings(const config *c, http_serve_config *cfg)
     cfg->settings.secure_cookies = config_switch(c, "secure-cookies");
     cfg->settings.demo = config_switch(c, "demo");
     cfg->settings.web_dir = config_get(c, "web");
+    if (delivery_settings_read(c, &cfg->delivery) != 0)
+        return -1;
     if (!phone_region_valid(cfg->settings.phone_region) || !calendar_tz_valid(cfg->settings.default_time_zone) ||
         (strcmp(cfg->settings.default_locale, "fa") != 0 && strcmp(cfg->settings.default_locale, "en") != 0)) {
         fprintf(stderr, "bashgah: --phone-region, --default-time-zone or --default-locale is not valid\n");

@@ -273,6 +273,19 @@ void http_portal_redeem(http_request *r);
 void http_portal_redemptions(http_request *r);
 void http_portal_export(http_request *r);
 void http_member_portal_code(http_request *r);
+/* messages (broadcasts.c) */
+void http_broadcast_create(http_request *r);
+void http_broadcast_get(http_request *r);
+void http_broadcast_preview(http_request *r);
+/* The portal's sign-in check for portal routes kept elsewhere (portal.c): signs the member in from the cookie, sets
+ * r->who and r->id to the member (keep the path's id first), checks CSRF on writes; false after replying. */
+bool http_portal_enter(http_request *r);
+/* the member's portal inbox (messages.c) */
+void http_portal_inbox(http_request *r);
+void http_portal_inbox_read(http_request *r);
+/* one-click unsubscribe (messages.c) */
+void http_unsubscribe_page(http_request *r);
+void http_unsubscribe_post(http_request *r);
 
 /* contacts.c */
 void http_contact_list(http_request *r);

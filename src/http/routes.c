@@ -101,5 +101,15 @@ const http_route http_routes[] = {
     /* a survey's public page: the personal link's token is the only key */
     {"GET", "/s/{token}", http_survey_public_get, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/s/{token}", http_survey_public_answer, PERM_PUBLIC, HTTP_BODY_JSON},
+    /* messages: broadcasts (the marketers' permissions of segments: whoever may shape an audience may address it) */
+    {"POST", "/api/v1/broadcasts", http_broadcast_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"POST", "/api/v1/broadcasts/preview", http_broadcast_preview, PERM_SEGMENT_READ, HTTP_BODY_JSON},
+    {"GET", "/api/v1/broadcasts/{id}", http_broadcast_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    /* the member's inbox in the portal (messages.c; public here like the other portal routes) */
+    {"GET", "/api/v1/portal/inbox", http_portal_inbox, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"POST", "/api/v1/portal/inbox/{id}/read", http_portal_inbox_read, PERM_PUBLIC, HTTP_BODY_NONE},
+    /* one-click unsubscribe: the signed token in the link is the authority (messages.c) */
+    {"GET", "/api/v1/unsubscribe", http_unsubscribe_page, PERM_PUBLIC, HTTP_BODY_NONE},
+    {"POST", "/api/v1/unsubscribe", http_unsubscribe_post, PERM_PUBLIC, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -233,7 +233,7 @@ int http_serve(store *s, const http_serve_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if (check_port_free(cfg->host, cfg->port) != 0 || store_writer_start(s) != STORE_OK ||
-        worker_start(n) != 0)
+        worker_start(n) != 0 || delivery_start(s, &cfg->delivery) != 0)
         return -1;
     loop_thread *threads = calloc(n, sizeof(*threads));
     for (int i = 0; i < n; i++) {
@@ -256,6 +256,7 @@ int http_serve(store *s, const http_serve_config *cfg)
     __atomic_store_n(&stopping, 1, __ATOMIC_SEQ_CST);
     for (int i = 0; i < n; i++)
         pthread_join(threads[i].tid, NULL);
+    delivery_stop(); /* before the writer stops: it records its last batch */
     worker_stop();
     for (int i = 0; i < n; i++)
         store_reader_close(threads[i].t.reader);

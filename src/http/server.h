@@ -5,6 +5,7 @@
 #define BASHGAH_HTTP_SERVER_H
 
 #include "http/http.h"
+#include "jobs/delivery.h"
 
 typedef struct http_serve_config {
     const char *host;
@@ -13,6 +14,7 @@ typedef struct http_serve_config {
     uint64_t read_timeout_ms;
     const char *access_log;
     http_settings settings;
+    delivery_settings delivery; /* the outbox's delivery worker */
 } http_serve_config;
 
 /* Serves until a stop signal. Returns 0, or -1 when it could not start (the reason is logged). */

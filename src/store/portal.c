@@ -152,40 +152,12 @@ int store_tx_portal_session_delete(store_tx *tx, const uint8_t token_hash[32])
     return store_status_of(&tx->conn, rc, "portal session delete");
 }
 
-int store_tx_message_insert(store_tx *tx, store_message *m)
-{
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MESSAGE_INSERT,
-                                  "INSERT INTO message_outbox (kind, member_id, channel, destination, locale, data, "
-                                  "ref_id, created_at, updated_at, not_after) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    if (!st)
-        return STORE_ERROR;
-    char *data = json_dumps(m->data ? m->data : json_object(), JSON_COMPACT);
-    sqlite3_bind_text(st, 1, m->kind, -1, SQLITE_STATIC);
-    if (m->member_id)
-        sqlite3_bind_int64(st, 2, m->member_id);
-    sqlite3_bind_text(st, 3, m->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, m->destination, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, m->locale, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, data ? data : "{}", -1, SQLITE_STATIC);
-    if (m->ref_id)
-        sqlite3_bind_int64(st, 7, m->ref_id);
-    sqlite3_bind_int64(st, 8, m->created_at);
-    sqlite3_bind_int64(st, 9, m->created_at);
-    if (m->not_after)
-        sqlite3_bind_int64(st, 10, m->not_after);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    free(data);
-    if (rc == SQLITE_DONE)
-        m->id = sqlite3_last_insert_rowid(tx->conn.db);
-    return store_status_of(&tx->conn, rc, "message insert");
-}
-
 int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MESSAGE_VOID,
-                                  "UPDATE message_outbox SET status = 'void', data = '{}', updated_at = ? "
-                                  "WHERE member_id = ? AND kind = ? AND status = 'pending'");
+                                  "UPDATE message_outbox SET status = CASE status WHEN 'sent' THEN 'sent' ELSE 'void' END, data = '{}', subject = '', body_text = '', "
+                                  "body_html = '', updated_at = ? "
+                                  "WHERE member_id = ? AND kind = ? AND status IN ('queued', 'deferred', 'sent')");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
@@ -201,7 +173,7 @@ int store_message_pending(store_reader *r, const char *kind, int64_t member_id, 
 {
     sqlite3_stmt *st = store_stmt(&r->conn, STMT_MESSAGE_CODE_PENDING,
                                   "SELECT data, not_after FROM message_outbox WHERE member_id = ? AND kind = ? "
-                                  "AND status = 'pending' AND (not_after IS NULL OR not_after > ?) "
+                                  "AND status IN ('queued', 'deferred', 'sent') AND (not_after IS NULL OR not_after > ?) "
                                   "ORDER BY id DESC LIMIT 1");
     if (!st)
         return STORE_ERROR;

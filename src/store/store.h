@@ -561,14 +561,6 @@ typedef struct store_portal_session {
     int64_t created_at, expires_at;
 } store_portal_session;
 
-/* A row of the message outbox; the strings and data are borrowed. */
-typedef struct store_message {
-    int64_t id, member_id, ref_id;
-    const char *kind, *channel, *destination, *locale;
-    json_t *data;
-    int64_t created_at, not_after; /* not_after 0: no limit */
-} store_message;
-
 /* The member's newest code usable at now: not used, not expired, fewer than attempts_max wrong tries. */
 int store_tx_portal_code_live(store_tx *tx, int64_t member_id, int64_t now, int attempts_max, store_portal_code *out);
 /* How many codes the member was given at or after since (the rate limit). */
@@ -580,11 +572,11 @@ int store_tx_portal_code_used(store_tx *tx, int64_t id, int64_t now);
 int store_portal_session_get(store_reader *r, const uint8_t token_hash[32], int64_t now, store_portal_session *out);
 int store_tx_portal_session_insert(store_tx *tx, const store_portal_session *s);
 int store_tx_portal_session_delete(store_tx *tx, const uint8_t token_hash[32]);
-int store_tx_message_insert(store_tx *tx, store_message *m); /* sets m->id */
-/* Voids the member's pending messages of kind (status 'void', data emptied): their content is no longer wanted. */
+/* Empties the member's live messages of kind (their content is no longer wanted): those not yet sent become 'void',
+ * a sent one keeps its status. Messages are written with store_outbox_enqueue. */
 int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int64_t now);
-/* The member's newest pending message of kind still worth sending at now: its data (new reference) and
- * not_after. STORE_NOTFOUND when there is none. */
+/* The member's newest message of kind (queued, deferred or sent, not voided) still worth having at now: its data
+ * (new reference) and not_after. STORE_NOTFOUND when there is none. */
 int store_message_pending(store_reader *r, const char *kind, int64_t member_id, int64_t now, json_t **data,
                           int64_t *not_after);
 /* ---- end of the member portal ---- */
@@ -764,5 +756,100 @@ int store_survey_responses(store_reader *r, int64_t survey_id,
                            void (*cb)(const char *stratum, int64_t answered_at, json_t *answers, void *arg),
                            void *arg);
 /* ---- end of contacts and surveys ---- */
+
+/* ---- messages (outbox.c): the one outbox of everything the club sends, over every channel ---- */
+#define STORE_OUTBOX_SUBJECT_MAX 255  /* bytes: one header line once encoded */
+#define STORE_OUTBOX_BODY_MAX 262144  /* bytes of each of the text and HTML bodies */
+#define STORE_OUTBOX_DUE_MAX 256      /* messages the worker takes at once */
+
+/* A message to enqueue: rendered content and where it goes. Strings and data are borrowed. */
+typedef struct store_outbox_msg {
+    const char *kind;        /* what caused it: portal_code, broadcast, survey_invitation, ... */
+    const char *channel;     /* email | sms | inbox */
+    int64_t member_id;       /* the member it is for, or 0 */
+    int64_t contact_id;      /* or a contact who is not a member, or 0 */
+    const char *destination; /* email address or E.164 phone; "" or NULL for the inbox */
+    const char *locale;      /* fa | en */
+    const char *subject;     /* email subject, inbox title; NULL for none */
+    const char *body_text;   /* the text (the SMS itself); NULL for none */
+    const char *body_html;   /* email only, NULL for none */
+    json_t *data;            /* what the cause wants kept with it (JSON object), or NULL */
+    int64_t ref_id;          /* the causing row (a portal code, a broadcast, an invitation), or 0 */
+    bool transactional;      /* a code or a receipt: never capped by frequency, sent in quiet hours */
+    int64_t send_at;         /* not before this time (ms); 0: at once */
+    int64_t not_after;       /* not worth sending after this time (ms); 0: no limit */
+    int64_t now;             /* the time of the cause (ms) */
+} store_outbox_msg;
+
+/* Writes m into the outbox as 'queued' inside the caller's write job, so the message exists exactly when its cause
+ * does. Sets *id when id is not NULL. A person without an address for the channel is written all the same (the
+ * worker suppresses it as no_address, so reports count it). STORE_INVALID when kind, channel or locale is missing
+ * or unknown, an inbox message has no member, or a part is over its limit (nothing written). */
+int store_outbox_enqueue(store_tx *tx, const store_outbox_msg *m, int64_t *id);
+
+/* A message the worker is to deliver (malloc'd strings; store_outbox_item_release frees them). */
+typedef struct store_outbox_item {
+    int64_t id, member_id, contact_id, ref_id;
+    char kind[48], channel[16], locale[8];
+    char *destination, *subject, *body_text, *body_html;
+    bool transactional;
+    int attempts;
+    int64_t created_at, not_after;
+} store_outbox_item;
+
+void store_outbox_item_release(store_outbox_item *it);
+/* Up to cap messages due at now (queued or deferred, next attempt reached) of the listed channels (at most three),
+ * oldest due first, into out; *n is how many. */
+int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels,
+                     store_outbox_item *out, int cap, int *n);
+
+/* What one delivery try came to. */
+typedef struct store_outbox_outcome {
+    int64_t message_id;
+    const char *status;  /* sent | deferred (retry at next_attempt_at) | failed | suppressed */
+    const char *reason;  /* NULL, or why (no_address, opted_out, attempts_exhausted, expired, ...) */
+    const char *detail;  /* the peer's answer, for the attempt row; NULL when nothing was tried */
+    int64_t at, next_attempt_at, duration_ms;
+    bool attempted;      /* a try happened: counted and logged in message_attempts */
+    int segments;        /* SMS parts of a sent SMS, else 0 */
+    int64_t cost_minor;  /* their cost */
+} store_outbox_outcome;
+
+/* Records an outcome: the attempt row when one was made, then the status, unless the message left the live
+ * statuses meanwhile (a voided code stays void). */
+int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o);
+/* Broadcasts (broadcasts.c): a row, then one outbox message per recipient in the same job. */
+#define STORE_BROADCAST_AUDIENCE_MAX 200000 /* recipients of one broadcast */
+
+typedef struct store_broadcast {
+    int64_t id;
+    char channel[16];
+    char *audience, *content; /* compact JSON, malloc'd (store_broadcast_release) */
+    int64_t send_at, recipients;
+    char created_by[96];
+    int64_t created_at;
+} store_broadcast;
+
+void store_broadcast_release(store_broadcast *b);
+int store_tx_broadcast_insert(store_tx *tx, store_broadcast *b); /* sets b->id */
+int store_tx_broadcast_recipients(store_tx *tx, int64_t id, int64_t recipients);
+int store_broadcast_get(store_reader *r, int64_t id, store_broadcast *out);
+/* The broadcast's messages by status and reason: cb once per (status, reason or NULL) present. */
+int store_broadcast_counts(store_reader *r, int64_t id,
+                           void (*cb)(const char *status, const char *reason, int64_t n, void *arg), void *arg);
+/* Up to limit ids of members not erased above after_id, in id order, of class cls (NULL: every member). */
+int store_audience_member_ids(store_reader *r, const char *cls, int64_t after_id, int limit, int64_t *ids, int *n);
+/* The member's portal inbox: delivered inbox messages (status sent) newest first, with id below before_id (0: from
+ * the newest), at most limit, appended to items as {id, subject, body, received_at (ms), read}; *unread counts
+ * every unread one. */
+int store_inbox_list(store_reader *r, int64_t member_id, int64_t before_id, int limit, json_t *items,
+                     int64_t *unread);
+/* Marks the member's inbox message read (once); STORE_NOTFOUND when it is not one of theirs. */
+int store_tx_inbox_read(store_tx *tx, int64_t member_id, int64_t message_id, int64_t now);
+/* News (not transactional) sent to the member over channel at or after since: for frequency caps. */
+int store_outbox_sent_count(store_reader *r, int64_t member_id, const char *channel, int64_t since, int64_t *n);
+/* A key of message_secrets (32 bytes), such as "unsubscribe". STORE_NOTFOUND when there is none. */
+int store_message_secret(store_reader *r, const char *name, uint8_t out[32]);
+/* ---- end of messages ---- */
 
 #endif

@@ -407,27 +407,23 @@ int store_tx_response_insert(store_tx *tx, int64_t survey_id, int64_t invitation
     return run(&tx->conn, st, "response insert");
 }
 
-/* Until the messaging module's shared enqueue function is merged, invitations use the portal's outbox insert (the
- * same table; contact, subject and text ride in data). This is the only caller to switch. */
+/* An invitation or a reminder into the message outbox, in the caller's transaction: the delivery worker sends it
+ * over the person's channel. */
 int store_tx_survey_outbox(store_tx *tx, const store_survey_message *sm)
 {
-    json_t *data = json_deep_copy(sm->data);
-    json_object_set_new(data, "subject", json_string(sm->subject));
-    json_object_set_new(data, "text", json_string(sm->body_text));
-    if (sm->contact_id)
-        json_object_set_new(data, "contact_id", json_integer(sm->contact_id));
-    store_message m = {.member_id = sm->member_id,
-                       .ref_id = sm->invitation_id,
-                       .kind = "survey_invitation",
-                       .channel = sm->channel,
-                       .destination = sm->destination,
-                       .locale = sm->locale,
-                       .data = data,
-                       .created_at = sm->now,
-                       .not_after = sm->not_after};
-    int status = store_tx_message_insert(tx, &m);
-    json_decref(data);
-    return status;
+    store_outbox_msg m = {.kind = "survey_invitation",
+                          .channel = sm->channel,
+                          .member_id = sm->member_id,
+                          .contact_id = sm->contact_id,
+                          .destination = sm->destination,
+                          .locale = sm->locale,
+                          .subject = sm->subject,
+                          .body_text = sm->body_text,
+                          .data = sm->data,
+                          .ref_id = sm->invitation_id,
+                          .not_after = sm->not_after,
+                          .now = sm->now};
+    return store_outbox_enqueue(tx, &m, NULL);
 }
 
 /* ---- results ---- */

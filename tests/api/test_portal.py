@@ -104,7 +104,7 @@ class CodeTest(PortalCase):
             self.assertNotIn(code.encode(), bytes(code_hash))
             out = db.execute("SELECT kind, channel, destination, status FROM message_outbox WHERE member_id = ?",
                              (m["id"],)).fetchall()
-        self.assertEqual(out, [("portal_code", "sms", m["phone"], "pending")])
+        self.assertEqual(out, [("portal_code", "sms", m["phone"], "queued")])
 
     def test_email_sign_in_uses_the_email_channel(self):
         email = "p%d@example.org" % uniq()
@@ -138,7 +138,7 @@ class CodeTest(PortalCase):
         with self.db() as db:
             statuses = [s for (s,) in db.execute("SELECT status FROM message_outbox WHERE member_id = ? ORDER BY id",
                                                  (m["id"],))]
-        self.assertEqual(statuses, ["void", "pending"])  # the older code's message is no longer wanted
+        self.assertEqual(statuses, ["void", "queued"])  # the older code's message is no longer wanted
 
     def test_at_most_five_codes_an_hour(self):
         m = self.new_member()

@@ -1,0 +1,338 @@
+/* The delivery worker thread (see delivery.h): due messages -> channels -> one writer job per batch recording the
+ * outcomes. Only this thread touches its reader and its channels (one CURL handle each, reused). */
+#include "jobs/delivery.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "channels/unsubscribe.h"
+#include "core/rules.h"
+#include "core/sms.h"
+
+typedef struct batch_job {
+    store_job job;
+    store_outbox_outcome outcomes[DELIVERY_BATCH_MAX];
+    char details[DELIVERY_BATCH_MAX][CHANNEL_DETAIL_MAX];
+    int n;
+    int finished; /* under lock */
+} batch_job;
+
+static struct {
+    store *s;
+    const delivery_settings *cfg;
+    pthread_t tid;
+    bool running;
+    int stopping; /* under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+} worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool stopping(void)
+{
+    pthread_mutex_lock(&worker.lock);
+    bool stop = worker.stopping != 0;
+    pthread_mutex_unlock(&worker.lock);
+    return stop;
+}
+
+/* Sleeps up to ms, waking early when asked to stop. */
+static void nap(int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&worker.lock);
+    if (!worker.stopping)
+        pthread_cond_timedwait(&worker.wake, &worker.lock, &until);
+    pthread_mutex_unlock(&worker.lock);
+}
+
+static int record_batch(store_tx *tx, void *arg)
+{
+    batch_job *b = arg;
+    for (int i = 0; i < b->n; i++) {
+        int status = store_tx_outbox_record(tx, &b->outcomes[i]);
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+static void batch_done(store_job *job)
+{
+    batch_job *b = (batch_job *)job;
+    pthread_mutex_lock(&worker.lock);
+    b->finished = 1;
+    pthread_cond_broadcast(&worker.wake);
+    pthread_mutex_unlock(&worker.lock);
+}
+
+/* Hands the outcomes to the writer and waits for their commit (a full queue is waited out). Returns the job's
+ * status; on failure the messages stay due and are sent again: at least once. */
+static int record(batch_job *b)
+{
+    b->job = (store_job){.fn = record_batch, .arg = b, .done = batch_done};
+    b->finished = 0;
+    int status;
+    while ((status = store_submit(worker.s, &b->job)) == STORE_FULL)
+        nap(50);
+    if (status != STORE_OK)
+        return status;
+    pthread_mutex_lock(&worker.lock);
+    while (!b->finished)
+        pthread_cond_wait(&worker.wake, &worker.lock);
+    pthread_mutex_unlock(&worker.lock);
+    if (b->job.status != STORE_OK)
+        log_msg(LOG_WARN, "delivery_record_failed", "status=%d messages=%d", b->job.status, b->n);
+    return b->job.status;
+}
+
+typedef struct channels {
+    email_channel *email;
+    sms_channel *sms;
+    uint8_t unsubscribe_key[32];
+    bool has_key;
+} channels;
+
+static channel_result send_one(channels *ch, const store_outbox_item *it, char *detail)
+{
+    if (strcmp(it->channel, "inbox") == 0) {
+        snprintf(detail, CHANNEL_DETAIL_MAX, "in the member's inbox");
+        return CHANNEL_SENT; /* the portal shows it from the outbox row itself */
+    }
+    if (strcmp(it->channel, "sms") == 0)
+        return sms_channel_send(ch->sms, it->destination, it->body_text, it->id, detail);
+    char message_id[64];
+    snprintf(message_id, sizeof(message_id), "m%lld.%lld", (long long)it->id, (long long)it->created_at);
+    email_message m = {.to = it->destination, .subject = it->subject, .text = it->body_text, .html = it->body_html,
+                       .message_id = message_id};
+    /* news, not a code the member asked for: a one-click unsubscribe link (RFC 8058) */
+    char url[1024];
+    if (!it->transactional && it->member_id && ch->has_key) {
+        char token[UNSUBSCRIBE_TOKEN_LEN];
+        unsubscribe_token(ch->unsubscribe_key, it->member_id, it->channel, token);
+        snprintf(url, sizeof(url), "%.900s/api/v1/unsubscribe?token=%s", worker.cfg->public_url, token);
+        m.unsubscribe_url = url;
+    }
+    return email_channel_send(ch->email, &m, detail);
+}
+
+#define HOUR_MS (3600LL * 1000)
+#define DAY_MS (24 * HOUR_MS)
+
+/* The first whole UTC hour after now at which the member's local hour is out of the quiet hours, or 0 when now is
+ * not quiet (or the zone is unknown: better sent than held for ever). */
+static int64_t quiet_until(const member *m, int64_t now)
+{
+    const delivery_settings *cfg = worker.cfg;
+    int weekday, hour;
+    if (cfg->quiet_from == cfg->quiet_to || rules_local_time(now, m->time_zone, &weekday, &hour) != 0 ||
+        !delivery_quiet_hour(hour, cfg->quiet_from, cfg->quiet_to))
+        return 0;
+    for (int64_t t = now - now % HOUR_MS + HOUR_MS; t < now + DAY_MS; t += HOUR_MS)
+        if (rules_local_time(t, m->time_zone, &weekday, &hour) == 0 &&
+            !delivery_quiet_hour(hour, cfg->quiet_from, cfg->quiet_to))
+            return t;
+    return 0;
+}
+
+/* Whether the member already had as much news over the channel as the caps allow (24 hours and 7 days, rolling). */
+static bool capped(store_reader *reader, const store_outbox_item *it, int64_t now)
+{
+    const delivery_settings *cfg = worker.cfg;
+    int64_t n = 0;
+    if (cfg->cap_day && store_outbox_sent_count(reader, it->member_id, it->channel, now - DAY_MS, &n) == STORE_OK &&
+        n >= cfg->cap_day)
+        return true;
+    return cfg->cap_week &&
+           store_outbox_sent_count(reader, it->member_id, it->channel, now - 7 * DAY_MS, &n) == STORE_OK &&
+           n >= cfg->cap_week;
+}
+
+/* Why a message may not go to its member now (read at each send, so an opt-out made after the message was queued
+ * still holds), or NULL. A transactional message (a code the member asked for) goes whatever the marketing consent;
+ * the portal inbox needs none, as the member reads it signed in. */
+static const char *consent_refusal(store_reader *reader, const store_outbox_item *it, int64_t now,
+                                   int64_t *defer_until)
+{
+    *defer_until = 0;
+    if (it->transactional || !it->member_id)
+        return NULL;
+    member m;
+    int status = store_member_get(reader, it->member_id, &m);
+    if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at))
+        return "erased";
+    if (status != STORE_OK || strcmp(it->channel, "inbox") == 0)
+        return NULL;
+    bool email = strcmp(it->channel, "email") == 0;
+    if (!(email ? m.consent_email : m.consent_sms)) /* never given, or given and withdrawn */
+        return (email ? m.consent_email_at : m.consent_sms_at) ? "opted_out" : "no_consent";
+    if ((*defer_until = quiet_until(&m, now)) != 0)
+        return "quiet_hours";
+    return capped(reader, it, now) ? "cap_reached" : NULL;
+}
+
+/* Waits for the channel's next slot under its global rate (one worker: the rate is the server's). */
+static void rate_wait(const char *channel)
+{
+    static int64_t next_email_ms, next_sms_ms;
+    bool email = strcmp(channel, "email") == 0;
+    int rate = email ? worker.cfg->rate_email : strcmp(channel, "sms") == 0 ? worker.cfg->rate_sms : 0;
+    if (rate <= 0)
+        return;
+    int64_t *next = email ? &next_email_ms : &next_sms_ms, now = monotonic_ms();
+    if (*next > now)
+        nap(*next - now);
+    *next = (*next > now ? *next : now) + 1000 / rate;
+}
+
+/* Decides one message's outcome at now: expired or without an address it is settled without a try; otherwise
+ * it is sent, and a failure is deferred with backoff or, past the attempts, failed. */
+static void deliver(store_reader *reader, channels *ch, const store_outbox_item *it, int64_t now,
+                    store_outbox_outcome *o, char *detail)
+{
+    const delivery_settings *cfg = worker.cfg;
+    *o = (store_outbox_outcome){.message_id = it->id, .at = now, .next_attempt_at = now};
+    if (it->not_after && now >= it->not_after) {
+        o->status = "failed";
+        o->reason = "expired";
+        return;
+    }
+    if (strcmp(it->channel, "inbox") != 0 && !it->destination[0]) {
+        o->status = "suppressed";
+        o->reason = "no_address";
+        return;
+    }
+    int64_t defer_until;
+    if ((o->reason = consent_refusal(reader, it, now, &defer_until)) != NULL) {
+        o->status = defer_until ? "deferred" : "suppressed"; /* quiet hours only hold a message back */
+        o->next_attempt_at = defer_until ? defer_until : now;
+        return;
+    }
+    rate_wait(it->channel);
+    int64_t started = monotonic_ms();
+    channel_result res = send_one(ch, it, detail);
+    o->duration_ms = monotonic_ms() - started;
+    o->attempted = true;
+    o->detail = detail;
+    if (res == CHANNEL_SENT) {
+        o->status = "sent";
+        sms_count count;
+        if (strcmp(it->channel, "sms") == 0 && sms_count_text(it->body_text, &count) == 0) {
+            o->segments = count.segments;
+            o->cost_minor = count.segments * cfg->sms_cost_minor;
+        }
+    } else if (res == CHANNEL_REFUSED) {
+        o->status = "failed";
+        o->reason = "refused";
+    } else if (it->attempts + 1 >= cfg->attempts_max) {
+        o->status = "failed";
+        o->reason = "attempts_exhausted";
+    } else {
+        o->status = "deferred";
+        o->reason = "retry";
+        o->next_attempt_at = now + delivery_backoff_ms(it->attempts + 1, cfg->backoff_base_ms, cfg->backoff_max_ms,
+                                                       randombytes_random());
+    }
+    log_msg(res == CHANNEL_SENT ? LOG_DEBUG : LOG_INFO, "delivery", "message=%lld channel=%s status=%s detail=\"%s\"",
+            (long long)it->id, it->channel, o->status, detail);
+}
+
+/* One round: the due messages of the channels we can send, in batches of DELIVERY_BATCH_MAX, each recorded before
+ * the next is sent. Returns how many were handled. */
+static int round_once(store_reader *reader, channels *ch, batch_job *b)
+{
+    const char *names[3];
+    int nnames = 0;
+    names[nnames++] = "inbox";
+    if (ch->email)
+        names[nnames++] = "email";
+    if (ch->sms)
+        names[nnames++] = "sms";
+    store_outbox_item items[DELIVERY_BATCH_MAX];
+    int n = 0;
+    int64_t now = clock_now_ms();
+    if (store_outbox_due(reader, now, names, nnames, items, DELIVERY_BATCH_MAX, &n) != STORE_OK)
+        return 0;
+    b->n = 0;
+    for (int i = 0; i < n; i++) {
+        b->details[i][0] = '\0';
+        deliver(reader, ch, &items[i], now, &b->outcomes[i], b->details[i]);
+        b->n++;
+    }
+    if (b->n > 0)
+        record(b);
+    for (int i = 0; i < n; i++)
+        store_outbox_item_release(&items[i]);
+    return n;
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    store_reader *reader = store_reader_open(worker.s);
+    channels ch = {0};
+    const delivery_settings *cfg = worker.cfg;
+    if (cfg->email.smtp_url && *cfg->email.smtp_url && !(ch.email = email_channel_new(&cfg->email)))
+        log_msg(LOG_ERROR, "delivery_email_unavailable", "reason=curl");
+    if (cfg->sms.url && *cfg->sms.url && !(ch.sms = sms_channel_new(&cfg->sms)))
+        log_msg(LOG_ERROR, "delivery_sms_unavailable", "reason=curl");
+    ch.has_key = store_message_secret(reader, "unsubscribe", ch.unsubscribe_key) == STORE_OK;
+    batch_job *b = calloc(1, sizeof(*b));
+    if (!reader || !b)
+        abort(); /* out of memory at start-up */
+    log_msg(LOG_INFO, "delivery_started", "email=%s sms=%s", ch.email ? "on" : "off", ch.sms ? "on" : "off");
+    while (!stopping()) {
+        if (round_once(reader, &ch, b) < DELIVERY_BATCH_MAX)
+            nap(cfg->poll_ms);
+    }
+    free(b);
+    sodium_memzero(ch.unsubscribe_key, sizeof(ch.unsubscribe_key));
+    email_channel_free(ch.email);
+    sms_channel_free(ch.sms);
+    store_reader_close(reader);
+    return NULL;
+}
+
+int delivery_start(store *s, const delivery_settings *cfg)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread uses curl */
+    worker.s = s;
+    worker.cfg = cfg;
+    worker.stopping = 0;
+    if (pthread_create(&worker.tid, NULL, worker_main, NULL) != 0)
+        return -1;
+    worker.running = true;
+    return 0;
+}
+
+void delivery_stop(void)
+{
+    if (!worker.running)
+        return;
+    pthread_mutex_lock(&worker.lock);
+    worker.stopping = 1;
+    pthread_cond_broadcast(&worker.wake);
+    pthread_mutex_unlock(&worker.lock);
+    pthread_join(worker.tid, NULL);
+    worker.running = false;
+}

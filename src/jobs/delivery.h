@@ -1,0 +1,48 @@
+/* The delivery worker: one thread, apart from the event loops and the writer, that takes the outbox's due messages
+ * (store_outbox_due on its own reader), hands each to its channel (src/channels), and records every outcome and
+ * attempt through the writer (store_tx_outbox_record), waiting for that commit before it looks for more. Network
+ * I/O therefore never blocks a loop or the writer. A failure worth retrying is deferred with exponential backoff
+ * and jitter, up to attempts_max tries; then the message has failed.
+ *
+ * Crash safety: a message is marked sent only after its channel took it, and 'sent' is final, so a message marked
+ * sent is never sent again; a crash between a send and its commit sends that message once more (at least once). */
+#ifndef BASHGAH_JOBS_DELIVERY_H
+#define BASHGAH_JOBS_DELIVERY_H
+
+#include <stdint.h>
+
+#include "channels/email.h"
+#include "channels/sms.h"
+#include "store/store.h"
+
+typedef struct delivery_settings {
+    email_settings email;    /* email.smtp_url NULL or "": email waits in the outbox, untouched */
+    sms_settings sms;        /* sms.url NULL or "": SMS waits in the outbox */
+    int64_t sms_cost_minor;  /* the gateway's price of one SMS part */
+    int attempts_max;        /* tries of one message before it fails */
+    int64_t backoff_base_ms; /* wait after the first failure; doubled after each further one */
+    int64_t backoff_max_ms;  /* the longest wait */
+    int64_t poll_ms;         /* how often an idle worker looks for due messages */
+    const char *public_url;  /* the server's address as members reach it, for unsubscribe links */
+    int quiet_from, quiet_to; /* local hours [from, to) when news waits (wrapping midnight); equal: none */
+    int cap_day, cap_week;   /* news per member and channel in 24 hours / 7 days; 0: no cap */
+    int rate_email, rate_sms; /* messages a second over the whole server; 0: as fast as the peer takes them */
+} delivery_settings;
+
+#define DELIVERY_BATCH_MAX 32 /* messages sent between two commits: at most this many are resent after a crash */
+
+/* Starts the worker thread; the store's writer must be running. cfg is borrowed until delivery_stop.
+ * Returns 0, or -1 when the thread could not start. */
+int delivery_start(store *s, const delivery_settings *cfg);
+/* Finishes the batch in hand (recording its outcomes) and stops the thread. A no-op when not started. */
+void delivery_stop(void);
+
+/* Whether local hour h lies in the quiet hours [from, to), which may wrap midnight (21-8). Pure. */
+bool delivery_quiet_hour(int h, int from, int to);
+
+/* The wait before try number attempt + 1, after attempt (1, 2, ...) failures: base * 2^(attempt-1), capped at
+ * max_ms, with "equal jitter" (half fixed, half drawn from random), so the waits of many failed messages spread
+ * instead of returning together. Pure: random is any 32-bit random number. */
+int64_t delivery_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms, uint32_t random);
+
+#endif
