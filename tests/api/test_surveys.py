@@ -385,9 +385,11 @@ class RemindersTest(SurveyCase):
     def outbox(self, sid):
         import json
         with self.db() as db:
-            rows = db.execute("SELECT ref_id, locale, data FROM message_outbox WHERE kind = 'survey_invitation' "
-                              "ORDER BY id").fetchall()
-        return [(ref, loc, json.loads(d)) for ref, loc, d in rows if json.loads(d)["survey_id"] == sid]
+            rows = db.execute("SELECT ref_id, locale, data, subject, body_text FROM message_outbox "
+                              "WHERE kind = 'survey_invitation' ORDER BY id").fetchall()
+        # the message's data with its subject and text (outbox columns of their own) beside it
+        return [(ref, loc, dict(json.loads(d), subject=subj, text=text)) for ref, loc, d, subj, text in rows
+                if json.loads(d)["survey_id"] == sid]
 
     def wait_for(self, sid, count):
         import time
