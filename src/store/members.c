@@ -106,23 +106,26 @@ static int one_member(store_conn *c, sqlite3_stmt *st, member *out)
     return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member");
 }
 
-static int member_get(store_conn *c, int64_t id, member *out)
+/* The statement reading member id (NULL on error). */
+static sqlite3_stmt *member_get_stmt(store_conn *c, int64_t id)
 {
     sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
-    return one_member(c, st, out);
+    return st;
 }
 
+static int member_get(store_conn *c, int64_t id, member *out) { return one_member(c, member_get_stmt(c, id), out); }
+
 int store_member_get(store_reader *r, int64_t id, member *out) { return member_get(&r->conn, id, out); }
+int store_tx_member_get(store_tx *tx, int64_t id, member *out) { return member_get(&tx->conn, id, out); }
 
 int store_member_get_text(store_reader *r, int64_t id, member *out, char *attributes, size_t cap)
 {
     store_conn *c = &r->conn;
-    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?");
+    sqlite3_stmt *st = member_get_stmt(c, id);
     if (!st)
         return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
     attributes[0] = '\0';
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -138,7 +141,6 @@ int store_member_get_text(store_reader *r, int64_t id, member *out, char *attrib
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member");
 }
-int store_tx_member_get(store_tx *tx, int64_t id, member *out) { return member_get(&tx->conn, id, out); }
 
 static int member_by(store_conn *c, int idx, const char *sql, const char *value, member *out)
 {
