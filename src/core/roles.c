@@ -1,6 +1,7 @@
 /* The access table: one row per role, one column per permission. Ranks order the roles for granting. */
 #include "core/roles.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static const char *role_names[ROLE_COUNT] = {"", "owner", "manager", "marketer", "cashier", "analyst"};
@@ -8,24 +9,29 @@ static const char *role_names[ROLE_COUNT] = {"", "owner", "manager", "marketer",
 /* Lower is stronger. A role may grant only roles of its rank or weaker (none below manager may grant at all). */
 static const int role_rank[ROLE_COUNT] = {99, 0, 1, 2, 3, 4};
 
-#define R(p) (1u << (p))
-static const unsigned role_perms[ROLE_COUNT] = {
-    [ROLE_OWNER] = ~0u,
+_Static_assert(PERM_COUNT <= 64, "role_perms holds one bit per permission");
+#define R(p) (UINT64_C(1) << (p))
+static const uint64_t role_perms[ROLE_COUNT] = {
+    [ROLE_OWNER] = ~UINT64_C(0),
     [ROLE_MANAGER] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_WRITE) |
                      R(PERM_MEMBER_ERASE) | R(PERM_MEMBER_IMPORT) | R(PERM_MEMBER_EXPORT) | R(PERM_APIKEY_ADMIN) |
                      R(PERM_PROGRAMME_ADMIN) | R(PERM_POINTS_READ) | R(PERM_POINTS_WRITE) | R(PERM_POINTS_ADJUST) |
                      R(PERM_CATALOG_ADMIN) | R(PERM_SEGMENT_READ) | R(PERM_SEGMENT_WRITE) | R(PERM_REPORT_READ) |
                      R(PERM_CLASSES_READ) | R(PERM_CLASSES_ADMIN) | R(PERM_CONTACT_READ) | R(PERM_CONTACT_WRITE) |
-                     R(PERM_SURVEY_READ) | R(PERM_SURVEY_WRITE),
+                     R(PERM_SURVEY_READ) | R(PERM_SURVEY_WRITE) | R(PERM_CAMPAIGN_READ) | R(PERM_CAMPAIGN_WRITE) |
+                     R(PERM_CAMPAIGN_DECIDE) | R(PERM_BUDGET_READ) | R(PERM_BUDGET_WRITE) |
+                     R(PERM_COMPETITOR_READ) | R(PERM_COMPETITOR_WRITE) | R(PERM_WEBHOOK_ADMIN),
     [ROLE_MARKETER] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_WRITE) |
                       R(PERM_MEMBER_IMPORT) | R(PERM_MEMBER_EXPORT) | R(PERM_POINTS_READ) | R(PERM_CATALOG_ADMIN) |
                       R(PERM_SEGMENT_READ) | R(PERM_SEGMENT_WRITE) | R(PERM_REPORT_READ) | R(PERM_CONTACT_READ) |
-                      R(PERM_CONTACT_WRITE) | R(PERM_SURVEY_READ) | R(PERM_SURVEY_WRITE),
+                      R(PERM_CONTACT_WRITE) | R(PERM_SURVEY_READ) | R(PERM_SURVEY_WRITE) | R(PERM_CAMPAIGN_READ) |
+                      R(PERM_CAMPAIGN_WRITE) | R(PERM_BUDGET_READ) | R(PERM_COMPETITOR_READ) |
+                      R(PERM_COMPETITOR_WRITE),
     [ROLE_CASHIER] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_WRITE) |
                      R(PERM_POINTS_READ) | R(PERM_POINTS_WRITE),
     [ROLE_ANALYST] = R(PERM_PUBLIC) | R(PERM_SIGNED_IN) | R(PERM_MEMBER_READ) | R(PERM_MEMBER_EXPORT) |
                      R(PERM_POINTS_READ) | R(PERM_SEGMENT_READ) | R(PERM_REPORT_READ) | R(PERM_CLASSES_READ) |
-                     R(PERM_CONTACT_READ) | R(PERM_SURVEY_READ),
+                     R(PERM_CONTACT_READ) | R(PERM_SURVEY_READ) | R(PERM_CAMPAIGN_READ) | R(PERM_BUDGET_READ),
 };
 #undef R
 

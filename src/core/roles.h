@@ -40,6 +40,14 @@ typedef enum permission {
     PERM_CONTACT_WRITE,  /* create, change, delete and import contacts */
     PERM_SURVEY_READ,    /* surveys and their results */
     PERM_SURVEY_WRITE,   /* create and change surveys, send invitations */
+    PERM_CAMPAIGN_READ,  /* campaigns, pilots, evaluations, moments */
+    PERM_CAMPAIGN_WRITE, /* create and change campaigns and moments, draw pilots, launch */
+    PERM_CAMPAIGN_DECIDE, /* decide after a pilot: roll out, extend, stop */
+    PERM_BUDGET_READ,    /* budget lines, costs, the money report, plans */
+    PERM_BUDGET_WRITE,   /* change budget lines and plans, post costs by hand */
+    PERM_COMPETITOR_READ, /* competitor notes */
+    PERM_COMPETITOR_WRITE, /* write competitor notes */
+    PERM_WEBHOOK_ADMIN,  /* webhooks for the company's other departments */
     PERM_COUNT
 } permission;
 
