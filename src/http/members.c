@@ -174,6 +174,8 @@ static int erase_write(store_tx *tx, http_write *w)
     status = store_tx_member_update(tx, &m, NULL);
     if (status == STORE_OK)
         status = store_tx_consent_log(tx, &before, &m, w->who.name);
+    if (status == STORE_OK) /* nothing more goes to the addresses just removed */
+        status = store_tx_outbox_forget_member(tx, m.id, w->now_ms);
     if (status == STORE_OK) {
         /* The audit keeps that an erasure happened, not the personal data it removed. */
         store_actor actor = http_actor(&w->who);

@@ -5,6 +5,7 @@
 
 #include "app/classes.h"
 #include "app/points.h"
+#include "app/portal.h"
 #include "app/surveys.h"
 #include "app/tiers.h"
 #include "base/log.h"
@@ -47,6 +48,14 @@ static int job_idempotency(store_tx *tx, void *arg)
     return store_tx_idem_purge(tx, run->now - IDEM_KEEP_MS);
 }
 
+/* Sign-in codes stay while they count against the hourly limit; sessions go once expired. */
+static int job_portal_purge(store_tx *tx, void *arg)
+{
+    job_run *run = arg;
+    run->done = 0;
+    return store_tx_portal_purge(tx, run->now - PORTAL_CODE_WINDOW_MS, run->now);
+}
+
 static int job_survey_reminders(store_tx *tx, void *arg)
 {
     job_run *run = arg;
@@ -67,6 +76,7 @@ static struct job {
     {"review_tiers", job_tiers, 60 * MINUTE_MS, 0, 0},
     {"forget_idempotency_keys", job_idempotency, 60 * MINUTE_MS, 0, 0},
     {"survey_reminders", job_survey_reminders, 60 * MINUTE_MS, 0, 0},
+    {"forget_portal_codes", job_portal_purge, 60 * MINUTE_MS, 0, 0},
 };
 
 typedef struct queued_job {

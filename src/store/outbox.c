@@ -256,3 +256,20 @@ int store_outbox_sent_count(store_reader *r, int64_t member_id, const char *chan
     sqlite3_reset(st);
     return store_status_of(&r->conn, rc == SQLITE_ROW ? SQLITE_DONE : rc, "outbox sent count");
 }
+
+int store_tx_outbox_forget_member(store_tx *tx, int64_t member_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_OUTBOX_FORGET_MEMBER,
+                                  "UPDATE message_outbox SET destination = '', data = '{}', subject = '', "
+                                  "body_text = '', body_html = '', updated_at = ?2, "
+                                  "status = CASE WHEN status IN ('queued', 'deferred') THEN 'suppressed' ELSE status END, "
+                                  "reason = CASE WHEN status IN ('queued', 'deferred') THEN 'erased' ELSE reason END "
+                                  "WHERE member_id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    sqlite3_bind_int64(st, 2, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return store_status_of(&tx->conn, rc, "outbox forget member");
+}

@@ -193,3 +193,23 @@ int store_message_pending(store_reader *r, const char *kind, int64_t member_id, 
            : rc == SQLITE_DONE ? STORE_NOTFOUND
                                : store_status_of(&r->conn, rc, "message pending");
 }
+
+int store_tx_portal_purge(store_tx *tx, int64_t before, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_PORTAL_CODES_PURGE, "DELETE FROM portal_codes WHERE expires_at < ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, before);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    int status = store_status_of(&tx->conn, rc, "portal codes purge");
+    if (status != STORE_OK)
+        return status;
+    st = store_stmt(&tx->conn, STMT_PORTAL_SESSIONS_PURGE, "DELETE FROM portal_sessions WHERE expires_at < ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return store_status_of(&tx->conn, rc, "portal sessions purge");
+}

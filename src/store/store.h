@@ -572,6 +572,8 @@ int store_tx_portal_code_used(store_tx *tx, int64_t id, int64_t now);
 int store_portal_session_get(store_reader *r, const uint8_t token_hash[32], int64_t now, store_portal_session *out);
 int store_tx_portal_session_insert(store_tx *tx, const store_portal_session *s);
 int store_tx_portal_session_delete(store_tx *tx, const uint8_t token_hash[32]);
+/* Deletes sign-in codes that expired before `before` and sessions that expired before now. */
+int store_tx_portal_purge(store_tx *tx, int64_t before, int64_t now);
 /* Empties the member's live messages of kind (their content is no longer wanted): those not yet sent become 'void',
  * a sent one keeps its status. Messages are written with store_outbox_enqueue. */
 int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int64_t now);
@@ -848,6 +850,9 @@ int store_inbox_list(store_reader *r, int64_t member_id, int64_t before_id, int 
 int store_tx_inbox_read(store_tx *tx, int64_t member_id, int64_t message_id, int64_t now);
 /* News (not transactional) sent to the member over channel at or after since: for frequency caps. */
 int store_outbox_sent_count(store_reader *r, int64_t member_id, const char *channel, int64_t since, int64_t *n);
+/* An erased member's messages: those not yet sent are suppressed (reason "erased") and every one of them loses
+ * its address and what it said; the rows stay for the counts. */
+int store_tx_outbox_forget_member(store_tx *tx, int64_t member_id, int64_t now);
 /* A key of message_secrets (32 bytes), such as "unsubscribe". STORE_NOTFOUND when there is none. */
 int store_message_secret(store_reader *r, const char *name, uint8_t out[32]);
 /* ---- end of messages ---- */

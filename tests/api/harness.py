@@ -527,3 +527,13 @@ def main():
     for d in _tempdirs:
         shutil.rmtree(d, ignore_errors=True)
     sys.exit(0)
+
+
+def wait_for(pred, timeout=15.0, what="the condition"):
+    """Polls pred() until it is true; fails with `what` after timeout seconds (background jobs, deliveries)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % what)

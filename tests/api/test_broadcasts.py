@@ -90,6 +90,25 @@ class BroadcastTest(MessagesCase):
         self.assertEqual(report["reasons"], {"suppressed": {"opted_out": 1}})
         self.assertEqual(self.peer.messages_to(m["email"]), [])
 
+    def test_erasing_a_member_suppresses_what_waits_and_forgets_every_address(self):
+        m, kept = self.member(), self.member()
+        seg = self.static_segment([m["id"], kept["id"]])
+        r = self.owner.post(BROADCASTS, {"audience": {"segment": seg}, "channel": "email",
+                                         "subject": {"en": "Later"}, "body": {"en": "Later news"},
+                                         "send_at": "2099-01-01T00:00:00Z"})
+        self.assertEqual(r.status, 201, r)
+        bid = r.body["id"]
+        self.assertEqual(self.owner.delete("%s/members/%d" % (API, m["id"])).status, 204)
+        with self.db() as db:
+            rows = db.execute("SELECT member_id, status, reason, destination, subject, body_text FROM message_outbox "
+                              "WHERE kind = 'broadcast' AND ref_id = ? ORDER BY member_id", (bid,)).fetchall()
+        self.assertEqual(rows, [(m["id"], "suppressed", "erased", "", "", ""),
+                                (kept["id"], "queued", None, kept["email"], "Later", "Later news")])
+        self.server.set_clock(4_070_908_800_000 + 9 * 3600 * 1000)  # 2099-01-01, daytime: only the other one goes
+        self.report_when(bid, lambda b: b["counts"].get("sent") == 1)
+        self.assertEqual(self.peer.messages_to(m["email"]), [])
+        self.assertEqual(len(self.peer.messages_to(kept["email"])), 1)
+
     def test_one_click_unsubscribe_works_without_signing_in(self):
         m = self.member()
         seg = self.static_segment([m["id"]])

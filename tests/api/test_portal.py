@@ -197,6 +197,28 @@ class SignInTest(PortalCase):
         self.assertIsNone(self.pending_code(m["id"]))
         assert_problem(self, c.sign_in(code, phone=m["phone"]), 401, "no-code")
 
+    def test_expired_codes_and_sessions_are_purged_within_the_hour(self):
+        m, c = self.signed_in()
+        c.request("DELETE", PORTAL + "/session")  # nothing else holds the member's rows
+        m2, c2 = self.signed_in()
+        self.assertEqual(c2.ask_code(phone=m2["phone"]).status, 202)  # a live code besides the used one
+
+        def rows(member_id):
+            with self.db() as db:
+                return (db.execute("SELECT count(*) FROM portal_codes WHERE member_id = ?", (member_id,)).fetchone()[0],
+                        db.execute("SELECT count(*) FROM portal_sessions WHERE member_id = ?",
+                                   (member_id,)).fetchone()[0])
+
+        self.assertEqual(rows(m2["id"]), (2, 1))
+        self.server.advance(2 * 60 * MINUTE_MS)  # codes expired past the hourly limit's window
+        harness.wait_for(lambda: rows(m2["id"])[0] == 0, timeout=15, what="expired codes purged")
+        self.assertEqual(rows(m2["id"]), (0, 1))  # the session lives for a week
+        self.assertEqual(c2.request("GET", PORTAL + "/me").status, 200)
+        self.server.advance(8 * 24 * 60 * MINUTE_MS)
+        harness.wait_for(lambda: rows(m2["id"])[1] == 0, timeout=15, what="expired sessions purged")
+        assert_problem(self, c2.request("GET", PORTAL + "/me"), 401, "unauthenticated")
+        self.assertEqual(rows(m["id"]), (0, 0))
+
     def test_sign_in_with_persian_digits_sets_a_strict_cookie_once(self):
         m = self.new_member()
         c = Member(self.server.port)
