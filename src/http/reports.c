@@ -211,8 +211,11 @@ void http_report_classes(http_request *r)
     http_reply_json(r, 200, doc);
 }
 
-/* New members per period, and the members who bought in it (at the store). */
-void http_report_members(http_request *r)
+/* A time series report: names[k] is series k; fill sets v[k] (a new reference) for period i of q. */
+#define SERIES_MAX 4
+typedef int (*period_fill)(store_reader *rd, const report_query *q, int i, json_t **v);
+
+static void period_report(http_request *r, const char *const *names, int n, period_fill fill)
 {
     report_query *q = calloc(1, sizeof(*q));
     if (!q)
@@ -221,79 +224,81 @@ void http_report_members(http_request *r)
         free(q);
         return;
     }
-    json_t *doc = series_doc(q);
-    json_t *joined = series_add(doc, "new"), *active = series_add(doc, "active");
+    json_t *doc = series_doc(q), *points[SERIES_MAX];
+    for (int k = 0; k < n; k++)
+        points[k] = series_add(doc, names[k]);
     for (int i = 0; i < q->n; i++) {
-        int64_t n = 0, count, amount, buyers;
-        if (store_report_joined(r->thread->reader, q->starts[i], q->starts[i + 1], &n) != STORE_OK ||
-            store_report_sales(r->thread->reader, q->starts[i], q->starts[i + 1], shop_of(q), &count, &amount,
-                               &buyers) != STORE_OK) {
+        json_t *v[SERIES_MAX] = {NULL};
+        if (fill(r->thread->reader, q, i, v) != STORE_OK) {
+            for (int k = 0; k < n; k++)
+                json_decref(v[k]);
             free(q);
             internal(r, doc);
             return;
         }
-        point_add(joined, q, i, json_integer(n));
-        point_add(active, q, i, json_integer(buyers));
+        for (int k = 0; k < n; k++)
+            point_add(points[k], q, i, v[k]);
     }
     free(q);
     http_reply_json(r, 200, doc);
+}
+
+/* New members per period, and the members who bought in it (at the store). */
+static int members_fill(store_reader *rd, const report_query *q, int i, json_t **v)
+{
+    int64_t n = 0, count, amount, buyers;
+    int status = store_report_joined(rd, q->starts[i], q->starts[i + 1], &n);
+    if (status == STORE_OK)
+        status = store_report_sales(rd, q->starts[i], q->starts[i + 1], shop_of(q), &count, &amount, &buyers);
+    if (status != STORE_OK)
+        return status;
+    v[0] = json_integer(n);
+    v[1] = json_integer(buyers);
+    return STORE_OK;
+}
+
+void http_report_members(http_request *r)
+{
+    static const char *const names[] = {"new", "active"};
+    period_report(r, names, 2, members_fill);
 }
 
 /* Points issued, redeemed, expired and adjusted per period. */
+static int points_fill(store_reader *rd, const report_query *q, int i, json_t **v)
+{
+    store_points_moved m;
+    int status = store_report_points(rd, q->starts[i], q->starts[i + 1], shop_of(q), &m);
+    if (status != STORE_OK)
+        return status;
+    v[0] = json_integer(m.issued);
+    v[1] = json_integer(m.redeemed);
+    v[2] = json_integer(m.expired);
+    v[3] = json_integer(m.adjusted);
+    return STORE_OK;
+}
+
 void http_report_points(http_request *r)
 {
-    report_query *q = calloc(1, sizeof(*q));
-    if (!q)
-        abort();
-    if (!query_read(r, q, true)) {
-        free(q);
-        return;
-    }
-    json_t *doc = series_doc(q);
-    json_t *issued = series_add(doc, "issued"), *redeemed = series_add(doc, "redeemed");
-    json_t *expired = series_add(doc, "expired"), *adjusted = series_add(doc, "adjusted");
-    for (int i = 0; i < q->n; i++) {
-        store_points_moved m;
-        if (store_report_points(r->thread->reader, q->starts[i], q->starts[i + 1], shop_of(q), &m) != STORE_OK) {
-            free(q);
-            internal(r, doc);
-            return;
-        }
-        point_add(issued, q, i, json_integer(m.issued));
-        point_add(redeemed, q, i, json_integer(m.redeemed));
-        point_add(expired, q, i, json_integer(m.expired));
-        point_add(adjusted, q, i, json_integer(m.adjusted));
-    }
-    free(q);
-    http_reply_json(r, 200, doc);
+    static const char *const names[] = {"issued", "redeemed", "expired", "adjusted"};
+    period_report(r, names, 4, points_fill);
 }
 
 /* Purchases, money (less returns), buyers and the average spend per buyer, per period. */
+static int sales_fill(store_reader *rd, const report_query *q, int i, json_t **v)
+{
+    int64_t count, amount, buyers;
+    int status = store_report_sales(rd, q->starts[i], q->starts[i + 1], shop_of(q), &count, &amount, &buyers);
+    if (status != STORE_OK)
+        return status;
+    v[0] = json_integer(count);
+    v[1] = json_integer(amount);
+    v[2] = json_integer(buyers);
+    v[3] = buyers ? json_integer(amount / buyers) : json_null();
+    return STORE_OK;
+}
+
 void http_report_sales(http_request *r)
 {
-    report_query *q = calloc(1, sizeof(*q));
-    if (!q)
-        abort();
-    if (!query_read(r, q, true)) {
-        free(q);
-        return;
-    }
-    json_t *doc = series_doc(q);
-    json_t *purchases = series_add(doc, "purchases"), *spend = series_add(doc, "spend_minor");
-    json_t *buyers_s = series_add(doc, "buyers"), *average = series_add(doc, "average_spend_minor");
-    for (int i = 0; i < q->n; i++) {
-        int64_t count, amount, buyers;
-        if (store_report_sales(r->thread->reader, q->starts[i], q->starts[i + 1], shop_of(q), &count, &amount,
-                               &buyers) != STORE_OK) {
-            free(q);
-            internal(r, doc);
-            return;
-        }
-        point_add(purchases, q, i, json_integer(count));
-        point_add(spend, q, i, json_integer(amount));
-        point_add(buyers_s, q, i, json_integer(buyers));
-        point_add(average, q, i, buyers ? json_integer(amount / buyers) : json_null());
-    }
-    free(q);
-    http_reply_json(r, 200, doc);
+    static const char *const names[] = {"purchases", "spend_minor", "buyers", "average_spend_minor"};
+    period_report(r, names, 4, sales_fill);
 }
