@@ -1,20 +1,19 @@
 /* POST /api/v1/members/import and GET /api/v1/members/export: members from and to CSV over HTTP.
  * Import parses the whole body on the loop thread (bounded by the import limit), answering 400 for a bad header or
  * malformed CSV before anything is queued; then one write job runs the importer over every row, each row in its
- * own savepoint, and the answer lists the rejected rows. Export streams with an h2o generator: each time h2o asks
- * for more, the next page of members is read on the loop thread's reader into one reused buffer. */
+ * own savepoint, and the answer lists the rejected rows. Export streams through csv_stream.c, a page of members at
+ * a time read on the loop thread's reader. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app/import.h"
-#include "base/log.h"
 #include "core/member_csv.h"
+#include "http/csv_stream.h"
 #include "http/http.h"
 
 #define IMPORT_ERRORS_MAX 1000 /* rejected rows listed in the answer; the rest are counted */
-#define EXPORT_PAGE_ROWS 1000
 
 /* ---- import ---- */
 
@@ -138,75 +137,21 @@ void http_member_import(http_request *r)
 
 /* ---- export ---- */
 
-typedef struct export_gen {
-    h2o_generator_t super; /* first: h2o hands it back to the callbacks */
-    http_request *r;
-    const char *kind; /* NULL, "member" or "prospect" (static strings) */
-    int64_t last_id;
-    bool header_sent;
-    char *buf; /* one page of lines, reused: h2o is done with it when it calls proceed again */
-    size_t len, cap;
-} export_gen;
+/* The kind filter: NULL, "member" or "prospect" (static strings). */
+typedef struct export_state {
+    const char *kind;
+} export_state;
 
-/* The request's pool is going away (sent, or the client left): the buffer goes with it. */
-static void export_dispose(void *p)
-{
-    export_gen *g = p;
-    free(g->buf);
-    g->buf = NULL;
-}
+static void export_one(const member *m, void *arg) { csv_stream_member(arg, m); }
 
-static void reserve(export_gen *g, size_t more)
+static int export_page(csv_stream *s, bool *more)
 {
-    if (g->cap - g->len >= more)
-        return;
-    g->cap = (g->len + more) * 2;
-    g->buf = realloc(g->buf, g->cap);
-    if (!g->buf)
-        abort();
-}
-
-static void export_one(const member *m, void *arg)
-{
-    export_gen *g = arg;
-    g->last_id = m->id;
-    reserve(g, MEMBER_CSV_LINE_MAX);
-    long n = member_csv_format(m, g->buf + g->len, g->cap - g->len);
-    if (n < 0) {
-        log_msg(LOG_WARN, "export_skip", "member=%lld error=\"does not fit a CSV line\"", (long long)m->id);
-        return;
-    }
-    g->len += (size_t)n;
-}
-
-static void export_proceed(h2o_generator_t *self, h2o_req_t *req)
-{
-    export_gen *g = (export_gen *)self;
-    g->len = 0;
-    if (!g->header_sent) {
-        const char *header = member_csv_export_header();
-        reserve(g, strlen(header));
-        memcpy(g->buf, header, strlen(header));
-        g->len = strlen(header);
-        g->header_sent = true;
-    }
-    store_member_filter f = {NULL, g->kind, NULL, g->last_id, EXPORT_PAGE_ROWS};
+    export_state *e = s->state;
+    store_member_filter f = {NULL, e->kind, NULL, s->last_id, CSV_STREAM_PAGE_ROWS};
     int count = 0;
-    int status = store_member_list(g->r->thread->reader, &f, http_config.phone_region, export_one, g, &count);
-    h2o_send_state_t state = H2O_SEND_STATE_IN_PROGRESS;
-    if (status != STORE_OK) {
-        log_msg(LOG_ERROR, "export_failed", "after_id=%lld", (long long)f.after_id);
-        state = H2O_SEND_STATE_ERROR; /* the client sees a cut response, never a silently short file */
-    } else if (count < EXPORT_PAGE_ROWS) {
-        state = H2O_SEND_STATE_FINAL;
-    }
-    h2o_iovec_t chunk = h2o_iovec_init(g->buf, g->len);
-    h2o_send(req, &chunk, chunk.len ? 1 : 0, state);
-}
-
-static void export_stop(h2o_generator_t *self, h2o_req_t *req)
-{
-    /* Nothing to cancel: pages are read synchronously, and the buffer is freed with the request's pool. */
+    int status = store_member_list(s->r->thread->reader, &f, http_config.phone_region, export_one, s, &count);
+    *more = count == CSV_STREAM_PAGE_ROWS;
+    return status;
 }
 
 /* Reads the kind filter; replies 400 and returns false when the query is bad. */
@@ -237,22 +182,7 @@ void http_member_export(http_request *r)
     const char *kind;
     if (!export_kind(r, &kind))
         return;
-    h2o_req_t *req = r->req;
-    export_gen *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), export_dispose);
-    memset(g, 0, sizeof(*g));
-    g->super.proceed = export_proceed;
-    g->super.stop = export_stop;
-    g->r = r;
-    g->kind = kind;
-    req->res.status = 200;
-    req->res.reason = "OK";
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("text/csv; charset=utf-8"));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL,
-                   H2O_STRLIT("attachment; filename=\"members.csv\""));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
-                          H2O_STRLIT("nosniff"));
-    http_metrics_record(r, 200); /* once, for the whole streamed answer */
-    h2o_start_response(req, &g->super);
-    export_proceed(&g->super, req);
+    csv_stream *s = csv_stream_new(r, "members", sizeof(export_state), export_page, NULL);
+    ((export_state *)s->state)->kind = kind;
+    csv_stream_begin(s, "members.csv");
 }

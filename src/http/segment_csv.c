@@ -1,7 +1,8 @@
 /* A segment's members as CSV, both ways.
  * GET /api/v1/segments/{id}/export streams the members in the member export's format (member_csv_format, the same
- * columns as GET /api/v1/members/export): each time h2o asks for more, the next page of ids is read on the loop
- * thread's reader, the filter compiled once for the whole export so that the file is one consistent "now".
+ * columns as GET /api/v1/members/export, through csv_stream.c): each time h2o asks for more, the next page of ids
+ * is read on the loop thread's reader, the filter compiled once for the whole export so that the file is one
+ * consistent "now".
  * POST /api/v1/segments/{id}/members replaces a static segment's list from a CSV file with a column "id" (member
  * ids) or "external_ref"; it becomes the same patch as {"members": [...]} and takes the PATCH path. */
 #include <stdint.h>
@@ -10,89 +11,36 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/log.h"
 #include "core/member_csv.h"
+#include "http/csv_stream.h"
 #include "http/segments.h"
 
-#define EXPORT_PAGE_ROWS 1000
 
 /* ---- export ---- */
 
 typedef struct segment_export {
-    h2o_generator_t super; /* first: h2o hands it back to the callbacks */
-    http_request *r;
-    http_segment_query q;
-    int64_t last_id;
-    bool header_sent;
-    int64_t ids[EXPORT_PAGE_ROWS];
-    char *buf; /* one page of lines, reused: h2o is done with it when it calls proceed again */
-    size_t len, cap;
+    http_segment_query q; /* compiled once: the whole file is one consistent "now" */
+    int64_t ids[CSV_STREAM_PAGE_ROWS];
 } segment_export;
 
-static void export_dispose(void *p)
-{
-    segment_export *g = p;
-    free(g->buf);
-    g->buf = NULL;
-    http_segment_query_close(&g->q);
-}
+static void export_dispose(csv_stream *s) { http_segment_query_close(&((segment_export *)s->state)->q); }
 
-static void reserve(segment_export *g, size_t more)
+static int export_page(csv_stream *s, bool *more)
 {
-    if (g->cap - g->len >= more)
-        return;
-    g->cap = (g->len + more) * 2;
-    g->buf = realloc(g->buf, g->cap);
-    if (!g->buf)
-        abort();
-}
-
-static void export_one(segment_export *g, int64_t id)
-{
-    member m;
-    if (store_member_get(g->r->thread->reader, id, &m) != STORE_OK)
-        return; /* erased since its id was read: no longer in the segment */
-    reserve(g, MEMBER_CSV_LINE_MAX);
-    long n = member_csv_format(&m, g->buf + g->len, g->cap - g->len);
-    member_release(&m);
-    if (n < 0) {
-        log_msg(LOG_WARN, "export_skip", "member=%lld error=\"does not fit a CSV line\"", (long long)id);
-        return;
-    }
-    g->len += (size_t)n;
-}
-
-static void export_proceed(h2o_generator_t *self, h2o_req_t *req)
-{
-    segment_export *g = (segment_export *)self;
-    g->len = 0;
-    if (!g->header_sent) {
-        const char *header = member_csv_export_header();
-        reserve(g, strlen(header));
-        memcpy(g->buf, header, strlen(header));
-        g->len = strlen(header);
-        g->header_sent = true;
-    }
+    segment_export *g = s->state;
     int n = 0;
-    int status = store_segment_member_ids(g->r->thread->reader, &g->q.q, g->last_id, EXPORT_PAGE_ROWS, g->ids, &n);
-    for (int i = 0; status == STORE_OK && i < n; i++)
-        export_one(g, g->ids[i]);
-    if (n > 0)
-        g->last_id = g->ids[n - 1];
-    h2o_send_state_t state = H2O_SEND_STATE_IN_PROGRESS;
-    if (status != STORE_OK) {
-        log_msg(LOG_ERROR, "segment_export_failed", "after_id=%lld", (long long)g->last_id);
-        state = H2O_SEND_STATE_ERROR; /* the client sees a cut response, never a silently short file */
-    } else if (n < EXPORT_PAGE_ROWS) {
-        state = H2O_SEND_STATE_FINAL;
+    int status = store_segment_member_ids(s->r->thread->reader, &g->q.q, s->last_id, CSV_STREAM_PAGE_ROWS, g->ids, &n);
+    for (int i = 0; status == STORE_OK && i < n; i++) {
+        member m;
+        if (store_member_get(s->r->thread->reader, g->ids[i], &m) == STORE_OK) { /* else erased since: gone */
+            csv_stream_member(s, &m);
+            member_release(&m);
+        }
     }
-    h2o_iovec_t chunk = h2o_iovec_init(g->buf, g->len);
-    h2o_send(req, &chunk, chunk.len ? 1 : 0, state);
-}
-
-static void export_stop(h2o_generator_t *self, h2o_req_t *req)
-{
-    /* Nothing to cancel: pages are read synchronously, and the buffer is freed with the request's pool. */
+    if (n > 0)
+        s->last_id = g->ids[n - 1];
+    *more = n == CSV_STREAM_PAGE_ROWS;
+    return status;
 }
 
 void http_segment_export(http_request *r)
@@ -103,29 +51,14 @@ void http_segment_export(http_request *r)
     store_segment s;
     if (!http_segment_load(r, &s))
         return;
-    h2o_req_t *req = r->req;
-    segment_export *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), export_dispose);
-    memset(g, 0, sizeof(*g));
-    int rc = http_segment_query_open(r, &s, &g->q);
+    csv_stream *cs = csv_stream_new(r, "segment", sizeof(segment_export), export_page, export_dispose);
+    int rc = http_segment_query_open(r, &s, &((segment_export *)cs->state)->q);
     store_segment_release(&s);
     if (rc != 0) {
         http_reply_problem(r, 500, "internal", "the segment's filter could not be read", NULL);
         return;
     }
-    g->super.proceed = export_proceed;
-    g->super.stop = export_stop;
-    g->r = r;
-    req->res.status = 200;
-    req->res.reason = "OK";
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("text/csv; charset=utf-8"));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL,
-                   H2O_STRLIT("attachment; filename=\"segment.csv\""));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
-                          H2O_STRLIT("nosniff"));
-    http_metrics_record(r, 200); /* once, for the whole streamed answer */
-    h2o_start_response(req, &g->super);
-    export_proceed(&g->super, req);
+    csv_stream_begin(cs, "segment.csv");
 }
 
 /* ---- upload ---- */
