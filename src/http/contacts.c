@@ -240,6 +240,15 @@ void http_contact_get(http_request *r)
 
 static void append_contact(const store_contact *c, void *items) { json_array_append_new(items, http_contact_json(c)); }
 
+static int list_contacts(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
+{
+    store_contact_filter *f = arg;
+    f->after_id = after_id;
+    f->limit = want;
+    int count;
+    return store_contact_list(rd, f, append_contact, items, &count);
+}
+
 void http_contact_list(http_request *r)
 {
     static const char *const allowed[] = {"limit", "cursor", "kind", NULL};
@@ -257,14 +266,6 @@ void http_contact_list(http_request *r)
         http_reply_problem(r, 400, "validation", "some query parameters are not valid", &e);
         return;
     }
-    store_contact_filter f = {has_kind ? kind : NULL, after_id, limit + 1};
-    json_t *items = json_array();
-    int count;
-    if (store_contact_list(r->thread->reader, &f, append_contact, items, &count) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the contacts could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    store_contact_filter f = {has_kind ? kind : NULL, 0, 0};
+    http_reply_page(r, after_id, limit, list_contacts, &f, "the contacts");
 }

@@ -115,6 +115,10 @@ void http_cursor_encode(int64_t id, char out[32]);
 /* A page read with limit + 1 rows: drops the extra one and returns the cursor to the next page (a JSON string),
  * or JSON null when there is none. Items are objects with an "id". */
 json_t *http_page_next(json_t *items, int limit);
+/* Reads up to `want` (limit + 1) items after after_id into items; a STORE_ status. */
+typedef int (*http_page_fill)(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg);
+/* Replies {"items", "next_cursor"} with a page that fill reads, or 500 saying that `what` could not be read. */
+void http_reply_page(http_request *r, int64_t after_id, int limit, http_page_fill fill, void *arg, const char *what);
 const char *http_header(http_request *r, const h2o_token_t *token, size_t *len);
 
 /* ---- authentication (auth.c) ---- */

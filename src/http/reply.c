@@ -295,6 +295,20 @@ json_t *http_page_next(json_t *items, int limit)
     return json_string(cursor);
 }
 
+void http_reply_page(http_request *r, int64_t after_id, int limit, http_page_fill fill, void *arg, const char *what)
+{
+    json_t *items = json_array();
+    if (fill(r->thread->reader, after_id, limit + 1, items, arg) != STORE_OK) {
+        json_decref(items);
+        char detail[160];
+        snprintf(detail, sizeof(detail), "%s could not be read", what);
+        http_reply_problem(r, 500, "internal", detail, NULL);
+        return;
+    }
+    json_t *next = http_page_next(items, limit);
+    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
 static bool cursor_decode(const char *s, int64_t *id)
 {
     unsigned char raw[24];

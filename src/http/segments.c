@@ -414,6 +414,12 @@ void http_segment_get(http_request *r)
 
 static void append_segment(const store_segment *g, void *items) { json_array_append_new(items, segment_json(g)); }
 
+static int list_segments(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
+{
+    int count;
+    return store_segment_list(rd, after_id, want, append_segment, items, &count);
+}
+
 void http_segment_list(http_request *r)
 {
     static const char *const allowed[] = {"limit", "cursor", NULL};
@@ -421,15 +427,7 @@ void http_segment_list(http_request *r)
     int64_t after_id = 0;
     if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
         return;
-    json_t *items = json_array();
-    int count;
-    if (store_segment_list(r->thread->reader, after_id, limit + 1, append_segment, items, &count) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the segments could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    http_reply_page(r, after_id, limit, list_segments, NULL, "the segments");
 }
 
 /* POST /api/v1/segments/count {"filter": ...}: the live count while a filter is edited. */

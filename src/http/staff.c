@@ -280,6 +280,11 @@ void http_apikey_revoke(http_request *r)
     http_write_submit(r, apikey_revoke_write, c, free);
 }
 
+static int list_audit(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
+{
+    return store_audit_list(rd, NULL, 0, after_id, want, items);
+}
+
 void http_audit_list(http_request *r)
 {
     static const char *const allowed[] = {"limit", "cursor", NULL};
@@ -287,12 +292,5 @@ void http_audit_list(http_request *r)
     int64_t after_id;
     if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
         return;
-    json_t *items = json_array();
-    if (store_audit_list(r->thread->reader, NULL, 0, after_id, limit + 1, items) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the audit log could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    http_reply_page(r, after_id, limit, list_audit, NULL, "the audit log");
 }

@@ -380,6 +380,12 @@ void http_survey_get(http_request *r)
 
 static void append_survey(const store_survey *s, void *items) { json_array_append_new(items, survey_json(s)); }
 
+static int list_surveys(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
+{
+    int count;
+    return store_survey_list(rd, after_id, want, append_survey, items, &count);
+}
+
 void http_survey_list(http_request *r)
 {
     static const char *const allowed[] = {"limit", "cursor", NULL};
@@ -387,15 +393,7 @@ void http_survey_list(http_request *r)
     int64_t after_id = 0;
     if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
         return;
-    json_t *items = json_array();
-    int count;
-    if (store_survey_list(r->thread->reader, after_id, limit + 1, append_survey, items, &count) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the surveys could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    http_reply_page(r, after_id, limit, list_surveys, NULL, "the surveys");
 }
 
 /* A number query parameter in [min, max]; errors name it. */
