@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/worker.h"
 
 #define SUBMIT_TRIES_MAX 3000 /* x 10 ms: how long a chunk waits for room in a full writer queue */
 
@@ -275,11 +276,14 @@ static double ms_since(const struct timespec *t0)
 }
 
 /* Scores, classifies and writes every member, chunk after chunk. A chunk that fails stops the run: what was
- * committed before it stays (each chunk is whole on its own), and the next run starts again from the top. */
+ * committed before it stays (each chunk is whole on its own), and the next run starts again from the top. So does
+ * a server that is stopping: it ends the run between chunks (STORE_FULL: try later) rather than hold up the stop. */
 static int write_all(store *s, bool writer_running, chunk *c)
 {
     int status = STORE_OK;
     do {
+        if (writer_running && worker_stopping())
+            return STORE_FULL;
         status = run_chunk(s, writer_running, c);
         if (status != STORE_OK)
             break;

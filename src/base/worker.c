@@ -46,10 +46,12 @@ int worker_start(int n)
     return 0;
 }
 
+int worker_stopping(void) { return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE); }
+
 void worker_stop(void)
 {
     pthread_mutex_lock(&lock);
-    stopping = 1;
+    __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
     for (int i = 0; i < running; i++)

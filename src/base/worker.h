@@ -16,6 +16,8 @@ typedef struct worker_job {
 int worker_start(int threads);
 /* Finishes queued jobs and ends the threads. */
 void worker_stop(void);
+/* True once worker_stop has begun: a long job checks it between its steps and ends early. */
+int worker_stopping(void);
 /* Queues a job; -1 when the queue is full or the pool is not running. */
 int worker_submit(worker_job *job);
 
