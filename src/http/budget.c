@@ -1,7 +1,7 @@
 /* /api/v1/budget: the club's budget lines (what it means to spend on a category in a period of its calendar) and
  * its costs (what it did spend: posted by campaigns and moments in their own commits, and here by hand). A line's
- * actual is summed from the costs, and a line may not be planned below what its category has already spent in its
- * period. The money report is in budget_report.c. docs/budget.md. */
+ * actual is summed from the costs; a line may not be planned below what its category has already spent in its
+ * period, nor overlap another line of its category (a year and its months would count the same money twice). The money report is in budget_report.c. docs/budget.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +133,16 @@ static int line_check_on_writer(store_tx *tx, http_write *w, store_budget_line *
     errlist_init(&e);
     line_apply_json(l, body, &p, creating, &e);
     if (e.count == 0) {
-        int status = store_tx_budget_spent(tx, l->category, l->starts_at, l->ends_at, &l->actual_minor);
+        char other[16];
+        int status = store_tx_budget_line_overlap(tx, l->id, l->category, l->starts_at, l->ends_at, other);
+        if (status != STORE_OK)
+            return status;
+        if (other[0]) { /* a year line and its month lines would count the same money twice */
+            errlist_add(&e, "period", "overlaps the %s line of %s", other, l->category);
+            http_write_answer_problem(w, 409, "conflict", "the category already has a line for this period", &e);
+            return STORE_CONFLICT;
+        }
+        status = store_tx_budget_spent(tx, l->category, l->starts_at, l->ends_at, &l->actual_minor);
         if (status != STORE_OK)
             return status;
         if (l->planned_minor < l->actual_minor)

@@ -118,6 +118,25 @@ int store_tx_budget_line_delete(store_tx *tx, int64_t id)
     return change_one(&tx->conn, st, "budget line delete");
 }
 
+int store_tx_budget_line_overlap(store_tx *tx, int64_t id, const char *category, int64_t from, int64_t to,
+                                 char period[16])
+{
+    sqlite3_stmt *st = prepare(&tx->conn, "SELECT period FROM budget_lines WHERE category = ?1 AND id <> ?2 AND "
+                                          "starts_at < ?4 AND ends_at > ?3 LIMIT 1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_int64(st, 3, from);
+    sqlite3_bind_int64(st, 4, to);
+    int rc = sqlite3_step(st);
+    period[0] = '\0';
+    if (rc == SQLITE_ROW)
+        store_column_text(st, 0, period, 16);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_status_of(&tx->conn, rc, "budget line overlap");
+}
+
 int store_budget_lines(store_reader *r, const char *category, int64_t from, int64_t to,
                        void (*cb)(const store_budget_line *l, void *arg), void *arg)
 {

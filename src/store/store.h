@@ -876,6 +876,9 @@ int store_budget_line_get(store_reader *r, int64_t id, store_budget_line *out);
 int store_tx_budget_line_insert(store_tx *tx, store_budget_line *l);
 int store_tx_budget_line_update(store_tx *tx, const store_budget_line *l);
 int store_tx_budget_line_delete(store_tx *tx, int64_t id);
+/* Whether another line (not id) of the category overlaps [from, to): *period gets its period, or "" when none. */
+int store_tx_budget_line_overlap(store_tx *tx, int64_t id, const char *category, int64_t from, int64_t to,
+                                 char period[16]);
 /* Lines (with actuals) of category (NULL: all) lying within [from, to) (to 0: any), by start then category. */
 int store_budget_lines(store_reader *r, const char *category, int64_t from, int64_t to,
                        void (*cb)(const store_budget_line *l, void *arg), void *arg);
