@@ -17,8 +17,11 @@ plan_track plan_goal_track(double baseline, int64_t baseline_at, double target, 
 {
     double expected = plan_expected(baseline, baseline_at, target, due_at, now);
     bool rising = target >= baseline;
-    /* a small tolerance, so that a figure exactly on the line is not "behind" by rounding */
-    double slack = 1e-9 * (expected < 0 ? -expected : expected) + 1e-9;
+    /* The line moves every millisecond while most figures move in steps (a member, an answer): a figure short of
+     * the line by less than PLAN_TRACK_SLACK of the whole way is still on track, so a goal is not "behind" a moment
+     * after it was set. */
+    double way = target - baseline;
+    double slack = PLAN_TRACK_SLACK * (way < 0 ? -way : way) + 1e-9;
     if (rising)
         return value + slack >= expected ? PLAN_ON_TRACK : PLAN_BEHIND;
     return value - slack <= expected ? PLAN_ON_TRACK : PLAN_BEHIND;

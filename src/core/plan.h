@@ -13,8 +13,12 @@ typedef enum plan_track { PLAN_ON_TRACK, PLAN_BEHIND } plan_track;
  * and the baseline before baseline_at. A due date at or before baseline_at expects the target at once. */
 double plan_expected(double baseline, int64_t baseline_at, double target, int64_t due_at, int64_t now);
 
-/* On track when value is at least as far toward the target as expected (a falling target, such as a liability to
- * bring down, counts "at least as far" downwards). Past the due date that means the target is reached. */
+/* Of the way from baseline to target: how far short of the line a figure may be and still be on track. */
+#define PLAN_TRACK_SLACK 0.01
+
+/* On track when value is at least as far toward the target as expected, less PLAN_TRACK_SLACK of the way (a falling
+ * target, such as a liability to bring down, counts "at least as far" downwards). Past the due date that means the
+ * target is reached within that slack. */
 plan_track plan_goal_track(double baseline, int64_t baseline_at, double target, int64_t due_at, int64_t now,
                            double value);
 const char *plan_track_name(plan_track t);

@@ -1,7 +1,7 @@
 /*
  * test_plan.c: unit tests for src/core/plan.c (a goal's expected figure on the straight line from its baseline to
  * its target, and on track or behind): rising and falling targets, before the start, past the due date, a due date
- * at the start, and a figure exactly on the line.
+ * at the start, a figure exactly on the line, and the slack of 1% of the way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,13 +38,15 @@ static void test_track_rising_target(void **state)
     int64_t due = T0 + 100 * DAY, mid = T0 + 50 * DAY;
     assert_int_equal(plan_goal_track(1000, T0, 2000, due, mid, 1500), PLAN_ON_TRACK); /* exactly on the line */
     assert_int_equal(plan_goal_track(1000, T0, 2000, due, mid, 1600), PLAN_ON_TRACK);
-    assert_int_equal(plan_goal_track(1000, T0, 2000, due, mid, 1499), PLAN_BEHIND);
+    assert_int_equal(plan_goal_track(1000, T0, 2000, due, mid, 1491), PLAN_ON_TRACK); /* within 1% of the way */
+    assert_int_equal(plan_goal_track(1000, T0, 2000, due, mid, 1489), PLAN_BEHIND);
+    assert_int_equal(plan_goal_track(1000, T0, 2000, due, T0 + 1000, 1000), PLAN_ON_TRACK); /* a second later */
     assert_int_equal(plan_goal_track(1000, T0, 2000, due, T0, 1000), PLAN_ON_TRACK); /* just set */
-    assert_int_equal(plan_goal_track(1000, T0, 2000, due, due + DAY, 1999), PLAN_BEHIND);
+    assert_int_equal(plan_goal_track(1000, T0, 2000, due, due + DAY, 1989), PLAN_BEHIND);
     assert_int_equal(plan_goal_track(1000, T0, 2000, due, due + DAY, 2000), PLAN_ON_TRACK);
     /* shares in percent: 12.5% to 20% in 30 days, 15% after 10 days */
     assert_int_equal(plan_goal_track(12.5, T0, 20, T0 + 30 * DAY, T0 + 10 * DAY, 15.0), PLAN_ON_TRACK);
-    assert_int_equal(plan_goal_track(12.5, T0, 20, T0 + 30 * DAY, T0 + 10 * DAY, 14.9), PLAN_BEHIND);
+    assert_int_equal(plan_goal_track(12.5, T0, 20, T0 + 30 * DAY, T0 + 10 * DAY, 14.9), PLAN_BEHIND); /* 0.075 slack */
 }
 
 static void test_track_falling_target(void **state)
@@ -56,6 +58,7 @@ static void test_track_falling_target(void **state)
     assert_int_equal(plan_goal_track(9e6, T0, 6e6, due, at, 8.5e6), PLAN_BEHIND);
     /* NPS may be negative: from -20 up to 10 */
     assert_int_equal(plan_goal_track(-20, T0, 10, due, at, -10), PLAN_ON_TRACK);
+    assert_int_equal(plan_goal_track(-20, T0, 10, due, at, -10.2), PLAN_ON_TRACK); /* 0.3 slack */
     assert_int_equal(plan_goal_track(-20, T0, 10, due, at, -11), PLAN_BEHIND);
     assert_string_equal(plan_track_name(PLAN_ON_TRACK), "on_track");
     assert_string_equal(plan_track_name(PLAN_BEHIND), "behind");
