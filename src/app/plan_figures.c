@@ -82,8 +82,8 @@ static int survey_figure(store_reader *r, const char *metric, int64_t survey_id,
 
 static double share(int64_t part, int64_t whole) { return whole > 0 ? 100.0 * (double)part / (double)whole : 0; }
 
-int plan_figure(store_reader *r, const char *metric, int64_t survey_id, int64_t from, int64_t to, int64_t now,
-                double *value, bool *known)
+int plan_figure(store_reader *r, plan_figures_cache *cache, const char *metric, int64_t survey_id, int64_t from,
+                int64_t to, int64_t now, double *value, bool *known)
 {
     *value = 0;
     *known = true;
@@ -107,10 +107,16 @@ int plan_figure(store_reader *r, const char *metric, int64_t survey_id, int64_t 
         *value = *known ? share(a, b) : 0;
         return status;
     }
-    store_figures f;
-    int status = store_report_figures(r, now, NULL, &f);
-    if (status != STORE_OK)
-        return status;
+    plan_figures_cache local = {.have_figures = false};
+    if (!cache)
+        cache = &local;
+    if (!cache->have_figures) {
+        int status = store_report_figures(r, now, NULL, &cache->f);
+        if (status != STORE_OK)
+            return status;
+        cache->have_figures = true;
+    }
+    const store_figures f = cache->f;
     if (strcmp(metric, "members") == 0) {
         *value = (double)f.members;
     } else if (strcmp(metric, "active_share") == 0) {

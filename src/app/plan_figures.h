@@ -19,7 +19,14 @@ bool plan_metric_needs_survey(const char *metric);
  * lines planned within it) in percent; nps -100..100 over the survey's NPS answers; liability in minor units.
  * *known is false when there is nothing to measure yet (no buyers, no answers, nothing planned). STORE_OK, or the
  * store's error (STORE_NOTFOUND: the survey is not there). */
-int plan_figure(store_reader *r, const char *metric, int64_t survey_id, int64_t from, int64_t to, int64_t now,
-                double *value, bool *known);
+typedef struct plan_figures_cache {
+    bool have_figures; /* f holds store_report_figures at now */
+    store_figures f;
+} plan_figures_cache;
+
+/* cache (may be NULL) keeps the club-wide figures between calls for the same now, so a plan's goals on members,
+ * active share and repeat rate read the members once. */
+int plan_figure(store_reader *r, plan_figures_cache *cache, const char *metric, int64_t survey_id, int64_t from,
+                int64_t to, int64_t now, double *value, bool *known);
 
 #endif

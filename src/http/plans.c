@@ -22,11 +22,12 @@
 static json_t *text_or_null(const char *s) { return s[0] ? json_string(s) : json_null(); }
 
 /* A goal with its live figure; the plan gives the window of budget_used. */
-static json_t *goal_json(store_reader *rd, const store_plan *p, const store_plan_goal *g, int64_t now)
+static json_t *goal_json(store_reader *rd, plan_figures_cache *cache, const store_plan *p, const store_plan_goal *g,
+                         int64_t now)
 {
     double value = 0;
     bool known = false;
-    int status = rd ? plan_figure(rd, g->metric, g->survey_id, p->starts_at, p->ends_at, now, &value, &known)
+    int status = rd ? plan_figure(rd, cache, g->metric, g->survey_id, p->starts_at, p->ends_at, now, &value, &known)
                     : STORE_ERROR;
     known = known && status == STORE_OK;
     double expected = plan_expected(g->baseline, g->baseline_at, g->target, g->due_at, now);
@@ -316,7 +317,7 @@ static int goal_create_write(store_tx *tx, http_write *w)
     char location[80];
     snprintf(location, sizeof(location), "/api/v1/plans/%lld", (long long)p.id);
     if (status == STORE_OK)
-        http_write_answer_json(w, 201, goal_json(NULL, &p, g, w->now_ms), location);
+        http_write_answer_json(w, 201, goal_json(NULL, NULL, &p, g, w->now_ms), location);
     return status;
 }
 
@@ -343,7 +344,7 @@ void http_plan_goal_create(http_request *r)
     goal_apply_json(&c->goal, body, true, r->now_ms, &e);
     bool known = false;
     if (e.count == 0) {
-        status = plan_figure(rd, c->goal.metric, c->goal.survey_id, p.starts_at, p.ends_at, r->now_ms,
+        status = plan_figure(rd, NULL, c->goal.metric, c->goal.survey_id, p.starts_at, p.ends_at, r->now_ms,
                              &c->goal.baseline, &known);
         if (status == STORE_NOTFOUND)
             errlist_add(&e, "survey_id", "is not a survey's id");
@@ -396,7 +397,7 @@ static int goal_update_write(store_tx *tx, http_write *w)
     else
         json_decref(before);
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, goal_json(NULL, &p, &g, w->now_ms), NULL);
+        http_write_answer_json(w, 200, goal_json(NULL, NULL, &p, &g, w->now_ms), NULL);
     return status;
 }
 
@@ -455,7 +456,7 @@ static void collect_goal(const store_plan_goal *g, void *arg)
 
 /* The plan with its goals and their live figures, or NULL when they could not be read. The goals are read first,
  * the figures after, so no statement is left stepping while another reads. */
-static json_t *plan_read(http_request *r, const store_plan *p)
+static json_t *plan_read(http_request *r, plan_figures_cache *cache, const store_plan *p)
 {
     goals_read *gr = h2o_mem_alloc_pool(&r->req->pool, sizeof(*gr));
     gr->n = 0;
@@ -463,7 +464,7 @@ static json_t *plan_read(http_request *r, const store_plan *p)
         return NULL;
     json_t *items = json_array();
     for (int i = 0; i < gr->n; i++)
-        json_array_append_new(items, goal_json(r->thread->reader, p, &gr->goals[i], r->now_ms));
+        json_array_append_new(items, goal_json(r->thread->reader, cache, p, &gr->goals[i], r->now_ms));
     return plan_json(p, items);
 }
 
@@ -472,7 +473,8 @@ void http_plan_get(http_request *r)
     store_plan p;
     store_reader_version(r->thread->reader);
     int status = store_plan_get(r->thread->reader, r->id, &p);
-    json_t *o = status == STORE_OK ? plan_read(r, &p) : NULL;
+    plan_figures_cache cache = {.have_figures = false};
+    json_t *o = status == STORE_OK ? plan_read(r, &cache, &p) : NULL;
     if (o)
         http_reply_json(r, 200, o);
     else
@@ -503,9 +505,10 @@ void http_plan_list(http_request *r)
     plans_read *pr = h2o_mem_alloc_pool(&r->req->pool, sizeof(*pr));
     pr->n = 0;
     json_t *items = json_array();
+    plan_figures_cache cache = {.have_figures = false}; /* the club's figures, read once for every plan's goals */
     int status = store_plans(r->thread->reader, collect_plan, pr);
     for (int i = 0; status == STORE_OK && i < pr->n; i++) {
-        json_t *o = plan_read(r, &pr->plans[i]);
+        json_t *o = plan_read(r, &cache, &pr->plans[i]);
         if (!o)
             status = STORE_ERROR;
         else

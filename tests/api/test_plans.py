@@ -128,6 +128,7 @@ class GoalTrackTest(PlanCase):
         due = harness_time(T0 + 100 * DAY_MS)
         liab = self.ok(c.post(url, {"metric": "liability", "target": 0, "due": due}))
         repeat = self.ok(c.post(url, {"metric": "repeat_purchase_rate", "target": 50, "due": due}))
+        self.ok(c.post(url, {"metric": "members", "target": 10000, "due": due}))  # shares the figures read
         self.assertGreaterEqual(liab["baseline"], 100 * 100)
         self.assertEqual(repeat["baseline"], 0)
         self.server.set_clock(T0 + 50 * DAY_MS)
@@ -140,6 +141,7 @@ class GoalTrackTest(PlanCase):
         self.assertEqual(goals["liability"]["track"], "behind")
         self.assertAlmostEqual(goals["repeat_purchase_rate"]["value"], 100.0)
         self.assertEqual(goals["repeat_purchase_rate"]["track"], "on_track")
+        self.assertEqual(goals["members"]["value"], harness.member_count(c))
         # spending the points brings the liability under the line
         self.ok(c.post("%s/members/%d/adjustments" % (API, m), {"points": -200, "reason": "test"}))
         goals = {g["metric"]: g for g in self.ok(c.get("%s/%d" % (PLANS, p["id"])), 200)["goals"]}
