@@ -3,6 +3,7 @@
  * the lengths follow the calendar (29- to 31-day Jalali months, 23- or 25-hour days where clocks change). */
 #include "core/periods.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,4 +93,57 @@ int periods_split(calendar_kind k, const char *tz, periods_unit u, int64_t from,
     starts[*n] = at;
     ucal_close(cal);
     return U_SUCCESS(err) ? rc : -1;
+}
+
+/* Reads n ASCII digits of s into *out; false when one is not a digit. */
+static bool digits(const char *s, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        *out = *out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+int periods_parse(calendar_kind k, const char *tz, const char *label, int64_t *from, int64_t *to,
+                  calendar_unit *unit_out, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    size_t len = label ? strlen(label) : 0;
+    int y = 0, m = 1;
+    calendar_unit unit = len == 4 ? CALENDAR_YEAR : CALENDAR_MONTH;
+    if ((len != 4 && len != 7) || !digits(label, 4, &y) || (len == 7 && (label[4] != '-' || !digits(label + 5, 2, &m)))) {
+        *why = "must be a year (YYYY) or a month (YYYY-MM) of the club's calendar";
+        return -1;
+    }
+    if (y < 1 || m < 1 || m > 12) {
+        *why = y < 1 ? "has no year 0" : "has months 01 to 12";
+        return -1;
+    }
+    UCalendar *cal = open_calendar(k, tz);
+    if (!cal) {
+        *why = "cannot be placed: the club's time zone is unknown";
+        return -1;
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    ucal_clear(cal);
+    ucal_set(cal, UCAL_YEAR, y);
+    ucal_set(cal, UCAL_MONTH, m - 1);
+    ucal_set(cal, UCAL_DATE, 1);
+    ucal_set(cal, UCAL_HOUR_OF_DAY, 0);
+    *from = (int64_t)ucal_getMillis(cal, &err);
+    ucal_add(cal, unit == CALENDAR_YEAR ? UCAL_YEAR : UCAL_MONTH, 1, &err);
+    *to = (int64_t)ucal_getMillis(cal, &err);
+    ucal_close(cal);
+    if (U_FAILURE(err)) {
+        *why = "cannot be placed in the club's calendar";
+        return -1;
+    }
+    if (unit_out)
+        *unit_out = unit;
+    return 0;
 }

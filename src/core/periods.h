@@ -22,4 +22,10 @@ const char *periods_name(periods_unit u);
 int periods_split(calendar_kind k, const char *tz, periods_unit u, int64_t from, int64_t to, int64_t *starts,
                   char (*labels)[16], int cap, int *n);
 
+/* A budget period named as people write it in calendar k: "1404" (a year) or "1404-01" (a month, 01..12), ASCII
+ * digits, year 1..9999. Its [*from, *to) in ms in zone tz into from and to; *unit_out (when not NULL) says which.
+ * 0, or -1 with *why (a static English message) for text that is not such a period or a bad zone. */
+int periods_parse(calendar_kind k, const char *tz, const char *label, int64_t *from, int64_t *to,
+                  calendar_unit *unit_out, const char **why);
+
 #endif

@@ -333,4 +333,26 @@ int http_classes_settings_get(store_tx *tx, class_settings *s, json_t *programme
 /* Applies the "classes" object of body onto s and checks the result as a whole; errors name the field. */
 void http_classes_settings_apply(class_settings *s, json_t *body, errlist *e);
 
+/* ---- the club's money and plan: budget.c, budget_costs.c, budget_report.c, plans.c, competitors.c ---- */
+void http_budget_line_list(http_request *r);
+void http_budget_line_create(http_request *r);
+void http_budget_line_get(http_request *r);
+void http_budget_line_update(http_request *r);
+void http_budget_line_delete(http_request *r);
+void http_budget_cost_list(http_request *r);
+void http_budget_cost_create(http_request *r);
+void http_budget_report(http_request *r);
+void http_plan_list(http_request *r);
+void http_plan_create(http_request *r);
+void http_plan_get(http_request *r);
+void http_plan_update(http_request *r);
+void http_plan_delete(http_request *r);
+void http_plan_goal_create(http_request *r);
+void http_plan_goal_update(http_request *r);
+void http_plan_goal_delete(http_request *r);
+void http_competitor_list(http_request *r);
+void http_competitor_create(http_request *r);
+void http_competitor_update(http_request *r);
+void http_competitor_delete(http_request *r);
+
 #endif

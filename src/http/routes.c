@@ -111,5 +111,26 @@ const http_route http_routes[] = {
     /* one-click unsubscribe: the signed token in the link is the authority (messages.c) */
     {"GET", "/api/v1/unsubscribe", http_unsubscribe_page, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/api/v1/unsubscribe", http_unsubscribe_post, PERM_PUBLIC, HTTP_BODY_NONE},
+    /* the club's money and plan: budget lines, costs, the money report, plans and goals, competitor notes */
+    {"GET", "/api/v1/budget", http_budget_line_list, PERM_BUDGET_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/budget", http_budget_line_create, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/budget/costs", http_budget_cost_list, PERM_BUDGET_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/budget/costs", http_budget_cost_create, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/budget/report", http_budget_report, PERM_BUDGET_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/budget/{id}", http_budget_line_get, PERM_BUDGET_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/budget/{id}", http_budget_line_update, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/budget/{id}", http_budget_line_delete, PERM_BUDGET_WRITE, HTTP_BODY_NONE},
+    {"GET", "/api/v1/plans", http_plan_list, PERM_BUDGET_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/plans", http_plan_create, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/plans/{id}", http_plan_get, PERM_BUDGET_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/plans/{id}", http_plan_update, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/plans/{id}", http_plan_delete, PERM_BUDGET_WRITE, HTTP_BODY_NONE},
+    {"POST", "/api/v1/plans/{id}/goals", http_plan_goal_create, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"PATCH", "/api/v1/plans/goals/{id}", http_plan_goal_update, PERM_BUDGET_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/plans/goals/{id}", http_plan_goal_delete, PERM_BUDGET_WRITE, HTTP_BODY_NONE},
+    {"GET", "/api/v1/competitors", http_competitor_list, PERM_COMPETITOR_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/competitors", http_competitor_create, PERM_COMPETITOR_WRITE, HTTP_BODY_JSON},
+    {"PATCH", "/api/v1/competitors/{id}", http_competitor_update, PERM_COMPETITOR_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/competitors/{id}", http_competitor_delete, PERM_COMPETITOR_WRITE, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

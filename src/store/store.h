@@ -857,4 +857,131 @@ int store_tx_outbox_forget_member(store_tx *tx, int64_t member_id, int64_t now);
 int store_message_secret(store_reader *r, const char *name, uint8_t out[32]);
 /* ---- end of messages ---- */
 
+/* ---- the club's money and plan (budget.c, plans.c): budget lines, costs, plans and goals, competitor notes ---- */
+#define STORE_BUDGET_NOTE_MAX 500     /* bytes of a line's, a cost's or a goal's note */
+#define STORE_BUDGET_LIST_MAX 1000    /* budget lines or plans read at once (one page) */
+#define STORE_COMPETITOR_NAME_MAX 128
+#define STORE_COMPETITOR_TEXT_MAX 2000
+
+typedef struct store_budget_line {
+    int64_t id;
+    char category[16];
+    char period[16]; /* "1404" or "1404-01" in the programme's calendar */
+    int64_t starts_at, ends_at, planned_minor;
+    char note[STORE_BUDGET_NOTE_MAX + 1];
+    char created_by[130];
+    int64_t created_at, updated_at;
+    int64_t actual_minor; /* read: the costs of its category in [starts_at, ends_at) */
+} store_budget_line;
+
+/* A line with its actual; STORE_NOTFOUND when there is none. */
+int store_tx_budget_line_get(store_tx *tx, int64_t id, store_budget_line *out);
+int store_budget_line_get(store_reader *r, int64_t id, store_budget_line *out);
+/* Inserts l (sets l->id); STORE_CONFLICT when its category already has a line for the period. */
+int store_tx_budget_line_insert(store_tx *tx, store_budget_line *l);
+int store_tx_budget_line_update(store_tx *tx, const store_budget_line *l);
+int store_tx_budget_line_delete(store_tx *tx, int64_t id);
+/* Whether another line (not id) of the category overlaps [from, to): *period gets its period, or "" when none. */
+int store_tx_budget_line_overlap(store_tx *tx, int64_t id, const char *category, int64_t from, int64_t to,
+                                 char period[16]);
+/* Lines (with actuals) of category (NULL: all) lying within [from, to) (to 0: any), by start then category. */
+int store_budget_lines(store_reader *r, const char *category, int64_t from, int64_t to,
+                       void (*cb)(const store_budget_line *l, void *arg), void *arg);
+
+typedef struct store_cost {
+    int64_t id;
+    char category[16];
+    int64_t amount_minor, at;
+    char source[16]; /* campaign | moment | message | manual */
+    int64_t campaign_id; /* 0: none */
+    char ref[64];
+    char note[STORE_BUDGET_NOTE_MAX + 1];
+    char actor[130];
+    int64_t created_at;
+} store_cost;
+
+typedef struct store_cost_filter {
+    const char *category; /* NULL: all */
+    int64_t campaign_id;  /* 0: all */
+    int64_t from, to;     /* [from, to) on at; to 0: no end */
+    int64_t before_id;    /* 0: from the newest */
+    int limit;
+} store_cost_filter;
+
+int store_tx_budget_cost_insert(store_tx *tx, store_cost *c);
+/* Costs newest first (by id) as the filter says. */
+int store_budget_costs(store_reader *r, const store_cost_filter *f, void (*cb)(const store_cost *c, void *arg),
+                       void *arg);
+/* The sum of the costs of category (NULL: all) in [from, to). */
+int store_tx_budget_spent(store_tx *tx, const char *category, int64_t from, int64_t to, int64_t *sum);
+int store_budget_spent(store_reader *r, const char *category, int64_t from, int64_t to, int64_t *sum);
+/* Planned money of the lines (category NULL: all) lying within [from, to). */
+int store_budget_planned(store_reader *r, const char *category, int64_t from, int64_t to, int64_t *sum);
+/* Points the club owes its members: the sum of every member account's balance (available and pending). */
+int store_budget_points_outstanding(store_reader *r, int64_t *points);
+/* Each campaign (id order, at most limit): its name, state, all its costs and those in [from, to), and the
+ * evaluation of its latest decision as stored (JSON text, NULL when none). */
+typedef struct store_campaign_cost {
+    int64_t id;
+    const char *name, *state;
+    int64_t cost_minor, cost_period_minor;
+    const char *evaluation;
+} store_campaign_cost;
+int store_budget_campaigns(store_reader *r, int64_t from, int64_t to, int limit,
+                           void (*cb)(const store_campaign_cost *c, void *arg), void *arg);
+
+typedef struct store_plan {
+    int64_t id;
+    char title[STORE_NAME_MAX + 1];
+    char horizon[16]; /* six_months | year */
+    int64_t starts_at, ends_at;
+    char created_by[130];
+    int64_t created_at, updated_at;
+} store_plan;
+
+typedef struct store_plan_goal {
+    int64_t id, plan_id;
+    char metric[32];
+    int64_t survey_id; /* 0: none */
+    double target, baseline;
+    int64_t due_at, baseline_at;
+    char note[STORE_BUDGET_NOTE_MAX + 1];
+    char created_by[130];
+    int64_t created_at, updated_at;
+} store_plan_goal;
+
+int store_tx_plan_get(store_tx *tx, int64_t id, store_plan *out);
+int store_plan_get(store_reader *r, int64_t id, store_plan *out);
+int store_tx_plan_insert(store_tx *tx, store_plan *p);
+int store_tx_plan_update(store_tx *tx, const store_plan *p);
+/* Deletes the plan and its goals. */
+int store_tx_plan_delete(store_tx *tx, int64_t id);
+/* Plans by start, at most STORE_BUDGET_LIST_MAX. */
+int store_plans(store_reader *r, void (*cb)(const store_plan *p, void *arg), void *arg);
+int store_tx_plan_goal_get(store_tx *tx, int64_t id, store_plan_goal *out);
+int store_tx_plan_goal_insert(store_tx *tx, store_plan_goal *g);
+int store_tx_plan_goal_update(store_tx *tx, const store_plan_goal *g);
+int store_tx_plan_goal_delete(store_tx *tx, int64_t id);
+/* Goals of a plan in id order, at most limit. */
+int store_plan_goals(store_reader *r, int64_t plan_id, int limit, void (*cb)(const store_plan_goal *g, void *arg), void *arg);
+
+typedef struct store_competitor_note {
+    int64_t id;
+    char competitor[STORE_COMPETITOR_NAME_MAX + 1];
+    char offer[STORE_COMPETITOR_TEXT_MAX + 1];
+    char observed_on[11]; /* YYYY-MM-DD */
+    char source[STORE_COMPETITOR_TEXT_MAX + 1];
+    char written_by[130];
+    int64_t created_at, updated_at;
+} store_competitor_note;
+
+int store_tx_competitor_note_get(store_tx *tx, int64_t id, store_competitor_note *out);
+int store_tx_competitor_note_insert(store_tx *tx, store_competitor_note *n);
+int store_tx_competitor_note_update(store_tx *tx, const store_competitor_note *n);
+int store_tx_competitor_note_delete(store_tx *tx, int64_t id);
+/* Notes of competitor (NULL: all), newest observation first (then newest written), at most limit. */
+int store_competitor_notes(store_reader *r, const char *competitor, int limit,
+                           void (*cb)(const store_competitor_note *n, void *arg), void *arg);
+/* ---- end of the club's money and plan ---- */
+
 #endif

@@ -1,6 +1,6 @@
-// Each role sees only what it may use: an analyst reads (dashboard, members, a member's page) but is offered no
-// member forms, no cashier screen and no portal code; a cashier gets the cashier screen and the portal code but
-// cannot reach the others' pages by typing their address. Signed in by keyboard alone.
+// Each role sees only what it may use: an analyst reads (dashboard, members, a member's page, the budget and the
+// plans) but is offered no member forms, no cashier screen and no portal code; a cashier gets the cashier screen
+// and the portal code but cannot reach the others' pages by typing their address. Signed in by keyboard alone.
 import { check, OWNER_PASSWORD, run } from './harness.mjs';
 
 /** A staff user made through the API with the owner's session. */
@@ -43,7 +43,7 @@ await run('roles', async ({ server, b, shot }) => {
   const analyst = await b.context('en-US');
   await signInByKeyboard(analyst, server.base, 'ana', analystPassword);
   let links = await navLinks(analyst);
-  check(JSON.stringify(links) === JSON.stringify(['Dashboard', 'Members']), `analyst menu (got ${links})`);
+  check(JSON.stringify(links) === JSON.stringify(['Dashboard', 'Members', 'Budget', 'Plans']), `analyst menu (got ${links})`);
   await analyst.getByRole('link', { name: 'Members' }).click();
   await analyst.locator('tbody tr a').first().click();
   await analyst.getByRole('heading', { name: 'Points history' }).waitFor();

@@ -103,6 +103,44 @@ static void test_days_and_limits(void **state)
     assert_string_equal(periods_name(PERIODS_MONTH), "month");
 }
 
+/* Budget periods as written: a Jalali year runs from Nowruz to Nowruz at Tehran midnight; a leap year's Esfand has
+ * 30 days; Gregorian years and months in other zones; bad labels say why. */
+static void test_budget_periods_parse_in_the_club_calendar(void **state)
+{
+    (void)state;
+    int64_t from, to;
+    calendar_unit u;
+    const char *why = NULL;
+    assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Asia/Tehran", "1405", &from, &to, &u, &why), 0);
+    assert_int_equal(u, CALENDAR_YEAR);
+    assert_time(from, "2026-03-20T20:30:00.000Z");
+    assert_time(to, "2027-03-20T20:30:00.000Z");
+    assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Asia/Tehran", "1405-01", &from, &to, &u, NULL), 0);
+    assert_int_equal(u, CALENDAR_MONTH);
+    assert_time(from, "2026-03-20T20:30:00.000Z");
+    assert_time(to, "2026-04-20T20:30:00.000Z"); /* Farvardin: 31 days */
+    /* Esfand 1403 (a leap year) has 30 days, Esfand 1404 29 */
+    assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Asia/Tehran", "1403-12", &from, &to, NULL, NULL), 0);
+    assert_int_equal((to - from) / 86400000, 30);
+    assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Asia/Tehran", "1404-12", &from, &to, NULL, NULL), 0);
+    assert_int_equal((to - from) / 86400000, 29);
+    assert_int_equal(periods_parse(CALENDAR_GREGORIAN, "UTC", "2026-02", &from, &to, NULL, NULL), 0);
+    assert_time(from, "2026-02-01T00:00:00.000Z");
+    assert_time(to, "2026-03-01T00:00:00.000Z");
+    assert_int_equal(periods_parse(CALENDAR_GREGORIAN, "America/Los_Angeles", "2026", &from, &to, NULL, NULL), 0);
+    assert_time(from, "2026-01-01T08:00:00.000Z");
+    assert_time(to, "2027-01-01T08:00:00.000Z");
+    const char *bad[] = {"", "140", "14055", "1405-1", "1405-13", "1405-00", "0000", "1405/01", "۱۴۰۵", "1405-01-01",
+                         "+405"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why = NULL;
+        assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Asia/Tehran", bad[i], &from, &to, NULL, &why), -1);
+        assert_non_null(why);
+    }
+    assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Mars/Olympus", "1405", &from, &to, NULL, &why), -1);
+    assert_int_equal(periods_parse(CALENDAR_PERSIAN, "Asia/Tehran", NULL, &from, &to, NULL, NULL), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_gregorian_months_and_iso_weeks),
         cmocka_unit_test(test_persian_weeks_start_on_saturday),
         cmocka_unit_test(test_days_and_limits),
+        cmocka_unit_test(test_budget_periods_parse_in_the_club_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

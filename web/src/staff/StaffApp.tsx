@@ -5,12 +5,16 @@ import { useI18n } from '../lib/i18n';
 import { href, match, navigate } from '../lib/router';
 import { LangSwitch, Loading } from '../lib/ui';
 import { can } from './access';
+import { Budget } from './Budget';
 import { Cashier } from './Cashier';
+import { Competitors } from './Competitors';
 import { Dashboard } from './Dashboard';
 import { Login } from './Login';
 import { MemberForm } from './MemberForm';
 import { MemberPage } from './MemberPage';
 import { Members } from './Members';
+import { Plans } from './Plans';
+import { usePlanWords } from './planWords';
 
 export function StaffApp({ path }: { path: string }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -35,16 +39,23 @@ function Page({ me, path }: { me: Me; path: string }) {
   if ((m = match('/members/:id/edit', path)) && can(me.role, 'memberWrite')) return <MemberForm id={Number(m.id)} />;
   if ((m = match('/members/:id', path))) return <MemberPage id={Number(m.id)} role={me.role} />;
   if (path === '/cashier' && can(me.role, 'pointsWrite')) return <Cashier />;
+  if (path === '/budget' && can(me.role, 'budgetRead')) return <Budget role={me.role} />;
+  if (path === '/plans' && can(me.role, 'budgetRead')) return <Plans role={me.role} />;
+  if (path === '/competitors' && can(me.role, 'competitorRead')) return <Competitors role={me.role} />;
   return <Dashboard />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
   const { t } = useI18n();
+  const pw = usePlanWords();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
     ['/members/new', t.navNewMember, can(p.me.role, 'memberWrite')],
     ['/cashier', t.navCashier, can(p.me.role, 'pointsWrite')],
+    ['/budget', pw.navBudget, can(p.me.role, 'budgetRead')],
+    ['/plans', pw.navPlans, can(p.me.role, 'budgetRead')],
+    ['/competitors', pw.navCompetitors, can(p.me.role, 'competitorRead')],
   ];
   const active = (to: string) => (to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to);
   async function signOut() {
