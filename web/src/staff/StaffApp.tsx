@@ -11,6 +11,15 @@ import { Login } from './Login';
 import { MemberForm } from './MemberForm';
 import { MemberPage } from './MemberPage';
 import { Members } from './Members';
+import { useConsole } from './consoleWords';
+import { Rewards } from './Rewards';
+import { Tiers } from './Tiers';
+import { Rules } from './Rules';
+import { ProgrammeSettings } from './ProgrammeSettings';
+import { Segments } from './Segments';
+import { Users } from './Users';
+import { ApiKeys } from './ApiKeys';
+import { Audit } from './Audit';
 
 export function StaffApp({ path }: { path: string }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -29,24 +38,44 @@ export function StaffApp({ path }: { path: string }) {
 
 function Page({ me, path }: { me: Me; path: string }) {
   let m: Record<string, string> | null;
-  if (path === '/' || path === '/dashboard') return <Dashboard />;
+  if (path === '/' || path === '/dashboard') return <Dashboard role={me.role} />;
   if (path === '/members') return <Members />;
   if (path === '/members/new' && can(me.role, 'memberWrite')) return <MemberForm />;
   if ((m = match('/members/:id/edit', path)) && can(me.role, 'memberWrite')) return <MemberForm id={Number(m.id)} />;
   if ((m = match('/members/:id', path))) return <MemberPage id={Number(m.id)} role={me.role} />;
   if (path === '/cashier' && can(me.role, 'pointsWrite')) return <Cashier />;
-  return <Dashboard />;
+  if (path === '/rewards' && can(me.role, 'catalogAdmin')) return <Rewards />;
+  if (path === '/tiers' && can(me.role, 'catalogAdmin')) return <Tiers />;
+  if (path === '/rules' && can(me.role, 'catalogAdmin')) return <Rules />;
+  if (path === '/programme' && can(me.role, 'programmeAdmin')) return <ProgrammeSettings />;
+  if (path === '/segments' && can(me.role, 'segmentRead')) return <Segments canWrite={can(me.role, 'segmentWrite')} />;
+  if ((m = match('/segments/:id', path)) && can(me.role, 'segmentRead'))
+    return <Segments id={Number(m.id)} canWrite={can(me.role, 'segmentWrite')} />;
+  if (path === '/users' && can(me.role, 'userAdmin')) return <Users />;
+  if (path === '/apikeys' && can(me.role, 'apikeyAdmin')) return <ApiKeys role={me.role} />;
+  if (path === '/audit' && can(me.role, 'auditRead')) return <Audit />;
+  return <Dashboard role={me.role} />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
   const { t } = useI18n();
+  const { w } = useConsole();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
     ['/members/new', t.navNewMember, can(p.me.role, 'memberWrite')],
     ['/cashier', t.navCashier, can(p.me.role, 'pointsWrite')],
+    ['/rewards', w.navRewards, can(p.me.role, 'catalogAdmin')],
+    ['/tiers', w.navTiers, can(p.me.role, 'catalogAdmin')],
+    ['/rules', w.navRules, can(p.me.role, 'catalogAdmin')],
+    ['/programme', w.navProgramme, can(p.me.role, 'programmeAdmin')],
+    ['/segments', w.navSegments, can(p.me.role, 'segmentRead')],
+    ['/users', w.navUsers, can(p.me.role, 'userAdmin')],
+    ['/apikeys', w.navApiKeys, can(p.me.role, 'apikeyAdmin')],
+    ['/audit', w.navAudit, can(p.me.role, 'auditRead')],
   ];
-  const active = (to: string) => (to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to);
+  const active = (to: string) =>
+    to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to || (to === '/segments' && p.path.startsWith('/segments/'));
   async function signOut() {
     try {
       await api('POST', '/api/v1/auth/logout');

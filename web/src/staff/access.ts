@@ -1,10 +1,28 @@
 // What each staff role may use, as the server's access table (src/core/roles.c) says; the console shows only
 // that. The server still checks every request: this only keeps out of sight what would be refused.
-export type Ability = 'memberWrite' | 'pointsWrite';
+export type Ability =
+  | 'memberWrite'
+  | 'pointsWrite'
+  | 'reports'
+  | 'catalogAdmin'
+  | 'programmeAdmin'
+  | 'segmentRead'
+  | 'segmentWrite'
+  | 'userAdmin'
+  | 'apikeyAdmin'
+  | 'auditRead';
 
 const abilities: Record<Ability, string[]> = {
   memberWrite: ['owner', 'manager', 'marketer', 'cashier'],
   pointsWrite: ['owner', 'manager', 'cashier'],
+  reports: ['owner', 'manager', 'marketer', 'analyst'],
+  catalogAdmin: ['owner', 'manager', 'marketer'],
+  programmeAdmin: ['owner', 'manager'],
+  segmentRead: ['owner', 'manager', 'marketer', 'analyst'],
+  segmentWrite: ['owner', 'manager', 'marketer'],
+  userAdmin: ['owner'],
+  apikeyAdmin: ['owner', 'manager'],
+  auditRead: ['owner'],
 };
 
 export function can(role: string | undefined, what: Ability): boolean {

@@ -1,0 +1,376 @@
+// Segments (docs/segments.md): the saved segments, and the builder — groups of conditions ("all", "any" or
+// "none" of them hold), nested — with a live count of the members the filter selects, asked of the server a
+// moment after each change (POST /api/v1/segments/count). A saved segment shows its members and downloads as CSV.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, newKey, type Member, type Page } from '../lib/api';
+import { localDigits } from '../lib/i18n';
+import { href, navigate } from '../lib/router';
+import { Alert, errorText, Field, Loading, Ltr } from '../lib/ui';
+import { useConsole } from './consoleWords';
+import { fieldErrors, TextArea, useList } from './forms';
+import { fieldOf, FIELDS, fromFilter, isYesNo, newCond, toFilter, type Cond, type Group, type Mode, type Node } from './filterTree';
+import { fullName } from './Members';
+
+const COUNT_DELAY_MS = 350;
+
+interface Segment {
+  id: number;
+  name: string;
+  description: string | null;
+  kind: 'dynamic' | 'static';
+  filter: unknown;
+  count?: number;
+  member_count?: number;
+}
+
+export function Segments({ id, canWrite }: { id?: number; canWrite: boolean }) {
+  const { t, w } = useConsole();
+  const list = useList<Segment>('/api/v1/segments?limit=200');
+  return (
+    <section aria-labelledby="segments-title">
+      <h1 id="segments-title">{w.segments}</h1>
+      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
+      {list.items === null ? (
+        <Loading />
+      ) : list.items.length === 0 ? (
+        <p>{w.noSegments}</p>
+      ) : (
+        <ul class="seg-list">
+          {list.items.map((s) => (
+            <li>
+              <a href={href(`/segments/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
+                <bdi>{s.name}</bdi>
+              </a>{' '}
+              <span class="muted">({s.kind === 'static' ? w.static : w.dynamic})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {id === undefined ? (
+        canWrite && <Builder key="new" canWrite onSaved={(s) => (list.reload(), navigate(`/segments/${s.id}`))} />
+      ) : (
+        <SegmentView key={id} id={id} canWrite={canWrite} onChanged={list.reload} />
+      )}
+    </section>
+  );
+}
+
+function SegmentView({ id, canWrite, onChanged }: { id: number; canWrite: boolean; onChanged: () => void }) {
+  const i = useConsole();
+  const { t, w } = i;
+  const [seg, setSeg] = useState<Segment | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    api<Segment>('GET', `/api/v1/segments/${id}`).then(setSeg, setError);
+  }, [id, n]);
+  if (error) return <Alert>{errorText(t, error)}</Alert>;
+  if (!seg) return <Loading />;
+  async function remove() {
+    try {
+      await api('DELETE', `/api/v1/segments/${id}`, { idempotencyKey: newKey() });
+      onChanged();
+      navigate('/segments');
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <>
+      {seg.kind === 'dynamic' && (canWrite || seg.filter) ? (
+        <Builder
+          segment={seg}
+          canWrite={canWrite}
+          onSaved={() => {
+            onChanged();
+            setN((x) => x + 1);
+          }}
+        />
+      ) : (
+        <h2>
+          <bdi>{seg.name}</bdi>
+        </h2>
+      )}
+      <div class="row-between">
+        <h2 id="seg-members-title">
+          {w.segmentMembers}: <span data-testid="segment-count">{i.num(seg.count ?? 0)}</span>
+        </h2>
+        <div class="row">
+          <a class="button secondary" href={`/api/v1/segments/${id}/export`} download={`segment-${id}.csv`}>
+            {w.exportCsv}
+          </a>
+          {canWrite && (
+            <button type="button" class="secondary" onClick={remove}>
+              {w.deleteSegment}
+            </button>
+          )}
+        </div>
+      </div>
+      <SegmentMembers id={id} version={n} />
+    </>
+  );
+}
+
+function SegmentMembers({ id, version }: { id: number; version: number }) {
+  const i = useConsole();
+  const { t } = i;
+  const [items, setItems] = useState<Member[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function load(cursor: string | null) {
+    try {
+      const p = await api<Page<Member>>('GET', `/api/v1/segments/${id}/members?limit=50` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''));
+      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
+      setNext(p.next_cursor);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  useEffect(() => {
+    load(null);
+  }, [id, version]);
+  if (error) return <Alert>{errorText(t, error)}</Alert>;
+  if (!items) return <Loading />;
+  if (items.length === 0) return <p>{t.noMembers}</p>;
+  return (
+    <>
+      <div class="table-wrap">
+        <table aria-labelledby="seg-members-title" class="seg-members">
+          <thead>
+            <tr>
+              <th scope="col">{t.name}</th>
+              <th scope="col">{t.phone}</th>
+              <th scope="col" class="num">
+                {t.points}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((m) => (
+              <tr>
+                <td>
+                  <a href={href(`/members/${m.id}`)}>{fullName(m, t.unnamed)}</a>
+                </td>
+                <td>{m.phone && <Ltr>{localDigits(m.phone, i.lang)}</Ltr>}</td>
+                <td class="num">{i.num(m.points.available)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {next && (
+        <button type="button" class="secondary" onClick={() => load(next)}>
+          {t.more}
+        </button>
+      )}
+    </>
+  );
+}
+
+function Builder(p: { segment?: Segment; canWrite: boolean; onSaved: (s: Segment) => void }) {
+  const i = useConsole();
+  const { t, w } = i;
+  const [name, setName] = useState(p.segment?.name ?? '');
+  const [description, setDescription] = useState(p.segment?.description ?? '');
+  const [root, setRoot] = useState<Group>(() =>
+    p.segment?.filter ? fromFilter(p.segment.filter) : { type: 'group', mode: 'all', children: [newCond()] },
+  );
+  const [count, setCount] = useState<number | null>(null);
+  const [counting, setCounting] = useState(false);
+  const [countError, setCountError] = useState<unknown>(null);
+  const [errs, setErrs] = useState<Record<string, string>>({});
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const filter = toFilter(root);
+  const key = JSON.stringify(filter);
+  const asked = useRef(0);
+
+  // The live count: a moment after the last change, and only the latest answer is shown.
+  useEffect(() => {
+    setCounting(true);
+    const n = ++asked.current;
+    const timer = setTimeout(() => {
+      api<{ count: number }>('POST', '/api/v1/segments/count', { body: { filter } }).then(
+        (r) => {
+          if (n !== asked.current) return;
+          setCount(r.count);
+          setCountError(null);
+          setCounting(false);
+        },
+        (e) => {
+          if (n !== asked.current) return;
+          setCount(null);
+          setCountError(e);
+          setCounting(false);
+        },
+      );
+    }, COUNT_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [key]);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    const body = { name: name.trim(), description: description.trim() || null, filter };
+    try {
+      const s = p.segment
+        ? await api<Segment>('PATCH', `/api/v1/segments/${p.segment.id}`, { body, idempotencyKey: newKey() })
+        : await api<Segment>('POST', '/api/v1/segments', { body, idempotencyKey: newKey() });
+      setErrs({});
+      setMsg({ ok: true, text: w.segmentSaved });
+      p.onSaved(s);
+    } catch (err) {
+      setErrs(fieldErrors(err));
+      setMsg({ ok: false, text: errorText(t, err) });
+    }
+  }
+
+  return (
+    <form class="card builder" aria-labelledby="builder-title" onSubmit={save}>
+      <h2 id="builder-title">{p.segment ? w.editSegment : w.newSegment}</h2>
+      {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+      <div class="cols">
+        <Field label={w.segmentName} value={name} onInput={setName} required dirAuto error={errs.name} />
+        <TextArea label={w.segmentDescription} value={description} onInput={setDescription} error={errs.description} />
+      </div>
+      <GroupEditor group={root} depth={0} onChange={setRoot} />
+      <p class="live-count" role="status" aria-live="polite" data-testid="live-count" data-count={count ?? ''} aria-busy={counting}>
+        {countError ? errorText(t, countError) : count === null ? w.counting : w.liveCount(i.num(count))}
+      </p>
+      {p.canWrite && (
+        <div class="row">
+          <button type="submit">{t.save}</button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+function GroupEditor(p: { group: Group; depth: number; onChange: (g: Group) => void; onRemove?: () => void }) {
+  const { w } = useConsole();
+  const g = p.group;
+  const setChild = (n: number, c: Node) => p.onChange({ ...g, children: g.children.map((x, k) => (k === n ? c : x)) });
+  const removeChild = (n: number) => p.onChange({ ...g, children: g.children.filter((_, k) => k !== n) });
+  const modes: [Mode, string][] = [
+    ['all', w.matchAll],
+    ['any', w.matchAny],
+    ['none', w.matchNone],
+  ];
+  return (
+    <fieldset class="group" data-depth={p.depth}>
+      <legend>
+        <label>
+          {w.groupMatch}{' '}
+          <select value={g.mode} onChange={(e) => p.onChange({ ...g, mode: (e.target as HTMLSelectElement).value as Mode })}>
+            {modes.map(([v, l]) => (
+              <option value={v}>{l}</option>
+            ))}
+          </select>
+        </label>
+      </legend>
+      <ol class="conds">
+        {g.children.map((c, n) => (
+          <li>
+            {c.type === 'cond' ? (
+              <CondEditor cond={c} onChange={(x) => setChild(n, x)} onRemove={() => removeChild(n)} />
+            ) : (
+              <GroupEditor group={c} depth={p.depth + 1} onChange={(x) => setChild(n, x)} onRemove={() => removeChild(n)} />
+            )}
+          </li>
+        ))}
+      </ol>
+      <div class="row">
+        <button type="button" class="secondary" onClick={() => p.onChange({ ...g, children: [...g.children, newCond()] })}>
+          {w.addCondition}
+        </button>
+        {p.depth < 6 && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => p.onChange({ ...g, children: [...g.children, { type: 'group', mode: 'any', children: [newCond()] }] })}
+          >
+            {w.addGroup}
+          </button>
+        )}
+        {p.onRemove && (
+          <button type="button" class="link" onClick={p.onRemove}>
+            {w.removeGroup}
+          </button>
+        )}
+      </div>
+    </fieldset>
+  );
+}
+
+let condSeq = 0;
+
+function CondEditor(p: { cond: Cond; onChange: (c: Cond) => void; onRemove: () => void }) {
+  const i = useConsole();
+  const { t, w } = i;
+  const [id] = useState(() => `c${++condSeq}`);
+  const c = p.cond;
+  const f = fieldOf(c.field);
+  const list = c.op === 'in' || c.op === 'between';
+  const fieldNames = FIELDS[c.field] ? Object.keys(FIELDS) : [c.field, ...Object.keys(FIELDS)];
+  return (
+    <div class="cond" role="group" aria-label={`${w.fields[c.field] ?? c.field} ${w.ops[c.op] ?? c.op}`}>
+      <div class="field">
+        <label for={`${id}-f`}>{w.field}</label>
+        <select
+          id={`${id}-f`}
+          value={c.field}
+          onChange={(e) => p.onChange(newCond((e.target as HTMLSelectElement).value))}
+        >
+          {fieldNames.map((k) => (
+            <option value={k}>{w.fields[k] ?? k}</option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for={`${id}-o`}>{w.operator}</label>
+        <select
+          id={`${id}-o`}
+          value={c.op}
+          onChange={(e) => {
+            const op = (e.target as HTMLSelectElement).value;
+            const yesNo = op === 'exists' || f.kind === 'bool';
+            p.onChange({ ...c, op, value: yesNo ? 'true' : isYesNo(c) ? '' : c.value });
+          }}
+        >
+          {f.ops.map((o) => (
+            <option value={o}>{w.ops[o] ?? o}</option>
+          ))}
+        </select>
+      </div>
+      <div class="field grow">
+        <label for={`${id}-v`}>{w.value}</label>
+        {isYesNo(c) ? (
+          <select id={`${id}-v`} value={c.value} onChange={(e) => p.onChange({ ...c, value: (e.target as HTMLSelectElement).value })}>
+            <option value="true">{t.yes}</option>
+            <option value="false">{t.no}</option>
+          </select>
+        ) : f.choices && !list ? (
+          <select id={`${id}-v`} value={c.value} onChange={(e) => p.onChange({ ...c, value: (e.target as HTMLSelectElement).value })}>
+            {f.choices.map((v) => (
+              <option value={v}>{w.classes[v] ?? (v === 'member' ? t.kindMember : v === 'prospect' ? t.kindProspect : v)}</option>
+            ))}
+          </select>
+        ) : (
+          <input
+            id={`${id}-v`}
+            value={c.value}
+            dir="auto"
+            aria-describedby={list ? `${id}-h` : undefined}
+            onInput={(e) => p.onChange({ ...c, value: (e.target as HTMLInputElement).value })}
+          />
+        )}
+        {list && (
+          <small id={`${id}-h`} class="hint">
+            {w.valueListHint}
+          </small>
+        )}
+      </div>
+      <button type="button" class="link" aria-label={w.removeCondition} onClick={p.onRemove}>
+        {w.remove}
+      </button>
+    </div>
+  );
+}
