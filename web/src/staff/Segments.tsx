@@ -8,7 +8,7 @@ import { href, navigate } from '../lib/router';
 import { Alert, errorText, Field, Loading, Ltr } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, TextArea, useList } from './forms';
-import { fieldOf, FIELDS, fromFilter, isYesNo, newCond, toFilter, type Cond, type Group, type Mode, type Node } from './filterTree';
+import { complete, fieldOf, FIELDS, fromFilter, isYesNo, newCond, toFilter, type Cond, type Group, type Mode, type Node } from './filterTree';
 import { fullName } from './Members';
 
 const COUNT_DELAY_MS = 350;
@@ -181,13 +181,20 @@ function Builder(p: { segment?: Segment; canWrite: boolean; onSaved: (s: Segment
   const [errs, setErrs] = useState<Record<string, string>>({});
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const filter = toFilter(root);
-  const key = JSON.stringify(filter);
+  const ready = complete(root);
+  const key = ready ? JSON.stringify(filter) : '';
   const asked = useRef(0);
 
   // The live count: a moment after the last change, and only the latest answer is shown.
   useEffect(() => {
-    setCounting(true);
     const n = ++asked.current;
+    if (!ready) {
+      setCount(null);
+      setCountError(null);
+      setCounting(false);
+      return;
+    }
+    setCounting(true);
     const timer = setTimeout(() => {
       api<{ count: number }>('POST', '/api/v1/segments/count', { body: { filter } }).then(
         (r) => {
@@ -233,7 +240,7 @@ function Builder(p: { segment?: Segment; canWrite: boolean; onSaved: (s: Segment
       </div>
       <GroupEditor group={root} depth={0} onChange={setRoot} />
       <p class="live-count" role="status" aria-live="polite" data-testid="live-count" data-count={count ?? ''} aria-busy={counting}>
-        {countError ? errorText(t, countError) : count === null ? w.counting : w.liveCount(i.num(count))}
+        {!ready ? w.incomplete : countError ? errorText(t, countError) : count === null ? w.counting : w.liveCount(i.num(count))}
       </p>
       {p.canWrite && (
         <div class="row">

@@ -115,3 +115,8 @@ function nodeOf(f: unknown): Node {
   }
   return { type: 'cond', field: String(o.field ?? 'spend'), op: String(o.op ?? 'gte'), value: valueText(o.value) };
 }
+
+/** Whether every condition has a value (the count is asked only then). */
+export function complete(n: Node): boolean {
+  return n.type === 'cond' ? isYesNo(n) || n.value.trim() !== '' : n.children.every(complete);
+}
