@@ -7,10 +7,10 @@ import { useI18n } from '../lib/i18n';
 import { Alert, errorText, Loading } from '../lib/ui';
 import { can } from './access';
 import { loadFigures, type Figures } from './figures';
-import { ReportsDashboard } from './ReportsDashboard';
+import { Lazy } from './lazyAdmin';
 
 export function Dashboard({ role }: { role?: string }) {
-  if (can(role, 'reports')) return <ReportsDashboard />;
+  if (can(role, 'reports')) return <Lazy render={(a) => <a.ReportsDashboard />} />;
   return <MembersDashboard />;
 }
 

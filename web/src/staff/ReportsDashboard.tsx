@@ -3,7 +3,7 @@
 // the period chosen. Periods are the club's (its calendar and time zone); their names are shown in the language,
 // so a Persian club's months read as Jalali months, with Persian digits in fa.
 import { useEffect, useState } from 'preact/hooks';
-import { SeriesChart } from '../lib/chart';
+import { SeriesChart } from '../lib/seriesChart';
 import type { I18n } from '../lib/i18n';
 import { Alert, errorText, Loading } from '../lib/ui';
 import { useConsole, type ConsoleWords } from './consoleWords';

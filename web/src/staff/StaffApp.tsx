@@ -11,15 +11,8 @@ import { Login } from './Login';
 import { MemberForm } from './MemberForm';
 import { MemberPage } from './MemberPage';
 import { Members } from './Members';
-import { useConsole } from './consoleWords';
-import { Rewards } from './Rewards';
-import { Tiers } from './Tiers';
-import { Rules } from './Rules';
-import { ProgrammeSettings } from './ProgrammeSettings';
-import { Segments } from './Segments';
-import { Users } from './Users';
-import { ApiKeys } from './ApiKeys';
-import { Audit } from './Audit';
+import { useNavWords } from './navWords';
+import { Lazy } from './lazyAdmin';
 
 export function StaffApp({ path }: { path: string }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -44,22 +37,30 @@ function Page({ me, path }: { me: Me; path: string }) {
   if ((m = match('/members/:id/edit', path)) && can(me.role, 'memberWrite')) return <MemberForm id={Number(m.id)} />;
   if ((m = match('/members/:id', path))) return <MemberPage id={Number(m.id)} role={me.role} />;
   if (path === '/cashier' && can(me.role, 'pointsWrite')) return <Cashier />;
-  if (path === '/rewards' && can(me.role, 'catalogAdmin')) return <Rewards />;
-  if (path === '/tiers' && can(me.role, 'catalogAdmin')) return <Tiers />;
-  if (path === '/rules' && can(me.role, 'catalogAdmin')) return <Rules />;
-  if (path === '/programme' && can(me.role, 'programmeAdmin')) return <ProgrammeSettings />;
-  if (path === '/segments' && can(me.role, 'segmentRead')) return <Segments canWrite={can(me.role, 'segmentWrite')} />;
-  if ((m = match('/segments/:id', path)) && can(me.role, 'segmentRead'))
-    return <Segments id={Number(m.id)} canWrite={can(me.role, 'segmentWrite')} />;
-  if (path === '/users' && can(me.role, 'userAdmin')) return <Users />;
-  if (path === '/apikeys' && can(me.role, 'apikeyAdmin')) return <ApiKeys role={me.role} />;
-  if (path === '/audit' && can(me.role, 'auditRead')) return <Audit />;
+  if (path === '/rewards' && can(me.role, 'catalogAdmin')) return <Lazy render={(a) => <a.Rewards />} />;
+  if (path === '/tiers' && can(me.role, 'catalogAdmin')) return <Lazy render={(a) => <a.Tiers />} />;
+  if (path === '/rules' && can(me.role, 'catalogAdmin')) return <Lazy render={(a) => <a.Rules />} />;
+  if (path === '/programme' && can(me.role, 'programmeAdmin')) return <Lazy render={(a) => <a.ProgrammeSettings />} />;
+  if (path === '/segments' && can(me.role, 'segmentRead')) return <Lazy render={(a) => <a.Segments canWrite={can(me.role, 'segmentWrite')} />} />;
+  if ((m = match('/segments/:id', path)) && can(me.role, 'segmentRead')) {
+    const id = Number(m.id);
+    return <Lazy render={(a) => <a.Segments id={id} canWrite={can(me.role, 'segmentWrite')} />} />;
+  }
+  if (path === '/users' && can(me.role, 'userAdmin')) return <Lazy render={(a) => <a.Users />} />;
+  if (path === '/apikeys' && can(me.role, 'apikeyAdmin')) return <Lazy render={(a) => <a.ApiKeys role={me.role} />} />;
+  if (path === '/audit' && can(me.role, 'auditRead')) return <Lazy render={(a) => <a.Audit />} />;
+  if (path === '/surveys' && can(me.role, 'surveyRead')) return <Lazy render={(a) => <a.Surveys canWrite={can(me.role, 'surveyWrite')} />} />;
+  if ((m = match('/surveys/:id', path)) && can(me.role, 'surveyRead')) {
+    const id = Number(m.id);
+    return <Lazy render={(a) => <a.Surveys id={id} canWrite={can(me.role, 'surveyWrite')} />} />;
+  }
+  if (path === '/broadcasts' && can(me.role, 'segmentRead')) return <Lazy render={(a) => <a.Broadcasts canSend={can(me.role, 'segmentWrite')} />} />;
   return <Dashboard role={me.role} />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
   const { t } = useI18n();
-  const { w } = useConsole();
+  const w = useNavWords();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
@@ -73,9 +74,11 @@ function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preac
     ['/users', w.navUsers, can(p.me.role, 'userAdmin')],
     ['/apikeys', w.navApiKeys, can(p.me.role, 'apikeyAdmin')],
     ['/audit', w.navAudit, can(p.me.role, 'auditRead')],
+    ['/surveys', w.navSurveys, can(p.me.role, 'surveyRead')],
+    ['/broadcasts', w.navBroadcasts, can(p.me.role, 'segmentRead')],
   ];
   const active = (to: string) =>
-    to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to || (to === '/segments' && p.path.startsWith('/segments/'));
+    to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to || (to !== '/members' && p.path.startsWith(to + '/'));
   async function signOut() {
     try {
       await api('POST', '/api/v1/auth/logout');

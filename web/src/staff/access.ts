@@ -10,7 +10,9 @@ export type Ability =
   | 'segmentWrite'
   | 'userAdmin'
   | 'apikeyAdmin'
-  | 'auditRead';
+  | 'auditRead'
+  | 'surveyRead'
+  | 'surveyWrite';
 
 const abilities: Record<Ability, string[]> = {
   memberWrite: ['owner', 'manager', 'marketer', 'cashier'],
@@ -23,6 +25,8 @@ const abilities: Record<Ability, string[]> = {
   userAdmin: ['owner'],
   apikeyAdmin: ['owner', 'manager'],
   auditRead: ['owner'],
+  surveyRead: ['owner', 'manager', 'marketer', 'analyst'],
+  surveyWrite: ['owner', 'manager', 'marketer'],
 };
 
 export function can(role: string | undefined, what: Ability): boolean {
