@@ -56,6 +56,9 @@ export async function memberFlow(lang, { server, b, shot }) {
   if (fa) {
     check(PERSIAN_DIGIT.test(await staff.locator('.tiles').innerText()), 'dashboard figures in Persian digits');
     await checkRtl(staff, w, 'dashboard');
+    // The charts' periods are Jalali months, in Persian digits (the figures' tables beside the charts).
+    const period = (await staff.locator('figure table tbody th').first().textContent()) ?? '';
+    check(/۱۴[۰-۹]{2}/.test(period) && /(فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)/.test(period), `the dashboard's periods are Jalali months (got ${period})`);
   }
   await shot(staff, 'dashboard-before');
 
