@@ -163,8 +163,8 @@ export function Rewards() {
                     >
                       {w.edit}
                     </button>
-                    <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.active}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
-                      {r.active ? w.deactivate : w.active}
+                    <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
+                      {r.active ? w.deactivate : w.activate}
                     </button>
                   </td>
                 </tr>

@@ -141,6 +141,15 @@ export function Rules() {
     }
   }
 
+  async function activate(r: Rule) {
+    try {
+      await api('PATCH', `/api/v1/rules/${r.id}`, { body: { active: true }, idempotencyKey: newKey() });
+      list.reload();
+    } catch (err) {
+      setMsg({ ok: false, text: errorText(t, err) });
+    }
+  }
+
   function edit(r: Rule) {
     const x = r.definition;
     setEditing(r);
@@ -197,9 +206,13 @@ export function Rules() {
                     <button type="button" class="link" aria-label={`${w.edit}: ${r.name}`} onClick={() => edit(r)}>
                       {w.edit}
                     </button>
-                    {r.active && (
+                    {r.active ? (
                       <button type="button" class="link" aria-label={`${w.deactivate}: ${r.name}`} onClick={() => deactivate(r)}>
                         {w.deactivate}
+                      </button>
+                    ) : (
+                      <button type="button" class="link" aria-label={`${w.activate}: ${r.name}`} onClick={() => activate(r)}>
+                        {w.activate}
                       </button>
                     )}
                   </td>

@@ -9,6 +9,7 @@ const en = {
   edit: 'Edit',
   remove: 'Remove',
   deactivate: 'Deactivate',
+  activate: 'Activate',
   active: 'Active',
   inactive: 'Inactive',
   actions: 'Actions',
@@ -253,7 +254,6 @@ const en = {
   change: 'Change',
   showChange: 'Show the change',
   noAudit: 'Nothing recorded yet.',
-  newer: 'Show newer',
 
   // surveys
   surveys: 'Surveys',
@@ -352,6 +352,7 @@ const fa: ConsoleWords = {
   edit: 'ویرایش',
   remove: 'حذف',
   deactivate: 'غیرفعال کردن',
+  activate: 'فعال کردن',
   active: 'فعال',
   inactive: 'غیرفعال',
   actions: 'کارها',
@@ -588,7 +589,6 @@ const fa: ConsoleWords = {
   change: 'تغییر',
   showChange: 'نمایش تغییر',
   noAudit: 'هنوز چیزی ثبت نشده است.',
-  newer: 'نمایش جدیدترها',
 
   surveys: 'نظرسنجی‌ها',
   newSurvey: 'نظرسنجی جدید',
