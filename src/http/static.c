@@ -63,7 +63,10 @@ static bool is_file(const char *path, size_t len)
 }
 
 /* The sections of the app (web/src/main.tsx and staff/StaffApp.tsx route them): each and everything below it. */
-static const char *const app_sections[] = {"/dashboard", "/members", "/cashier", "/portal", NULL};
+static const char *const app_sections[] = {"/dashboard", "/members", "/cashier", "/portal",
+                                           /* the console's management pages */
+                                           "/rewards", "/tiers", "/rules", "/programme", "/segments", "/users",
+                                           "/apikeys", "/audit", "/surveys", "/broadcasts", NULL};
 
 /* A page of the app: in one of its sections, with no dot in the last segment (files have extensions). */
 static bool is_app_page(const char *path, size_t len)

@@ -54,7 +54,9 @@ class WebTest(harness.ServerCase):
         self.assertEqual(s.headers["Cache-Control"], "no-cache")
 
     def test_app_pages_get_index_html(self):
-        for path in ("/members", "/members/12/edit", "/cashier", "/portal", "/dashboard?lang=fa"):
+        for path in ("/members", "/members/12/edit", "/cashier", "/portal", "/dashboard?lang=fa",
+                     "/rewards", "/tiers", "/rules", "/programme", "/segments", "/segments/3", "/users", "/apikeys",
+                     "/audit", "/surveys", "/surveys/2?lang=fa", "/broadcasts"):
             with self.subTest(path=path):
                 r = self.get(path)
                 self.assertEqual(r.status, 200, r)

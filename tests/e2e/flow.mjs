@@ -51,11 +51,14 @@ export async function memberFlow(lang, { server, b, shot }) {
   await shot(staff, 'staff-sign-in');
   await staff.getByRole('button', { name: w.signIn }).click();
   await staff.getByRole('heading', { name: w.dashboard }).waitFor();
-  await staff.locator('.tile[data-figure="available"] dd').waitFor();
-  const before = { available: await tile(staff, 'available'), used: await tile(staff, 'used'), members: await tile(staff, 'members') };
+  await staff.locator('.tile[data-figure="outstanding"] dd').waitFor();
+  const before = { available: await tile(staff, 'outstanding'), used: await tile(staff, 'redeemed'), members: await tile(staff, 'members') };
   if (fa) {
     check(PERSIAN_DIGIT.test(await staff.locator('.tiles').innerText()), 'dashboard figures in Persian digits');
     await checkRtl(staff, w, 'dashboard');
+    // The charts' periods are Jalali months, in Persian digits (the figures' tables beside the charts).
+    const period = (await staff.locator('figure table tbody th').first().textContent()) ?? '';
+    check(/۱۴[۰-۹]{2}/.test(period) && /(فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)/.test(period), `the dashboard's periods are Jalali months (got ${period})`);
   }
   await shot(staff, 'dashboard-before');
 
@@ -141,13 +144,13 @@ export async function memberFlow(lang, { server, b, shot }) {
   await staff.getByRole('button', { name: w.refresh }).click();
   await staff.waitForFunction(
     (want) => {
-      const t = document.querySelector('.tile[data-figure="available"] dd')?.textContent ?? '';
+      const t = document.querySelector('.tile[data-figure="outstanding"] dd')?.textContent ?? '';
       const n = Number(t.replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0)).replace(/\D/g, ''));
       return n === want;
     },
     before.available + 50,
   );
-  check((await tile(staff, 'used')) === before.used + 50, 'the dashboard counts the 50 redeemed points');
+  check((await tile(staff, 'redeemed')) === before.used + 50, 'the dashboard counts the 50 redeemed points');
   check((await tile(staff, 'members')) === before.members + 1, 'the dashboard counts the new member');
   await shot(staff, 'dashboard-after');
 

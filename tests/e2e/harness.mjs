@@ -57,6 +57,8 @@ export async function startServer() {
   }
   return {
     base,
+    /** The server's data directory (its SQLite files), for tests that read what only the database holds. */
+    data: path.join(root, 'data'),
     log: () => readFileSync(log, 'utf8'),
     async stop() {
       if (proc.exitCode === null) {

@@ -43,7 +43,7 @@ await run('roles', async ({ server, b, shot }) => {
   const analyst = await b.context('en-US');
   await signInByKeyboard(analyst, server.base, 'ana', analystPassword);
   let links = await navLinks(analyst);
-  check(JSON.stringify(links) === JSON.stringify(['Dashboard', 'Members', 'Budget', 'Plans']), `analyst menu (got ${links})`);
+  check(JSON.stringify(links) === JSON.stringify(['Dashboard', 'Members', 'Segments', 'Surveys', 'Messages', 'Budget', 'Plans']), `analyst menu (got ${links})`);
   await analyst.getByRole('link', { name: 'Members' }).click();
   await analyst.locator('tbody tr a').first().click();
   await analyst.getByRole('heading', { name: 'Points history' }).waitFor();
@@ -53,6 +53,11 @@ await run('roles', async ({ server, b, shot }) => {
   await analyst.goto(`${server.base}/cashier?lang=en`);
   await analyst.getByRole('heading', { name: 'Dashboard' }).waitFor();
   check((await analyst.getByRole('heading', { name: 'Cashier' }).count()) === 0, 'analyst cannot open the cashier screen');
+  for (const page of ['/users', '/rewards', '/audit']) {
+    await analyst.goto(`${server.base}${page}?lang=en`);
+    await analyst.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    check((await analyst.locator('h1').count()) === 1, `analyst cannot open ${page}`);
+  }
 
   const cashier = await b.context('en-US');
   await signInByKeyboard(cashier, server.base, 'cas', cashierPassword);

@@ -8,6 +8,7 @@ import { Ledger } from '../shared/Ledger';
 import { TierProgress } from '../shared/TierProgress';
 import { Redemptions } from '../shared/Redemptions';
 import type { PortalMember } from './PortalApp';
+import { Inbox } from './Inbox';
 
 const P = '/api/v1/portal';
 
@@ -121,6 +122,7 @@ export function Home({ me, reload, onSignedOut }: { me: PortalMember; reload: ()
           </section>
         </>
       )}
+      <Inbox />
       <Profile me={me} reload={reload} />
       <section class="card" aria-labelledby="data-h">
         <h2 id="data-h">{t.downloadData}</h2>

@@ -1,12 +1,20 @@
-// The dashboard: the club's key figures as numbers and charts (members by tier; points available, pending and
-// used). Read from staff/figures.ts, which knows where the figures come from.
+// The dashboard: the club's key figures as numbers and charts. Roles that read the reports get the whole club's
+// figures and time series (staff/ReportsDashboard.tsx); the others (cashiers) the members' points and tiers.
+// Read from staff/figures.ts, which knows where the figures come from.
 import { useEffect, useState } from 'preact/hooks';
 import { FigureChart } from '../lib/chart';
 import { useI18n } from '../lib/i18n';
 import { Alert, errorText, Loading } from '../lib/ui';
+import { can } from './access';
 import { loadFigures, type Figures } from './figures';
+import { Lazy } from './lazyAdmin';
 
-export function Dashboard() {
+export function Dashboard({ role }: { role?: string }) {
+  if (can(role, 'reports')) return <Lazy render={(a) => <a.ReportsDashboard />} />;
+  return <MembersDashboard />;
+}
+
+function MembersDashboard() {
   const i = useI18n();
   const { t } = i;
   const [f, setF] = useState<Figures | null>(null);

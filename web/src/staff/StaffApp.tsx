@@ -13,6 +13,8 @@ import { Login } from './Login';
 import { MemberForm } from './MemberForm';
 import { MemberPage } from './MemberPage';
 import { Members } from './Members';
+import { useNavWords } from './navWords';
+import { Lazy } from './lazyAdmin';
 import { Plans } from './Plans';
 import { usePlanWords } from './planWords';
 
@@ -33,31 +35,61 @@ export function StaffApp({ path }: { path: string }) {
 
 function Page({ me, path }: { me: Me; path: string }) {
   let m: Record<string, string> | null;
-  if (path === '/' || path === '/dashboard') return <Dashboard />;
+  if (path === '/' || path === '/dashboard') return <Dashboard role={me.role} />;
   if (path === '/members') return <Members />;
   if (path === '/members/new' && can(me.role, 'memberWrite')) return <MemberForm />;
   if ((m = match('/members/:id/edit', path)) && can(me.role, 'memberWrite')) return <MemberForm id={Number(m.id)} />;
   if ((m = match('/members/:id', path))) return <MemberPage id={Number(m.id)} role={me.role} />;
   if (path === '/cashier' && can(me.role, 'pointsWrite')) return <Cashier />;
+  if (path === '/rewards' && can(me.role, 'catalogAdmin')) return <Lazy render={(a) => <a.Rewards />} />;
+  if (path === '/tiers' && can(me.role, 'catalogAdmin')) return <Lazy render={(a) => <a.Tiers />} />;
+  if (path === '/rules' && can(me.role, 'catalogAdmin')) return <Lazy render={(a) => <a.Rules />} />;
+  if (path === '/programme' && can(me.role, 'programmeAdmin')) return <Lazy render={(a) => <a.ProgrammeSettings />} />;
+  if (path === '/segments' && can(me.role, 'segmentRead')) return <Lazy render={(a) => <a.Segments canWrite={can(me.role, 'segmentWrite')} />} />;
+  if ((m = match('/segments/:id', path)) && can(me.role, 'segmentRead')) {
+    const id = Number(m.id);
+    return <Lazy render={(a) => <a.Segments id={id} canWrite={can(me.role, 'segmentWrite')} />} />;
+  }
+  if (path === '/users' && can(me.role, 'userAdmin')) return <Lazy render={(a) => <a.Users />} />;
+  if (path === '/apikeys' && can(me.role, 'apikeyAdmin')) return <Lazy render={(a) => <a.ApiKeys role={me.role} />} />;
+  if (path === '/audit' && can(me.role, 'auditRead')) return <Lazy render={(a) => <a.Audit />} />;
+  if (path === '/surveys' && can(me.role, 'surveyRead')) return <Lazy render={(a) => <a.Surveys canWrite={can(me.role, 'surveyWrite')} />} />;
+  if ((m = match('/surveys/:id', path)) && can(me.role, 'surveyRead')) {
+    const id = Number(m.id);
+    return <Lazy render={(a) => <a.Surveys id={id} canWrite={can(me.role, 'surveyWrite')} />} />;
+  }
+  if (path === '/broadcasts' && can(me.role, 'segmentRead')) return <Lazy render={(a) => <a.Broadcasts canSend={can(me.role, 'segmentWrite')} />} />;
   if (path === '/budget' && can(me.role, 'budgetRead')) return <Budget role={me.role} />;
   if (path === '/plans' && can(me.role, 'budgetRead')) return <Plans role={me.role} />;
   if (path === '/competitors' && can(me.role, 'competitorRead')) return <Competitors role={me.role} />;
-  return <Dashboard />;
+  return <Dashboard role={me.role} />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
   const { t } = useI18n();
+  const w = useNavWords();
   const pw = usePlanWords();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
     ['/members/new', t.navNewMember, can(p.me.role, 'memberWrite')],
     ['/cashier', t.navCashier, can(p.me.role, 'pointsWrite')],
+    ['/rewards', w.navRewards, can(p.me.role, 'catalogAdmin')],
+    ['/tiers', w.navTiers, can(p.me.role, 'catalogAdmin')],
+    ['/rules', w.navRules, can(p.me.role, 'catalogAdmin')],
+    ['/programme', w.navProgramme, can(p.me.role, 'programmeAdmin')],
+    ['/segments', w.navSegments, can(p.me.role, 'segmentRead')],
+    ['/users', w.navUsers, can(p.me.role, 'userAdmin')],
+    ['/apikeys', w.navApiKeys, can(p.me.role, 'apikeyAdmin')],
+    ['/audit', w.navAudit, can(p.me.role, 'auditRead')],
+    ['/surveys', w.navSurveys, can(p.me.role, 'surveyRead')],
+    ['/broadcasts', w.navBroadcasts, can(p.me.role, 'segmentRead')],
     ['/budget', pw.navBudget, can(p.me.role, 'budgetRead')],
     ['/plans', pw.navPlans, can(p.me.role, 'budgetRead')],
     ['/competitors', pw.navCompetitors, can(p.me.role, 'competitorRead')],
   ];
-  const active = (to: string) => (to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to);
+  const active = (to: string) =>
+    to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to || (to !== '/members' && p.path.startsWith(to + '/'));
   async function signOut() {
     try {
       await api('POST', '/api/v1/auth/logout');

@@ -3,6 +3,16 @@
 export type Ability =
   | 'memberWrite'
   | 'pointsWrite'
+  | 'reports'
+  | 'catalogAdmin'
+  | 'programmeAdmin'
+  | 'segmentRead'
+  | 'segmentWrite'
+  | 'userAdmin'
+  | 'apikeyAdmin'
+  | 'auditRead'
+  | 'surveyRead'
+  | 'surveyWrite'
   | 'budgetRead'
   | 'budgetWrite'
   | 'competitorRead'
@@ -11,6 +21,16 @@ export type Ability =
 const abilities: Record<Ability, string[]> = {
   memberWrite: ['owner', 'manager', 'marketer', 'cashier'],
   pointsWrite: ['owner', 'manager', 'cashier'],
+  reports: ['owner', 'manager', 'marketer', 'analyst'],
+  catalogAdmin: ['owner', 'manager', 'marketer'],
+  programmeAdmin: ['owner', 'manager'],
+  segmentRead: ['owner', 'manager', 'marketer', 'analyst'],
+  segmentWrite: ['owner', 'manager', 'marketer'],
+  userAdmin: ['owner'],
+  apikeyAdmin: ['owner', 'manager'],
+  auditRead: ['owner'],
+  surveyRead: ['owner', 'manager', 'marketer', 'analyst'],
+  surveyWrite: ['owner', 'manager', 'marketer'],
   budgetRead: ['owner', 'manager', 'marketer', 'analyst'],
   budgetWrite: ['owner', 'manager'],
   competitorRead: ['owner', 'manager', 'marketer'],

@@ -75,3 +75,68 @@ export async function loadFigures(): Promise<Figures> {
   }
   throw new Error('no source of figures');
 }
+
+// ---- the reports (docs/reports.md): the whole club, for the roles that may read them ----
+
+export interface ReportSummary {
+  members: number;
+  active_30: number;
+  active_90: number;
+  buyers: number;
+  repeat_buyers: number;
+  repeat_purchase_permille: number | null;
+  earners: number;
+  redeemers: number;
+  redemption_permille: number | null;
+  average_spend_minor: number | null;
+  points_outstanding: number;
+  liability_minor: number;
+  currency?: string;
+  classes: Record<string, number>;
+}
+
+export interface ReportPoint {
+  start: string;
+  end: string;
+  label: string;
+  value: number | null;
+}
+
+export interface ReportSeries {
+  period: Period;
+  time_zone: string;
+  calendar: 'persian' | 'gregorian';
+  from: string;
+  to: string;
+  series: { name: string; points: ReportPoint[] }[];
+}
+
+export type Period = 'day' | 'week' | 'month';
+
+export interface Reports {
+  summary: ReportSummary;
+  classes: ReportSeries;
+  members: ReportSeries;
+  points: ReportSeries;
+  sales: ReportSeries;
+  programme: Programme;
+}
+
+export async function loadReports(period: Period): Promise<Reports> {
+  const q = `?period=${period}`;
+  const [summary, classes, members, points, sales, programme] = await Promise.all([
+    api<ReportSummary>('GET', '/api/v1/reports/summary'),
+    api<ReportSeries>('GET', `/api/v1/reports/classes${q}`),
+    api<ReportSeries>('GET', `/api/v1/reports/members${q}`),
+    api<ReportSeries>('GET', `/api/v1/reports/points${q}`),
+    api<ReportSeries>('GET', `/api/v1/reports/sales${q}`),
+    api<Programme>('GET', '/api/v1/programme'),
+  ]);
+  return { summary, classes, members, points, sales, programme };
+}
+
+/** The sum of one series over its periods (null values count as nothing). */
+export function seriesTotal(r: ReportSeries, name: string): number {
+  const s = r.series.find((x) => x.name === name);
+  return s ? s.points.reduce((a, p) => a + (p.value ?? 0), 0) : 0;
+}

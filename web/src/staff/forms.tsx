@@ -1,0 +1,122 @@
+// Pieces the console's editors share: a labelled select and text area, whole numbers typed in any digits, a
+// list read from the API, and a save that turns the server's field errors into messages under the fields.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, type Page } from '../lib/api';
+import { asciiDigits } from '../lib/i18n';
+
+let seq = 0;
+function useId(prefix: string): string {
+  const [id] = useState(() => `${prefix}${++seq}`);
+  return id;
+}
+
+export function Select(p: {
+  label: string;
+  value: string;
+  options: [string, string][];
+  onChange: (v: string) => void;
+  error?: string;
+}) {
+  const id = useId('s');
+  return (
+    <div class={'field' + (p.error ? ' invalid' : '')}>
+      <label for={id}>{p.label}</label>
+      <select
+        id={id}
+        value={p.value}
+        aria-invalid={p.error ? true : undefined}
+        aria-describedby={p.error ? `${id}-err` : undefined}
+        onChange={(e) => p.onChange((e.target as HTMLSelectElement).value)}
+      >
+        {p.options.map(([v, l]) => (
+          <option value={v}>{l}</option>
+        ))}
+      </select>
+      {p.error && (
+        <small id={`${id}-err`} class="error-text">
+          {p.error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function TextArea(p: { label: string; value: string; onInput: (v: string) => void; error?: string }) {
+  const id = useId('t');
+  return (
+    <div class={'field' + (p.error ? ' invalid' : '')}>
+      <label for={id}>{p.label}</label>
+      <textarea
+        id={id}
+        rows={2}
+        dir="auto"
+        value={p.value}
+        aria-invalid={p.error ? true : undefined}
+        aria-describedby={p.error ? `${id}-err` : undefined}
+        onInput={(e) => p.onInput((e.target as HTMLTextAreaElement).value)}
+      />
+      {p.error && (
+        <small id={`${id}-err`} class="error-text">
+          {p.error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** A whole number from what was typed (Persian digits too); null when empty, NaN when not a number. */
+export function wholeOrNull(s: string): number | null {
+  const v = asciiDigits(s).trim().replace(/[,\u066C]/g, '');
+  if (v === '') return null;
+  return /^-?\d+$/.test(v) ? Number(v) : NaN;
+}
+
+/** A date typed as YYYY-MM-DD as an RFC 3339 instant at UTC midnight; null when empty. */
+export function dateOrNull(s: string): string | null {
+  const v = asciiDigits(s).trim();
+  return v === '' ? null : `${v}T00:00:00Z`;
+}
+
+export function dateField(iso: string | null | undefined): string {
+  return iso ? iso.substring(0, 10) : '';
+}
+
+export function str(n: number | null | undefined): string {
+  return n === null || n === undefined ? '' : String(n);
+}
+
+/** Every item of a list endpoint, following next_cursor (the catalogue lists are short). */
+export function useList<T>(path: string): { items: T[] | null; error: unknown; reload: () => void } {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let gone = false;
+    (async () => {
+      const all: T[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const sep = path.includes('?') ? '&' : '?';
+        const p: Page<T> = await api<Page<T>>('GET', path + (cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''));
+        all.push(...p.items);
+        cursor = p.next_cursor;
+        if (!cursor) break;
+      }
+      return all;
+    })().then(
+      (all) => !gone && (setItems(all), setError(null)),
+      (e) => !gone && setError(e),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [path, n]);
+  return { items, error, reload: () => setN((x) => x + 1) };
+}
+
+/** Field errors from an ApiError, by field name ("definition.points" stays as the server wrote it). */
+export function fieldErrors(e: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (e instanceof ApiError) for (const f of e.errors) out[f.field] = f.message;
+  return out;
+}
