@@ -56,7 +56,8 @@ class WebTest(harness.ServerCase):
     def test_app_pages_get_index_html(self):
         for path in ("/members", "/members/12/edit", "/cashier", "/portal", "/dashboard?lang=fa",
                      "/rewards", "/tiers", "/rules", "/programme", "/segments", "/segments/3", "/users", "/apikeys",
-                     "/audit", "/surveys", "/surveys/2?lang=fa", "/broadcasts"):
+                     "/audit", "/surveys", "/surveys/2?lang=fa", "/broadcasts", "/budget", "/plans",
+                     "/competitors"):
             with self.subTest(path=path):
                 r = self.get(path)
                 self.assertEqual(r.status, 200, r)
