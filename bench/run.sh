@@ -791,8 +791,9 @@ report_campaigns() {
   echo
   echo "campaigns: a bonus of 10 points to $(campaign_field members) members against a budget of $(campaign_field budget) points"
   echo
-  printf 'launch                 %s s (the segment assigned as a roll-out wave)\n' "$(campaign_field launch_s)"
-  printf 'grants                 %s s until no one was due (chunks of 5,000 per writer job); server CPU %s s over both\n' \
+  printf 'launch                 %s s (its answer: the first 20,000 of the segment assigned as a roll-out wave)\n' \
+    "$(campaign_field launch_s)"
+  printf 'grants                 %s s until all were assigned and none was due (chunks of 20,000 assigned, 5,000 granted per writer job); server CPU %s s over both\n' \
     "$(campaign_field grant_s)" "$(campaign_field server_cpu_s)"
   printf 'cap                    spent %s of %s (want %s), %s granted, %s refused for the budget, %s posted from the campaign\n' \
     "$(campaign_field spent)" "$(campaign_field budget)" "$(campaign_field want)" "$(campaign_field granted)" \
