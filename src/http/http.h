@@ -354,5 +354,12 @@ void http_competitor_list(http_request *r);
 void http_competitor_create(http_request *r);
 void http_competitor_update(http_request *r);
 void http_competitor_delete(http_request *r);
+/* campaigns (campaigns.c) */
+void http_campaign_list(http_request *r);
+void http_campaign_create(http_request *r);
+void http_campaign_get(http_request *r);
+void http_campaign_update(http_request *r);
+void http_campaign_state(http_request *r);
+void http_campaign_changes(http_request *r);
 
 #endif

@@ -2,7 +2,9 @@
 #include "jobs/jobs.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "app/campaigns.h"
 #include "app/classes.h"
 #include "app/points.h"
 #include "app/portal.h"
@@ -64,11 +66,21 @@ static int job_survey_reminders(store_tx *tx, void *arg)
     return status;
 }
 
+/* The campaigns' executor: a chunk of grants per run, again at the next tick while there are more. */
+static int job_campaigns(store_tx *tx, void *arg)
+{
+    job_run *run = arg;
+    int handled = 0;
+    int status = campaigns_grant_run(tx, run->now, CAMPAIGN_GRANT_CHUNK, &handled);
+    run->done = handled >= CAMPAIGN_GRANT_CHUNK ? BATCH : 0;
+    return status;
+}
+
 static struct job {
     const char *name;
     store_write_fn fn;
     int64_t every_ms;
-    int64_t next_at;  /* touched only by the ticking thread */
+    int64_t next_at;  /* the ticking thread's, but for job_done and jobs_wake setting it 0 */
     int running;      /* set by the ticking thread, cleared by the writer: atomic */
 } jobs[] = {
     {"mature_points", job_mature, MINUTE_MS, 0, 0},
@@ -77,6 +89,7 @@ static struct job {
     {"forget_idempotency_keys", job_idempotency, 60 * MINUTE_MS, 0, 0},
     {"survey_reminders", job_survey_reminders, 60 * MINUTE_MS, 0, 0},
     {"forget_portal_codes", job_portal_purge, 60 * MINUTE_MS, 0, 0},
+    {"grant_campaigns", job_campaigns, MINUTE_MS, 0, 0},
 };
 
 typedef struct queued_job {
@@ -97,6 +110,13 @@ static void job_done(store_job *sj)
 }
 
 static void offloaded_tick(store *s, int64_t now);
+
+void jobs_wake(const char *name)
+{
+    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+        if (strcmp(jobs[i].name, name) == 0)
+            __atomic_store_n(&jobs[i].next_at, 0, __ATOMIC_RELEASE); /* the ticking thread reads it next */
+}
 
 void jobs_tick(store *s, int64_t now)
 {

@@ -169,6 +169,14 @@ enum {
     STMT_OUTBOX_FORGET_MEMBER,
     STMT_PORTAL_CODES_PURGE,
     STMT_PORTAL_SESSIONS_PURGE,
+    /* campaigns (campaigns.c): the grant path's statements */
+    STMT_CAMPAIGN_SPEND,
+    STMT_CAMPAIGN_ASSIGN,
+    STMT_CAMPAIGN_DUE,
+    STMT_CAMPAIGN_GRANTED,
+    STMT_CAMPAIGN_ASSIGNMENT,
+    STMT_CAMPAIGN_MULTIPLIERS,
+    STMT_COST_INSERT,
     STMT_COUNT
 };
 
@@ -207,6 +215,9 @@ typedef struct store_cache {
     store_tier tiers[STORE_TIERS_MAX];
     int ntiers;
     store_cache_rules events[STORE_CACHE_EVENTS];
+    uint64_t multipliers_gen; /* the live multiplier campaigns (campaigns.c); 0: not loaded */
+    store_campaign_multiplier multipliers[STORE_CAMPAIGN_MULTIPLIERS_MAX];
+    int nmultipliers;
 } store_cache;
 
 struct store_tx {
