@@ -166,6 +166,8 @@ enum {
     STMT_INBOX_UNREAD,
     STMT_INBOX_READ,
     STMT_OUTBOX_SENT_COUNT,
+    STMT_MOMENT_GRANTED, /* moments.c: the statements the job runs per member */
+    STMT_MOMENT_COST,
     STMT_COUNT
 };
 

@@ -42,8 +42,9 @@ static const struct check {
     {"postings name only known accounts",
      "SELECT 'posting ' || id, 'member:N or club:issued|redeemed|expired|adjustment', from_account || ' -> ' || "
      "to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', 'club:expired', "
-     "'club:adjustment') OR from_account GLOB 'member:[0-9]*') AND (to_account IN ('club:issued', 'club:redeemed', "
-     "'club:expired', 'club:adjustment') OR to_account GLOB 'member:[0-9]*'))"},
+     "'club:adjustment') OR from_account GLOB 'member:[0-9]*' OR from_account GLOB 'moment:[0-9]*') AND "
+     "(to_account IN ('club:issued', 'club:redeemed', 'club:expired', 'club:adjustment') OR "
+     "to_account GLOB 'member:[0-9]*'))"},
     {"no lot holds more than it was given",
      "SELECT 'lot ' || id, points, remaining FROM lots WHERE remaining > points OR remaining < 0"},
     {"a member's purchase count, total spent and last purchase agree with their transactions",

@@ -53,6 +53,6 @@ CREATE INDEX members_birthday ON members(birthday_calendar, birthday_md, time_zo
 ALTER TABLE members ADD COLUMN joined_md INTEGER
     GENERATED ALWAYS AS (CAST(strftime('%m', created_at / 1000, 'unixepoch') AS INTEGER) * 100 +
                          CAST(strftime('%d', created_at / 1000, 'unixepoch') AS INTEGER)) VIRTUAL;
-CREATE INDEX members_joined ON members(joined_md, time_zone);
+CREATE INDEX members_joined ON members(joined_md, time_zone, created_at);
 -- A custom moment adds an expression index on its attribute's month-day when it is created
 -- (members_attr_md_KEY, src/store/moments.c).
