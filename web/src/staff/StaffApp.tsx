@@ -11,6 +11,8 @@ import { Login } from './Login';
 import { MemberForm } from './MemberForm';
 import { MemberPage } from './MemberPage';
 import { Members } from './Members';
+import { MomentEditor, Moments } from './Moments';
+import { momentWords } from './momentWords';
 
 export function StaffApp({ path }: { path: string }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -35,16 +37,21 @@ function Page({ me, path }: { me: Me; path: string }) {
   if ((m = match('/members/:id/edit', path)) && can(me.role, 'memberWrite')) return <MemberForm id={Number(m.id)} />;
   if ((m = match('/members/:id', path))) return <MemberPage id={Number(m.id)} role={me.role} />;
   if (path === '/cashier' && can(me.role, 'pointsWrite')) return <Cashier />;
+  if (path === '/moments' && can(me.role, 'momentsRead')) return <Moments canWrite={can(me.role, 'momentsWrite')} />;
+  if (path === '/moments/new' && can(me.role, 'momentsWrite')) return <MomentEditor canWrite />;
+  if ((m = match('/moments/:id', path)) && can(me.role, 'momentsRead'))
+    return <MomentEditor id={Number(m.id)} canWrite={can(me.role, 'momentsWrite')} />;
   return <Dashboard />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
     ['/members/new', t.navNewMember, can(p.me.role, 'memberWrite')],
     ['/cashier', t.navCashier, can(p.me.role, 'pointsWrite')],
+    ['/moments', momentWords(lang).navMoments, can(p.me.role, 'momentsRead')],
   ];
   const active = (to: string) => (to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to);
   async function signOut() {
