@@ -24,11 +24,19 @@ static bool real_day(calendar_kind k, int y, int m, int d)
     return calendar_to_gregorian(k, y, m, d, &gy, &gm, &gd) == 0;
 }
 
+/* The longest each month of k can be; only the leap day (29 February, 30 Esfand) is missing from some years. */
+static const int month_max[2][12] = {{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31},
+                                     {31, 31, 31, 31, 31, 31, 30, 30, 30, 30, 30, 30}};
+
 int moments_occurrence(calendar_kind k, int m, int d, int year, moments_leap policy, moments_date *out)
 {
-    if (m < 1 || m > 12 || d < 1 || d > 31 || year < 1 || year > 9998)
+    if (m < 1 || m > 12 || d < 1 || d > 31 || year < 1 || year > 9998 || (k != CALENDAR_GREGORIAN && k != CALENDAR_PERSIAN))
         return -1;
-    if (real_day(k, year, m, d)) {
+    if (d > month_max[k][m - 1])
+        return -1;
+    bool leap_day = d == month_max[k][m - 1] && m == (k == CALENDAR_GREGORIAN ? 2 : 12);
+    /* every other day is in every year: no need to ask ICU (the job asks this for each candidate) */
+    if (!leap_day || real_day(k, year, m, d)) {
         *out = (moments_date){year, m, d};
         return 0;
     }
