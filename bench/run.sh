@@ -22,7 +22,7 @@
 # BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_CLASS_MEMBERS
 # (1000000), BENCH_CLASS_PURCHASES (10000000), BENCH_EMAILS (emails delivered by the messages step, 100000),
 # BENCH_CAMPAIGN_MEMBERS (the campaign bonus's segment, 100000; at most the members imported),
-# BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
+# BENCH_MOMENT_MEMBERS (members of the moments section, 1000000), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 # The segment count runs last, on a copy of the database whose member rows bench/segment_spread.py has given
 # purchase aggregates, classes and RFM scores by a direct SQL UPDATE (imported members have none).
 set -euo pipefail
@@ -600,6 +600,8 @@ main() {
   bench_messages
   bench_campaigns
   report_campaigns
+  bench_moments
+  report_moments
   # A broken ledger is a failure, not a figure.
   [ "$VERIFY_RC" -ne 1 ] || exit 1
 }

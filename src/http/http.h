@@ -314,6 +314,14 @@ void http_survey_results(http_request *r);
 void http_survey_export(http_request *r);
 void http_survey_public_get(http_request *r);
 void http_survey_public_answer(http_request *r);
+/* moments.c: yearly moments and their outcomes */
+void http_moment_list(http_request *r);
+void http_moment_create(http_request *r);
+void http_moment_get(http_request *r);
+void http_moment_update(http_request *r);
+void http_moment_delete(http_request *r);
+void http_moment_grants(http_request *r);
+json_t *http_moment_json(const store_moment *m);
 
 /* ---- the web app's files (static.c) ---- */
 /* Registers the file handler for dir after the API's handler on path (a no-op when dir is NULL or empty). */

@@ -139,5 +139,12 @@ const http_route http_routes[] = {
     {"PATCH", "/api/v1/campaigns/{id}", http_campaign_update, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
     {"POST", "/api/v1/campaigns/{id}/state", http_campaign_state, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
     {"GET", "/api/v1/campaigns/{id}/changes", http_campaign_changes, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
+    /* moments: birthdays, anniversaries, custom dates (DELETE deactivates) */
+    {"GET", "/api/v1/moments", http_moment_list, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/moments", http_moment_create, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/moments/{id}", http_moment_get, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/moments/{id}", http_moment_update, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/moments/{id}", http_moment_delete, PERM_CAMPAIGN_WRITE, HTTP_BODY_NONE},
+    {"GET", "/api/v1/moments/{id}/grants", http_moment_grants, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

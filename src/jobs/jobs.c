@@ -12,6 +12,7 @@
 #include "app/tiers.h"
 #include "base/log.h"
 #include "base/worker.h"
+#include "jobs/moments.h"
 
 #define BATCH STORE_LOTS_MAX /* lots or members handled per run, so a run never holds the writer for long */
 #define MINUTE_MS (60LL * 1000)
@@ -76,6 +77,14 @@ static int job_campaigns(store_tx *tx, void *arg)
     return status;
 }
 
+static int job_moments(store_tx *tx, void *arg)
+{
+    job_run *run = arg;
+    int status = moments_run(tx, run->now, MOMENTS_RUN_MAX, &run->done);
+    run->done = run->done >= MOMENTS_RUN_MAX ? BATCH : 0; /* a full run: run again */
+    return status;
+}
+
 static struct job {
     const char *name;
     store_write_fn fn;
@@ -90,6 +99,7 @@ static struct job {
     {"survey_reminders", job_survey_reminders, 60 * MINUTE_MS, 0, 0},
     {"forget_portal_codes", job_portal_purge, 60 * MINUTE_MS, 0, 0},
     {"grant_campaigns", job_campaigns, MINUTE_MS, 0, 0},
+    {"moments", job_moments, MINUTE_MS, 0, 0},
 };
 
 typedef struct queued_job {

@@ -177,6 +177,8 @@ enum {
     STMT_CAMPAIGN_ASSIGNMENT,
     STMT_CAMPAIGN_MULTIPLIERS,
     STMT_COST_INSERT,
+    STMT_MOMENT_GRANTED, /* moments.c: the statements the job runs per member */
+    STMT_MOMENT_COST,
     STMT_COUNT
 };
 

@@ -1092,5 +1092,75 @@ typedef struct store_campaign_audience_stats {
 int store_campaign_audience_stats_read(store_reader *r, const store_campaign_audience *a, int64_t since,
                                        store_campaign_audience_stats *out);
 /* ---- end of campaigns ---- */
+/* ---- moments (moments.c): yearly gifts on birthdays, anniversaries of joining and custom dates ---- */
+#define STORE_MOMENT_NAME_MAX 200
+#define STORE_MOMENT_ATTR_MAX 40      /* bytes of a custom moment's attribute key ([a-z][a-z0-9_]*) */
+#define STORE_MOMENTS_ACTIVE_MAX 64   /* active moments the job serves */
+#define STORE_MOMENT_GRANTS_MAX 500   /* outcomes one read returns */
+
+typedef struct store_moment {
+    int64_t id;
+    char name[STORE_MOMENT_NAME_MAX + 1];
+    char kind[16];                            /* birthday | anniversary | custom */
+    char attribute[STORE_MOMENT_ATTR_MAX + 1]; /* custom: the attribute key; "" otherwise */
+    char calendar[16];                        /* custom: the calendar of the attribute's date */
+    int64_t gift_points, gift_reward_id;      /* 0: none */
+    char *message;                            /* compact JSON or NULL; malloc'd (store_moment_release) */
+    int send_hour, holdout_permille;
+    char leap_policy[8];                      /* before | after */
+    bool active;
+    char created_by[96];
+    int64_t created_at, updated_at;
+} store_moment;
+
+void store_moment_release(store_moment *m);
+/* Sets m->id. A custom moment also gets the expression index on its attribute's month-day (members_attr_md_KEY),
+ * so its job never scans the members. STORE_INVALID for an attribute key that is not [a-z][a-z0-9_]*. */
+int store_tx_moment_insert(store_tx *tx, store_moment *m);
+/* Writes every field but id, kind, attribute, created_*; STORE_NOTFOUND when there is no such moment. */
+int store_tx_moment_update(store_tx *tx, const store_moment *m);
+int store_tx_moment_get(store_tx *tx, int64_t id, store_moment *out);
+int store_moment_get(store_reader *r, int64_t id, store_moment *out);
+/* Calls cb for up to limit moments with id above after_id, in id order; *count is how many. */
+int store_moment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(const store_moment *m, void *arg),
+                      void *arg, int *count);
+/* The active moments, in id order, into out (store_moment_release each); *n is how many. */
+int store_tx_moments_active(store_tx *tx, store_moment *out, int cap, int *n);
+
+/* A member whose moment date has month-day md, found through an index with their time zone: for an anniversary
+ * also the day of joining (created_at). */
+typedef struct store_moment_candidate {
+    int64_t member_id, created_at;
+    char time_zone[64];
+} store_moment_candidate;
+
+/* The members of moment m whose date's month-day is md (in calendar cal for a birthday), through the moment's index
+ * (members_birthday, members_joined, members_attr_md_KEY); at most cap into out, *n is how many. */
+int store_tx_moment_candidates(store_tx *tx, const store_moment *m, const char *cal, int md,
+                               store_moment_candidate *out, int cap, int *n);
+/* A custom moment's date for the member: the attribute's text, "" when absent or not a string. */
+int store_tx_moment_attribute(store_tx *tx, const store_moment *m, int64_t member_id, char *out, size_t cap);
+
+/* The exactly-once record of one (moment, member, year). */
+typedef struct store_moment_grant {
+    int64_t moment_id, member_id;
+    int year;
+    char outcome[16];  /* granted | holdout | skipped */
+    char reason[32];   /* skipped: erased | no_consent | stock; "" otherwise */
+    int64_t points, redemption_id, message_id, cost_minor, at;
+    char message[16];  /* queued | no_consent | none */
+} store_moment_grant;
+
+/* Whether (moment, member, year) already has its record. */
+int store_tx_moment_granted(store_tx *tx, int64_t moment_id, int64_t member_id, int year, bool *granted);
+/* Writes the record; STORE_CONFLICT when it exists (the gift was given already: the caller rolls back). */
+int store_tx_moment_grant_insert(store_tx *tx, const store_moment_grant *g);
+/* A cost of a moment (category points | gifts | messages) in the club's costs, source moment. */
+int store_tx_moment_cost(store_tx *tx, int64_t moment_id, const char *category, int64_t amount_minor, int64_t at,
+                         const char *ref);
+/* The moment's latest outcomes, newest first, at most limit (STORE_MOMENT_GRANTS_MAX). */
+int store_moment_grants(store_reader *r, int64_t moment_id, int limit,
+                        void (*cb)(const store_moment_grant *g, void *arg), void *arg);
+/* ---- end of moments ---- */
 
 #endif

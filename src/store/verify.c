@@ -40,9 +40,10 @@ static const struct check {
      "FROM postings GROUP BY member_id) SELECT 'member ' || m.id, coalesce(e.lifetime, 0), m.points_lifetime "
      "FROM members m LEFT JOIN e ON e.member_id = m.id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
     {"postings name only known accounts",
-     "SELECT 'posting ' || id, 'member:N, campaign:N or club:issued|redeemed|expired|adjustment', from_account || ' -> ' || "
-     "to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', 'club:expired', "
-     "'club:adjustment') OR from_account GLOB 'member:[0-9]*' OR from_account GLOB 'campaign:[0-9]*') AND "
+     "SELECT 'posting ' || id, 'member:N, campaign:N, moment:N or club:issued|redeemed|expired|adjustment', "
+     "from_account || ' -> ' || to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', 'club:expired', "
+     "'club:adjustment') OR from_account GLOB 'member:[0-9]*' OR from_account GLOB 'campaign:[0-9]*' OR "
+     "from_account GLOB 'moment:[0-9]*') AND "
      "(to_account IN ('club:issued', 'club:redeemed', 'club:expired', 'club:adjustment') OR to_account GLOB "
      "'member:[0-9]*' OR to_account GLOB 'campaign:[0-9]*'))"},
     {"a campaign's spent points equal the points that left its account, and never pass its budget",

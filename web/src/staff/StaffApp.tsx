@@ -15,6 +15,8 @@ import { MemberPage } from './MemberPage';
 import { Members } from './Members';
 import { useNavWords } from './navWords';
 import { Lazy } from './lazyAdmin';
+import { MomentEditor, Moments } from './Moments';
+import { momentWords } from './momentWords';
 import { Plans } from './Plans';
 import { usePlanWords } from './planWords';
 
@@ -62,11 +64,15 @@ function Page({ me, path }: { me: Me; path: string }) {
   if (path === '/budget' && can(me.role, 'budgetRead')) return <Budget role={me.role} />;
   if (path === '/plans' && can(me.role, 'budgetRead')) return <Plans role={me.role} />;
   if (path === '/competitors' && can(me.role, 'competitorRead')) return <Competitors role={me.role} />;
+  if (path === '/moments' && can(me.role, 'momentsRead')) return <Moments canWrite={can(me.role, 'momentsWrite')} />;
+  if (path === '/moments/new' && can(me.role, 'momentsWrite')) return <MomentEditor canWrite />;
+  if ((m = match('/moments/:id', path)) && can(me.role, 'momentsRead'))
+    return <MomentEditor id={Number(m.id)} canWrite={can(me.role, 'momentsWrite')} />;
   return <Dashboard role={me.role} />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const w = useNavWords();
   const pw = usePlanWords();
   const links: [string, string, boolean][] = [
@@ -87,6 +93,7 @@ function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preac
     ['/budget', pw.navBudget, can(p.me.role, 'budgetRead')],
     ['/plans', pw.navPlans, can(p.me.role, 'budgetRead')],
     ['/competitors', pw.navCompetitors, can(p.me.role, 'competitorRead')],
+    ['/moments', momentWords(lang).navMoments, can(p.me.role, 'momentsRead')],
   ];
   const active = (to: string) =>
     to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to || (to !== '/members' && p.path.startsWith(to + '/'));

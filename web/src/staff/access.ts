@@ -16,7 +16,9 @@ export type Ability =
   | 'budgetRead'
   | 'budgetWrite'
   | 'competitorRead'
-  | 'competitorWrite';
+  | 'competitorWrite'
+  | 'momentsRead'
+  | 'momentsWrite';
 
 const abilities: Record<Ability, string[]> = {
   memberWrite: ['owner', 'manager', 'marketer', 'cashier'],
@@ -35,6 +37,8 @@ const abilities: Record<Ability, string[]> = {
   budgetWrite: ['owner', 'manager'],
   competitorRead: ['owner', 'manager', 'marketer'],
   competitorWrite: ['owner', 'manager', 'marketer'],
+  momentsRead: ['owner', 'manager', 'marketer', 'analyst'], // PERM_CAMPAIGN_READ
+  momentsWrite: ['owner', 'manager', 'marketer'], // PERM_CAMPAIGN_WRITE
 };
 
 export function can(role: string | undefined, what: Ability): boolean {
