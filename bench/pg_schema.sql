@@ -16,8 +16,24 @@ CREATE TABLE members (
     purchase_count BIGINT NOT NULL DEFAULT 0,
     total_spent_minor BIGINT NOT NULL DEFAULT 0,
     last_purchase_at BIGINT,
-    tier_id BIGINT
+    tier_id BIGINT,
+    -- the class columns (migration 0004), which each purchase updates with the aggregates
+    class TEXT NOT NULL DEFAULT 'prospect',
+    class_since BIGINT,
+    first_purchase_at BIGINT,
+    rfm_r INTEGER,
+    rfm_f INTEGER,
+    rfm_m INTEGER,
+    rfm_at BIGINT,
+    value_minor BIGINT,
+    erased_at BIGINT
 );
+-- bashgah's indexes on the member columns a purchase changes (migrations 0004, 0005): without them PostgreSQL's
+-- update of a member would be a HOT update that touches no index at all, which is not the work bashgah does.
+CREATE INDEX members_class ON members(class);
+CREATE INDEX members_last_purchase ON members(last_purchase_at);
+CREATE INDEX members_class_recency ON members(class, last_purchase_at, total_spent_minor, erased_at);
+CREATE INDEX members_spend ON members(total_spent_minor);
 
 CREATE TABLE club_accounts (
     account TEXT PRIMARY KEY,
@@ -46,6 +62,7 @@ CREATE TABLE transactions (
     UNIQUE (store, txn_id)
 );
 CREATE INDEX transactions_member ON transactions(member_id, occurred_at);
+CREATE INDEX transactions_occurred ON transactions(occurred_at);
 
 CREATE TABLE lots (
     id BIGSERIAL PRIMARY KEY,
@@ -81,6 +98,8 @@ CREATE TABLE postings (
 CREATE INDEX postings_from ON postings(from_account, id);
 CREATE INDEX postings_to ON postings(to_account, id);
 CREATE INDEX postings_transaction ON postings(transaction_id);
+CREATE INDEX postings_from_at ON postings(from_account, at);
+CREATE INDEX postings_to_at ON postings(to_account, at);
 
 -- What each rule gave each member (for caps): bashgah adds a row for every rule that gave a purchase points.
 CREATE TABLE rule_grants (
@@ -90,6 +109,18 @@ CREATE TABLE rule_grants (
     points BIGINT NOT NULL
 );
 CREATE INDEX rule_grants_member ON rule_grants(member_id, rule_id, at);
+
+-- Every move of a member from one class to another (migration 0004): a first purchase moves a prospect to "new".
+CREATE TABLE class_changes (
+    id BIGSERIAL PRIMARY KEY,
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    from_class TEXT,
+    to_class TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX class_changes_at ON class_changes(at);
+CREATE INDEX class_changes_member ON class_changes(member_id, id);
 
 CREATE SEQUENCE txn_seq;
 

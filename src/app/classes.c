@@ -74,9 +74,21 @@ static int after_transaction(store_tx *tx, int64_t member_id, int64_t first_at, 
     return write_changes(tx, &cur, &next, now, reason, &written, &moved);
 }
 
-int classes_on_purchase(store_tx *tx, int64_t member_id, int64_t occurred_at, int64_t now)
+int classes_on_purchase(store_tx *tx, const store_member_class *cur, int64_t occurred_at, int64_t now,
+                        store_member_class *next, bool *moved)
 {
-    return after_transaction(tx, member_id, occurred_at, now, "purchase");
+    class_settings s;
+    rfm_all_cuts cuts;
+    int status = store_tx_class_context(tx, &s, &cuts);
+    if (status != STORE_OK)
+        return status;
+    store_member_class base = *cur;
+    if (occurred_at && (base.first_purchase_at == 0 || occurred_at < base.first_purchase_at))
+        base.first_purchase_at = occurred_at;
+    classify(&base, &s, &cuts, now, next);
+    *moved = strcmp(cur->class_name, next->class_name) != 0;
+    return *moved ? store_tx_class_change_insert(tx, cur->id, cur->class_name, next->class_name, now, "purchase")
+                  : STORE_OK;
 }
 
 int classes_on_return(store_tx *tx, int64_t member_id, int64_t now)

@@ -26,9 +26,12 @@ typedef struct classes_summary {
     double write_ms;   /* scoring, classifying and writing, chunk by chunk */
 } classes_summary;
 
-/* In a purchase's commit, after the member's aggregates were updated: first_purchase_at, scores (against the
- * cuts of the last recompute), value and class of the buyer; a class_changes row when the class moves. */
-int classes_on_purchase(store_tx *tx, int64_t member_id, int64_t occurred_at, int64_t now);
+/* In a purchase's commit: from the buyer's class record cur, with the aggregates as this purchase leaves them,
+ * *next gets first_purchase_at, scores (against the cuts of the last recompute), value and class, and *moved
+ * whether the class moves (then a class_changes row is written here). The caller writes next with the
+ * aggregates in its one update of the member row (store_tx_member_purchase_apply). */
+int classes_on_purchase(store_tx *tx, const store_member_class *cur, int64_t occurred_at, int64_t now,
+                        store_member_class *next, bool *moved);
 /* The same in a return's commit (the spend went down). */
 int classes_on_return(store_tx *tx, int64_t member_id, int64_t now);
 

@@ -215,9 +215,10 @@ static void answer_problem(purchase_answer *a, int status, const char *slug, con
 
 /* Finds the member a request names, with their aggregates and tier in the same read; answers 404 (or 409 for an
  * erased one) when it cannot. */
-static int find_member(store_tx *tx, const purchase_member *pm, purchase_answer *a, store_member_account *out)
+static int find_member(store_tx *tx, const purchase_member *pm, purchase_answer *a, store_member_account *out,
+                       store_member_class *cls)
 {
-    int status = store_tx_member_account(tx, pm->id, pm->external_ref, pm->phone, out);
+    int status = store_tx_member_account_class(tx, pm->id, pm->external_ref, pm->phone, out, cls);
     const char *field = pm->id ? "member_id" : pm->external_ref[0] ? "member_external_ref" : "member_phone";
     if (status == STORE_NOTFOUND) {
         answer_problem(a, 404, "not-found", field, "there is no such member");
@@ -465,10 +466,12 @@ static int record_return(store_tx *tx, const purchase_request *req, const store_
     return status;
 }
 
-/* The one place a purchase changes the member row: the points the purchase earned (d) and the purchase
- * aggregates (count, money spent, last purchase), in one update. *after is the balance that leaves. */
-static int apply_purchase_aggregates(store_tx *tx, const store_member_account *m, const purchase_request *req,
-                                     const points_delta *d, points_balance *after)
+/* The one place a purchase changes the member row: the points the purchase earned (d), the purchase aggregates
+ * (count, money spent, last purchase) and what they make of the buyer's class, scores and value (app/classes.c;
+ * cls is the class record read with the account), in one update. *after is the balance that leaves. */
+static int apply_purchase_aggregates(store_tx *tx, const store_member_account *m, const store_member_class *cls,
+                                     const purchase_request *req, const points_delta *d, int64_t now,
+                                     points_balance *after)
 {
     store_member_delta delta = {.available = d->available, .pending = d->pending, .lifetime = d->lifetime,
                                 .purchase_count = 1, .spent_minor = req->amount_minor,
@@ -476,11 +479,20 @@ static int apply_purchase_aggregates(store_tx *tx, const store_member_account *m
     after->available = m->points.available + d->available;
     after->pending = m->points.pending + d->pending;
     after->lifetime = m->points.lifetime + d->lifetime;
-    return store_tx_member_aggregates_add(tx, m->id, &delta);
+    /* The class record as the aggregates' update leaves it, which is what the class rules read. */
+    store_member_class cur = *cls, next;
+    cur.purchase_count += delta.purchase_count;
+    cur.total_spent_minor += delta.spent_minor;
+    if (req->occurred_at > cur.last_purchase_at)
+        cur.last_purchase_at = req->occurred_at;
+    bool moved = false;
+    int status = classes_on_purchase(tx, &cur, req->occurred_at, now, &next, &moved);
+    return status == STORE_OK ? store_tx_member_purchase_apply(tx, m->id, &delta, &next, moved) : status;
 }
 
 static int record_purchase(store_tx *tx, const purchase_request *req, const store_member_account *m,
-                           const points_programme *p, int64_t now, const char *actor, purchase_answer *a)
+                           const store_member_class *cls, const points_programme *p, int64_t now, const char *actor,
+                           purchase_answer *a)
 {
     tier_info tier = {0};
     int status = tiers_member_known(tx, &m->tier, &tier);
@@ -505,9 +517,7 @@ static int record_purchase(store_tx *tx, const purchase_request *req, const stor
         status = points_earn_lot(tx, p, &m->points, m->id, res.points, now, &ref, &d);
     }
     if (status == STORE_OK)
-        status = apply_purchase_aggregates(tx, m, req, &d, &after);
-    if (status == STORE_OK)
-        status = classes_on_purchase(tx, m->id, req->occurred_at, now); /* class, scores, value: app/classes.c */
+        status = apply_purchase_aggregates(tx, m, cls, req, &d, now, &after);
     if (status == STORE_OK)
         status = tiers_reevaluate_known(tx, &m->tier, now, &tier);
     if (status == STORE_OK)
@@ -528,13 +538,14 @@ int purchase_record(store_tx *tx, const purchase_request *req, int64_t now, cons
     if (status != STORE_NOTFOUND)
         return status;
     store_member_account m;
+    store_member_class cls;
     points_programme p;
-    if ((status = find_member(tx, &req->member, a, &m)) != STORE_OK)
+    if ((status = find_member(tx, &req->member, a, &m, &cls)) != STORE_OK)
         return status;
     status = points_programme_get(tx, &p);
     if (status == STORE_OK)
         status = strcmp(req->type, "return") == 0 ? record_return(tx, req, &m, &p, now, actor, a)
-                                                  : record_purchase(tx, req, &m, &p, now, actor, a);
+                                                  : record_purchase(tx, req, &m, &cls, &p, now, actor, a);
     return status;
 }
 
@@ -554,7 +565,7 @@ int earning_event_record(store_tx *tx, const earning_event *ev, int64_t now, con
         return status;
     store_member_account m;
     points_programme p;
-    if ((status = find_member(tx, &ev->member, a, &m)) != STORE_OK)
+    if ((status = find_member(tx, &ev->member, a, &m, NULL)) != STORE_OK)
         return status;
     rule_context ctx = {.event = ev->type, .event_name = ev->name[0] ? ev->name : NULL, .occurred_at_ms = ev->occurred_at};
     rule_result res;

@@ -179,6 +179,8 @@ enum {
     STMT_COST_INSERT,
     STMT_MOMENT_GRANTED, /* moments.c: the statements the job runs per member */
     STMT_MOMENT_COST,
+    STMT_MEMBER_PURCHASE_SCORES_APPLY,
+    STMT_MEMBER_PURCHASE_CLASS_APPLY,
     STMT_COUNT
 };
 
@@ -261,6 +263,12 @@ struct store {
 
 /* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */
 int store_conn_open(store_conn *c, const char *path, char *err, size_t errlen);
+/* The same through the named VFS (NULL: the default one). */
+int store_conn_open_vfs(store_conn *c, const char *path, const char *vfs, char *err, size_t errlen);
+/* The write connection's VFS (walbuf.c): the default one with each transaction's WAL frames written in one call;
+ * NULL when it could not be registered. */
+#define STORE_WALBUF_VFS "bashgah-walbuf"
+const char *store_walbuf_vfs(void);
 void store_conn_close(store_conn *c);
 /* The cached statement idx (prepared from sql on first use), reset and with bindings cleared. NULL on error. */
 sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql);

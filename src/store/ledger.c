@@ -167,10 +167,38 @@ int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int
 
 #define ACCOUNT_COLUMNS                                                                                            \
     "id, erased_at IS NOT NULL, points_available, points_pending, points_lifetime, purchase_count, "              \
-    "total_spent_minor, last_purchase_at, tier_id, tier_since, tier_review_at"
+    "total_spent_minor, last_purchase_at, tier_id, tier_since, tier_review_at, first_purchase_at, class, "         \
+    "class_since, rfm_r, rfm_f, rfm_m, rfm_at, value_minor"
+#define ACCOUNT_CLASS_FIRST 11 /* the first class column in ACCOUNT_COLUMNS */
+
+/* The class columns of an account row, as store_tx_member_class_get reads them (times and scores 0 for NULL). */
+static void account_class_from_row(sqlite3_stmt *st, const store_member_account *a, store_member_class *mc)
+{
+    int c = ACCOUNT_CLASS_FIRST;
+    memset(mc, 0, sizeof(*mc));
+    mc->id = a->id;
+    mc->purchase_count = a->points.purchase_count;
+    mc->total_spent_minor = a->points.total_spent_minor;
+    mc->last_purchase_at = a->points.last_purchase_at;
+    mc->first_purchase_at = sqlite3_column_int64(st, c);
+    store_column_text(st, c + 1, mc->class_name, sizeof(mc->class_name));
+    mc->class_since = sqlite3_column_int64(st, c + 2);
+    mc->r = sqlite3_column_int(st, c + 3);
+    mc->f = sqlite3_column_int(st, c + 4);
+    mc->m = sqlite3_column_int(st, c + 5);
+    mc->rfm_at = sqlite3_column_int64(st, c + 6);
+    mc->has_value = sqlite3_column_type(st, c + 7) != SQLITE_NULL;
+    mc->value_minor = sqlite3_column_int64(st, c + 7);
+}
 
 int store_tx_member_account(store_tx *tx, int64_t id, const char *external_ref, const char *phone,
                             store_member_account *out)
+{
+    return store_tx_member_account_class(tx, id, external_ref, phone, out, NULL);
+}
+
+int store_tx_member_account_class(store_tx *tx, int64_t id, const char *external_ref, const char *phone,
+                                  store_member_account *out, store_member_class *cls)
 {
     sqlite3_stmt *st;
     if (id) {
@@ -209,6 +237,8 @@ int store_tx_member_account(store_tx *tx, int64_t id, const char *external_ref, 
         out->tier.since = sqlite3_column_int64(st, 9);
         out->tier.review_at = sqlite3_column_int64(st, 10);
         out->tier.erased = out->erased;
+        if (cls)
+            account_class_from_row(st, out, cls);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(&tx->conn, rc, "account");
@@ -242,6 +272,45 @@ static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_int64(st, i, v);
     else
         sqlite3_bind_null(st, i);
+}
+
+#define PURCHASE_APPLY_SET                                                                                         \
+    "UPDATE members SET points_available = points_available + ?1, points_pending = points_pending + ?2, "          \
+    "points_lifetime = points_lifetime + ?3, purchase_count = purchase_count + ?4, total_spent_minor = "            \
+    "total_spent_minor + ?5, last_purchase_at = CASE WHEN ?4 > 0 THEN max(coalesce(last_purchase_at, 0), ?6) ELSE " \
+    "last_purchase_at END, first_purchase_at = ?8, rfm_r = ?9, rfm_f = ?10, rfm_m = ?11, rfm_at = ?12, "             \
+    "value_minor = ?13"
+
+int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_member_delta *d,
+                                   const store_member_class *cls, bool class_moved)
+{
+    /* The class and its index are written only when the class moves, as store_tx_member_class_set does. */
+    sqlite3_stmt *st = class_moved ? store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_CLASS_APPLY,
+                                                PURCHASE_APPLY_SET ", class = ?14, class_since = ?15 WHERE id = ?7")
+                                   : store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_SCORES_APPLY,
+                                                PURCHASE_APPLY_SET " WHERE id = ?7");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, d->available);
+    sqlite3_bind_int64(st, 2, d->pending);
+    sqlite3_bind_int64(st, 3, d->lifetime);
+    sqlite3_bind_int64(st, 4, d->purchase_count);
+    sqlite3_bind_int64(st, 5, d->spent_minor);
+    sqlite3_bind_int64(st, 6, d->purchase_at);
+    sqlite3_bind_int64(st, 7, member_id);
+    bind_nonzero(st, 8, cls->first_purchase_at);
+    bind_nonzero(st, 9, cls->r);
+    bind_nonzero(st, 10, cls->f);
+    bind_nonzero(st, 11, cls->m);
+    bind_nonzero(st, 12, cls->rfm_at);
+    if (cls->has_value)
+        sqlite3_bind_int64(st, 13, cls->value_minor);
+    if (class_moved) {
+        sqlite3_bind_text(st, 14, cls->class_name, -1, SQLITE_STATIC);
+        bind_nonzero(st, 15, cls->class_since);
+    }
+    int status = step_done(&tx->conn, st, "purchase apply");
+    return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
 /* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. The account row is

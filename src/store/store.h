@@ -261,6 +261,12 @@ typedef struct store_member_delta {
 } store_member_delta;
 /* Adds every delta in one update; STORE_NOTFOUND when the member row is missing. */
 int store_tx_member_aggregates_add(store_tx *tx, int64_t member_id, const store_member_delta *d);
+struct store_member_class;
+/* A purchase's one update of the member row: the deltas as store_tx_member_aggregates_add, and first_purchase_at,
+ * the scores, rfm_at and value from cls (as store_tx_member_class_set writes them), with class and class_since
+ * only when class_moved. STORE_NOTFOUND when the member row is missing. */
+int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_member_delta *d,
+                                   const struct store_member_class *cls, bool class_moved);
 /* Inserts a posting (entry_id 0: a new entry of its own) and keeps club account balances. Sets p->id. */
 int store_tx_posting_insert(store_tx *tx, store_posting *p);
 int store_tx_lot_insert(store_tx *tx, store_lot *lot);
@@ -351,6 +357,10 @@ typedef struct store_member_account {
 } store_member_account;
 int store_tx_member_account(store_tx *tx, int64_t id, const char *external_ref, const char *phone,
                             store_member_account *out);
+/* The same, with the member's class columns (classes section below) from the same row into *cls: a purchase reads
+ * the buyer once. */
+int store_tx_member_account_class(store_tx *tx, int64_t id, const char *external_ref, const char *phone,
+                                  store_member_account *out, struct store_member_class *cls);
 
 /* The qualification rules of every tier, by rank (lowest first). */
 int store_tier_rules(store_reader *r, tier_rule *out, int cap, int *n);
