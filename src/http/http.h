@@ -27,6 +27,7 @@ typedef struct http_settings {
     bool secure_cookies; /* behind TLS */
     bool demo;           /* a demo club: portal sign-in codes are also logged */
     const char *web_dir; /* the built web app served at /, or NULL */
+    bool webhook_allow_private; /* the owner's setting: webhooks may point at internal addresses */
 } http_settings;
 
 /* One per event loop thread. */
@@ -328,5 +329,16 @@ void http_classes_settings_probe(json_t *body, errlist *e);
 int http_classes_settings_get(store_tx *tx, class_settings *s, json_t *programme);
 /* Applies the "classes" object of body onto s and checks the result as a whole; errors name the field. */
 void http_classes_settings_apply(class_settings *s, json_t *body, errlist *e);
+
+/* webhooks.c */
+void http_webhook_list(http_request *r);
+void http_webhook_create(http_request *r);
+void http_webhook_events(http_request *r);
+void http_webhook_get(http_request *r);
+void http_webhook_update(http_request *r);
+void http_webhook_delete(http_request *r);
+void http_webhook_deliveries(http_request *r);
+void http_webhook_delivery_get(http_request *r);
+void http_webhook_replay(http_request *r);
 
 #endif

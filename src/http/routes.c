@@ -111,5 +111,15 @@ const http_route http_routes[] = {
     /* one-click unsubscribe: the signed token in the link is the authority (messages.c) */
     {"GET", "/api/v1/unsubscribe", http_unsubscribe_page, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/api/v1/unsubscribe", http_unsubscribe_post, PERM_PUBLIC, HTTP_BODY_NONE},
+    /* webhooks for the company's other departments (webhooks.c) */
+    {"GET", "/api/v1/webhooks", http_webhook_list, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"POST", "/api/v1/webhooks", http_webhook_create, PERM_WEBHOOK_ADMIN, HTTP_BODY_JSON},
+    {"GET", "/api/v1/webhooks/events", http_webhook_events, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"GET", "/api/v1/webhooks/{id}", http_webhook_get, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/webhooks/{id}", http_webhook_update, PERM_WEBHOOK_ADMIN, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/webhooks/{id}", http_webhook_delete, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", http_webhook_deliveries, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"GET", "/api/v1/webhooks/deliveries/{id}", http_webhook_delivery_get, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"POST", "/api/v1/webhooks/deliveries/{id}/replay", http_webhook_replay, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -322,11 +322,12 @@ int delivery_start(store *s, const delivery_settings *cfg)
     if (pthread_create(&worker.tid, NULL, worker_main, NULL) != 0)
         return -1;
     worker.running = true;
-    return 0;
+    return webhook_delivery_start(s, cfg);
 }
 
 void delivery_stop(void)
 {
+    webhook_delivery_stop();
     if (!worker.running)
         return;
     pthread_mutex_lock(&worker.lock);
