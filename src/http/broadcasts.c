@@ -1,4 +1,4 @@
-/* /api/v1/broadcasts: news to an audience (every member, a class, or a segment) over one channel, at once or at
+/* /api/v1/broadcasts: news to an audience (every member, a class, a segment, or the contacts of a kind) over one channel, at once or at
  * send_at. The body is checked and the audience resolved to member ids on the loop thread (the thread's reader);
  * one write job then stores the broadcast and one outbox message per recipient, in the member's locale, in the
  * same commit, and audits it. Texts are templates (core/template.c): {given_name}, {family_name}, {points} and
@@ -27,6 +27,8 @@ typedef struct broadcast_job {
     int64_t *ids;
     int n;
     int64_t send_at;
+    bool contacts;         /* an audience of contacts, read in the write job: */
+    char contact_kind[16]; /* their kind, "" for every contact */
 } broadcast_job;
 
 static void job_free(void *p)
@@ -65,6 +67,22 @@ static void localized_check(const json_t *body, const char *field, bool required
     }
 }
 
+/* {"contact_kind": KIND or "all"}: contacts who are not members (staff, partners, ...), read in the write job. */
+static void audience_contacts(const json_t *audience, const json_t *body, broadcast_job *j, errlist *e)
+{
+    const char *kind = json_string_value(json_object_get(audience, "contact_kind"));
+    if (json_object_size(audience) != 1 || !kind || (strcmp(kind, "all") != 0 && !http_contact_kind_ok(kind))) {
+        errlist_add(e, "audience.contact_kind", "must be staff, partner, sponsor, press, other or all");
+        return;
+    }
+    if (strcmp(json_string_value(json_object_get(body, "channel")), "inbox") == 0) {
+        errlist_add(e, "channel", "must be email or sms for contacts: the inbox is the member portal's");
+        return;
+    }
+    j->contacts = true;
+    snprintf(j->contact_kind, sizeof(j->contact_kind), "%s", strcmp(kind, "all") == 0 ? "" : kind);
+}
+
 /* Adds the audience's member ids to j (on the loop thread's reader); false after replying. */
 static bool audience_ids(http_request *r, const json_t *audience, broadcast_job *j, errlist *e)
 {
@@ -73,7 +91,8 @@ static bool audience_ids(http_request *r, const json_t *audience, broadcast_job 
     if (!json_is_object(audience) || json_object_size(audience) != 1 || (all && !json_is_true(all)) ||
         (cls && !json_is_string(cls)) || (seg && (!json_is_integer(seg) || json_integer_value(seg) < 1)) ||
         (!all && !cls && !seg)) {
-        errlist_add(e, "audience", "must be {\"all\": true}, {\"class\": CLASS} or {\"segment\": ID}");
+        errlist_add(e, "audience", "must be {\"all\": true}, {\"class\": CLASS}, {\"segment\": ID} or "
+                                   "{\"contact_kind\": KIND}");
         return true;
     }
     if (cls) {
@@ -178,6 +197,50 @@ static const char *destination_of(const member *m, const char *channel)
     return strcmp(channel, "sms") == 0 ? m->phone : "";
 }
 
+static void contact_id_add(const store_person *p, void *arg)
+{
+    broadcast_job *j = arg;
+    if (j->n <= STORE_BROADCAST_AUDIENCE_MAX)
+        j->ids[j->n++] = p->id;
+}
+
+/* One message per contact of the audience, in their locale. Contacts have no points or tier: {points} and {tier}
+ * are written as 0 and "" for them. */
+static int contacts_write(store_tx *tx, broadcast_job *j, const char *channel, int64_t broadcast_id, int64_t now,
+                          int64_t *written)
+{
+    if (!(j->ids = calloc(STORE_BROADCAST_AUDIENCE_MAX + 1, sizeof(*j->ids))))
+        abort(); /* out of memory */
+    j->n = 0;
+    int status = store_tx_audience_each(tx, "contact_kind", j->contact_kind[0] ? j->contact_kind : NULL, "all",
+                                        contact_id_add, j);
+    if (status == STORE_OK && j->n > STORE_BROADCAST_AUDIENCE_MAX)
+        status = STORE_INVALID; /* far beyond any club's contacts: refused whole */
+    for (int i = 0; i < j->n && status == STORE_OK; i++) {
+        store_contact c;
+        if ((status = store_tx_contact_get(tx, j->ids[i], &c)) != STORE_OK)
+            break;
+        const char *locale = strcmp(c.person.locale, "fa") == 0 ? "fa" : "en";
+        member_vars mv;
+        vars_fill(&mv, &c.person, locale, 0, NULL);
+        char *subject = rendered(j->body, "subject", locale, &mv, false);
+        char *text = rendered(j->body, "body", locale, &mv, false);
+        char *html = rendered(j->body, "html", locale, &mv, true);
+        store_outbox_msg msg = {.kind = "broadcast", .channel = channel, .contact_id = c.id,
+                                .destination = destination_of(&c.person, channel), .locale = locale,
+                                .subject = subject, .body_text = text, .body_html = html, .ref_id = broadcast_id,
+                                .send_at = j->send_at, .now = now};
+        status = store_outbox_enqueue(tx, &msg, NULL);
+        free(subject);
+        free(text);
+        free(html);
+        store_contact_release(&c);
+        (*written)++;
+    }
+    j->n = 0; /* the member loop that follows has nothing to do */
+    return status;
+}
+
 static int broadcast_write(store_tx *tx, http_write *w)
 {
     broadcast_job *j = w->arg;
@@ -193,6 +256,8 @@ static int broadcast_write(store_tx *tx, http_write *w)
     json_decref(content);
     int status = store_tx_broadcast_insert(tx, &b);
     int64_t written = 0;
+    if (status == STORE_OK && j->contacts)
+        status = contacts_write(tx, j, channel, b.id, w->now_ms, &written);
     for (int i = 0; i < j->n && status == STORE_OK; i++) {
         member m;
         status = store_tx_member_get(tx, j->ids[i], &m);
@@ -280,6 +345,8 @@ void http_broadcast_create(http_request *r)
     json_t *audience = json_object_get(body, "audience");
     if (!audience)
         errlist_add(&e, "audience", "is required");
+    else if (e.count == 0 && json_object_get(audience, "contact_kind"))
+        audience_contacts(audience, body, j, &e);
     else if (e.count == 0 && !audience_ids(r, audience, j, &e)) {
         job_free(j);
         return;

@@ -193,6 +193,27 @@ static bool capped(store_reader *reader, const store_outbox_item *it, int64_t no
            n >= cfg->cap_week;
 }
 
+/* The same for a contact who is not a member (staff, partners, ...): consent (read at send time) and quiet hours in
+ * their time zone; frequency caps count members' news only. */
+static const char *contact_refusal(store_reader *reader, const store_outbox_item *it, int64_t now,
+                                   int64_t *defer_until)
+{
+    store_contact c;
+    int status = store_contact_get(reader, it->contact_id, &c);
+    if (status == STORE_NOTFOUND)
+        return "erased"; /* deleted since */
+    if (status != STORE_OK)
+        return NULL;
+    bool email = strcmp(it->channel, "email") == 0;
+    const char *why = NULL;
+    if (!(email ? c.person.consent_email : c.person.consent_sms))
+        why = "no_consent";
+    else if ((*defer_until = quiet_until(&c.person, now)) != 0)
+        why = "quiet_hours";
+    store_contact_release(&c);
+    return why;
+}
+
 /* Why a message may not go to its member now (read at each send, so an opt-out made after the message was queued
  * still holds), or NULL. A transactional message (a code the member asked for) goes whatever the marketing consent;
  * the portal inbox needs none, as the member reads it signed in. */
@@ -200,8 +221,10 @@ static const char *consent_refusal(store_reader *reader, const store_outbox_item
                                    int64_t *defer_until)
 {
     *defer_until = 0;
-    if (it->transactional || !it->member_id)
+    if (it->transactional || (!it->member_id && !it->contact_id) || strcmp(it->channel, "webhook") == 0)
         return NULL;
+    if (!it->member_id)
+        return contact_refusal(reader, it, now, defer_until);
     member m;
     int status = store_member_get(reader, it->member_id, &m);
     if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at))
