@@ -317,3 +317,28 @@ int calendar_period_end(calendar_kind k, const char *tz, int64_t at_ms, calendar
     *end_ms = (int64_t)end;
     return 0;
 }
+
+int calendar_local_date(calendar_kind k, const char *tz, int64_t at_ms, int *y, int *m, int *d)
+{
+    if (!calendar_kind_ok(k) || !tz || !calendar_tz_valid(tz))
+        return -1;
+    UChar zone[128];
+    u_uastrncpy(zone, tz, 127);
+    zone[127] = 0;
+    UErrorCode err = U_ZERO_ERROR;
+    UCalendar *cal = ucal_open(zone, -1, calendar_table[k].locale, UCAL_DEFAULT, &err);
+    if (U_FAILURE(err))
+        return -1;
+    if (k == CALENDAR_GREGORIAN)
+        ucal_setGregorianChange(cal, CALENDAR_GREGORIAN_CHANGE_NONE, &err);
+    ucal_setMillis(cal, (UDate)at_ms, &err);
+    int32_t ry = ucal_get(cal, UCAL_EXTENDED_YEAR, &err), rm = ucal_get(cal, UCAL_MONTH, &err),
+            rd = ucal_get(cal, UCAL_DATE, &err);
+    ucal_close(cal);
+    if (U_FAILURE(err))
+        return -1;
+    *y = ry;
+    *m = rm + 1;
+    *d = rd;
+    return 0;
+}

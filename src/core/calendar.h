@@ -50,4 +50,7 @@ typedef enum { CALENDAR_MONTH, CALENDAR_YEAR } calendar_unit;
 /* The first instant after the month (or year), in calendar k and time zone tz, that holds at_ms: where points
  * earned at at_ms expire under an "end of month" (or "end of year") policy. 0, or -1 for a bad zone. */
 int calendar_period_end(calendar_kind k, const char *tz, int64_t at_ms, calendar_unit unit, int64_t *end_ms);
+
+/* The civil date at at_ms in time zone tz, in calendar k (m and d from 1). 0, or -1 for a bad zone or kind. */
+int calendar_local_date(calendar_kind k, const char *tz, int64_t at_ms, int *y, int *m, int *d);
 #endif

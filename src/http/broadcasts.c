@@ -16,7 +16,8 @@
 #include "http/http.h"
 #include "http/segments.h"
 
-static const char *const broadcast_fields[] = {"audience", "channel", "subject", "body", "html", "send_at", NULL};
+static const char *const broadcast_fields[] = {"audience", "channel", "subject", "body", "html", "send_at",
+                                               "template", NULL};
 static const char *const locales[] = {"en", "fa"};
 
 #define SMS_SEGMENTS_MAX 10 /* parts of one SMS text (before its variables are filled in) */
@@ -27,6 +28,7 @@ typedef struct broadcast_job {
     int64_t *ids;
     int n;
     int64_t send_at;
+    bool uses_date;        /* a text has {date} */
     bool contacts;         /* an audience of contacts, read in the write job: */
     char contact_kind[16]; /* their kind, "" for every contact */
 } broadcast_job;
@@ -40,7 +42,7 @@ static void job_free(void *p)
 }
 
 /* {"en": "...", "fa": "..."}: at least one locale, texts of at most max bytes. */
-static void localized_check(const json_t *body, const char *field, bool required, size_t max, errlist *e)
+void http_localized_check(const json_t *body, const char *field, bool required, size_t max, errlist *e)
 {
     json_t *v = json_object_get(body, field);
     if (!v) {
@@ -153,22 +155,30 @@ static const char *localized(const json_t *body, const char *field, const char *
 typedef struct member_vars {
     char points[64];
     char tier[STORE_NAME_MAX + 1];
-    template_var v[4];
+    char date[96];
+    template_var v[5];
 } member_vars;
 
-static void vars_fill(member_vars *mv, const member *m, const char *locale, int64_t points, const store_tier *t)
+/* date_at: the time {date} stands for (the message's send time), or 0 when the texts do not use it (an ICU
+ * calendar per person is not free). */
+static void vars_fill(member_vars *mv, const member *m, const char *locale, int64_t points, const store_tier *t,
+                      int64_t date_at)
 {
     template_number(points, locale, mv->points, sizeof(mv->points));
+    mv->date[0] = '\0';
+    if (date_at)
+        template_date(date_at, m->time_zone, locale, mv->date, sizeof(mv->date));
     snprintf(mv->tier, sizeof(mv->tier), "%s", !t ? "" : strcmp(locale, "fa") == 0 && t->name_fa[0] ? t->name_fa
                                                                                                       : t->name_en);
     mv->v[0] = (template_var){"given_name", m->given_name};
     mv->v[1] = (template_var){"family_name", m->family_name};
     mv->v[2] = (template_var){"points", mv->points};
     mv->v[3] = (template_var){"tier", mv->tier};
+    mv->v[4] = (template_var){"date", mv->date};
 }
 
 /* The member's variables read inside the write job. */
-static int vars_tx(store_tx *tx, const member *m, const char *locale, member_vars *mv)
+static int vars_tx(store_tx *tx, const member *m, const char *locale, int64_t date_at, member_vars *mv)
 {
     store_member_points pts = {0};
     store_member_tier mt = {0};
@@ -179,7 +189,7 @@ static int vars_tx(store_tx *tx, const member *m, const char *locale, member_var
     bool has_tier = status == STORE_OK && mt.tier_id && store_tx_tier_get(tx, mt.tier_id, &tier) == STORE_OK;
     if (status == STORE_NOTFOUND)
         status = STORE_OK;
-    vars_fill(mv, m, locale, pts.available, has_tier ? &tier : NULL);
+    vars_fill(mv, m, locale, pts.available, has_tier ? &tier : NULL, date_at);
     return status;
 }
 
@@ -187,7 +197,7 @@ static int vars_tx(store_tx *tx, const member *m, const char *locale, member_var
 static char *rendered(const json_t *body, const char *field, const char *locale, const member_vars *mv, bool html)
 {
     const char *text = localized(body, field, locale);
-    return text ? template_render(text, mv->v, 4, html) : NULL;
+    return text ? template_render(text, mv->v, 5, html) : NULL;
 }
 
 static const char *destination_of(const member *m, const char *channel)
@@ -222,7 +232,7 @@ static int contacts_write(store_tx *tx, broadcast_job *j, const char *channel, i
             break;
         const char *locale = strcmp(c.person.locale, "fa") == 0 ? "fa" : "en";
         member_vars mv;
-        vars_fill(&mv, &c.person, locale, 0, NULL);
+        vars_fill(&mv, &c.person, locale, 0, NULL, j->uses_date ? j->send_at : 0);
         char *subject = rendered(j->body, "subject", locale, &mv, false);
         char *text = rendered(j->body, "body", locale, &mv, false);
         char *html = rendered(j->body, "html", locale, &mv, true);
@@ -269,7 +279,7 @@ static int broadcast_write(store_tx *tx, http_write *w)
             break;
         const char *locale = strcmp(m.locale, "fa") == 0 ? "fa" : "en";
         member_vars mv;
-        if ((status = vars_tx(tx, &m, locale, &mv)) != STORE_OK)
+        if ((status = vars_tx(tx, &m, locale, j->uses_date ? j->send_at : 0, &mv)) != STORE_OK)
             break;
         char *subject = rendered(j->body, "subject", locale, &mv, false);
         char *text = rendered(j->body, "body", locale, &mv, false);
@@ -307,9 +317,9 @@ static void body_check(const json_t *body, errlist *e, int64_t *send_at, int64_t
     bool email = strcmp(channel, "email") == 0;
     if (!email && strcmp(channel, "sms") != 0 && strcmp(channel, "inbox") != 0)
         errlist_add(e, "channel", "must be email, sms or inbox");
-    localized_check(body, "subject", email, STORE_OUTBOX_SUBJECT_MAX, e);
-    localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, e);
-    localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, e);
+    http_localized_check(body, "subject", email, STORE_OUTBOX_SUBJECT_MAX, e);
+    http_localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, e);
+    http_localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, e);
     if (json_object_get(body, "html") && !email)
         errlist_add(e, "html", "is for email only");
     json_t *texts = json_object_get(body, "body");
@@ -330,6 +340,39 @@ static void body_check(const json_t *body, errlist *e, int64_t *send_at, int64_t
     (void)locales;
 }
 
+/* {"template": ID}: the saved template's texts, for those of subject, body and html the body does not carry itself
+ * (they are then checked as if written inline, and the broadcast keeps them). False after replying. */
+static bool template_merge(http_request *r, json_t *body, errlist *e)
+{
+    json_t *id = json_object_get(body, "template");
+    if (!id)
+        return true;
+    if (!json_is_integer(id) || json_integer_value(id) < 1) {
+        errlist_add(e, "template", "must be a template id");
+        return true;
+    }
+    store_template t;
+    int status = store_template_get(r->thread->reader, json_integer_value(id), &t);
+    if (status == STORE_NOTFOUND) {
+        errlist_add(e, "template", "there is no template with this id");
+        return true;
+    }
+    if (status != STORE_OK) {
+        http_reply_problem(r, 500, "internal", "the template could not be read", NULL);
+        return false;
+    }
+    json_t *content = json_loads(t.content, 0, NULL);
+    store_template_release(&t);
+    const char *const fields[] = {"subject", "body", "html"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(content, fields[i]);
+        if (v && !json_object_get(body, fields[i]))
+            json_object_set(body, fields[i], v);
+    }
+    json_decref(content);
+    return true;
+}
+
 void http_broadcast_create(http_request *r)
 {
     json_t *body = http_body_json(r);
@@ -341,6 +384,10 @@ void http_broadcast_create(http_request *r)
     j->body = body;
     errlist e;
     errlist_init(&e);
+    if (!template_merge(r, body, &e)) {
+        job_free(j);
+        return;
+    }
     body_check(body, &e, &j->send_at, r->now_ms);
     json_t *audience = json_object_get(body, "audience");
     if (!audience)
@@ -356,6 +403,9 @@ void http_broadcast_create(http_request *r)
         http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
         return;
     }
+    char *texts = json_dumps(body, JSON_COMPACT);
+    j->uses_date = texts && strstr(texts, "{date}") != NULL; /* a false alarm ({{date}}) only costs time */
+    free(texts);
     http_write_submit(r, broadcast_write, j, job_free);
 }
 
@@ -418,9 +468,9 @@ void http_broadcast_preview(http_request *r)
     json_t *id = json_object_get(body, "member");
     if (!json_is_integer(id) || json_integer_value(id) < 1)
         errlist_add(&e, "member", "must be a member id");
-    localized_check(body, "subject", false, STORE_OUTBOX_SUBJECT_MAX, &e);
-    localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, &e);
-    localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, &e);
+    http_localized_check(body, "subject", false, STORE_OUTBOX_SUBJECT_MAX, &e);
+    http_localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, &e);
+    http_localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, &e);
     member m;
     int status = e.count ? STORE_INVALID : store_member_get(r->thread->reader, json_integer_value(id), &m);
     if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at)) {
@@ -435,22 +485,34 @@ void http_broadcast_preview(http_request *r)
             http_reply_problem(r, 500, "internal", "the member could not be read", NULL);
         return;
     }
-    const char *locale = strcmp(m.locale, "fa") == 0 ? "fa" : "en";
+    json_t *out = http_messages_render(r->thread->reader, body, &m, m.id, r->now_ms);
+    member_release(&m);
+    json_decref(body);
+    http_reply_json(r, 200, out);
+}
+
+json_t *http_messages_render(store_reader *rd, const json_t *content, const member *p, int64_t member_id,
+                             int64_t at)
+{
+    const char *locale = strcmp(p->locale, "fa") == 0 ? "fa" : "en";
     store_member_points pts = {0};
     store_member_tier mt = {0};
     store_tier tier;
-    store_member_points_read(r->thread->reader, m.id, &pts);
-    bool has_tier = store_member_tier_get(r->thread->reader, m.id, &mt) == STORE_OK && mt.tier_id &&
-                    store_tier_get(r->thread->reader, mt.tier_id, &tier) == STORE_OK;
+    bool has_tier = false;
+    if (member_id) {
+        store_member_points_read(rd, member_id, &pts);
+        has_tier = store_member_tier_get(rd, member_id, &mt) == STORE_OK && mt.tier_id &&
+                   store_tier_get(rd, mt.tier_id, &tier) == STORE_OK;
+    }
     member_vars mv;
-    vars_fill(&mv, &m, locale, pts.available, has_tier ? &tier : NULL);
-    char *subject = rendered(body, "subject", locale, &mv, false);
-    char *text = rendered(body, "body", locale, &mv, false);
-    char *html = rendered(body, "html", locale, &mv, true);
-    json_decref(body);
-    http_reply_json(r, 200, json_pack("{s:s, s:s?, s:s?, s:s?}", "locale", locale, "subject", subject, "body", text,
-                                      "html", html));
+    vars_fill(&mv, p, locale, pts.available, has_tier ? &tier : NULL, at);
+    char *subject = rendered(content, "subject", locale, &mv, false);
+    char *text = rendered(content, "body", locale, &mv, false);
+    char *html = rendered(content, "html", locale, &mv, true);
+    json_t *out = json_pack("{s:s, s:s?, s:s?, s:s?}", "locale", locale, "subject", subject, "body", text, "html",
+                            html);
     free(subject);
     free(text);
     free(html);
+    return out;
 }

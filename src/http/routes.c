@@ -105,6 +105,12 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/broadcasts", http_broadcast_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
     {"POST", "/api/v1/broadcasts/preview", http_broadcast_preview, PERM_SEGMENT_READ, HTTP_BODY_JSON},
     {"GET", "/api/v1/broadcasts/{id}", http_broadcast_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/templates", http_template_list, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/templates", http_template_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/templates/{id}", http_template_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/templates/{id}", http_template_update, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/templates/{id}", http_template_delete, PERM_SEGMENT_WRITE, HTTP_BODY_NONE},
+    {"POST", "/api/v1/templates/{id}/preview", http_template_preview, PERM_SEGMENT_READ, HTTP_BODY_JSON},
     /* the member's inbox in the portal (messages.c; public here like the other portal routes) */
     {"GET", "/api/v1/portal/inbox", http_portal_inbox, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/api/v1/portal/inbox/{id}/read", http_portal_inbox_read, PERM_PUBLIC, HTTP_BODY_NONE},

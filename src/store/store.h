@@ -911,4 +911,26 @@ int store_webhook_delivery_json(store_reader *r, int64_t message_id, json_t **ou
 int store_tx_webhook_replay(store_tx *tx, int64_t message_id, int64_t now, int64_t *id);
 /* ---- end of webhooks ---- */
 
+/* ---- saved message templates (templates.c) ---- */
+#define STORE_TEMPLATE_NAME_MAX 128
+
+typedef struct store_template {
+    int64_t id;
+    char name[STORE_TEMPLATE_NAME_MAX + 1];
+    char *content; /* compact JSON {subject, body, html}, malloc'd (store_template_release) */
+    char created_by[131];
+    int64_t created_at, updated_at;
+} store_template;
+
+void store_template_release(store_template *t);
+int store_tx_template_insert(store_tx *tx, store_template *t); /* sets t->id; STORE_CONFLICT: the name is taken */
+int store_tx_template_update(store_tx *tx, const store_template *t); /* STORE_CONFLICT, STORE_NOTFOUND */
+int store_tx_template_delete(store_tx *tx, int64_t id);
+int store_tx_template_get(store_tx *tx, int64_t id, store_template *out);
+int store_template_get(store_reader *r, int64_t id, store_template *out);
+/* Up to limit templates with id above after_id, in id order: cb once each. */
+int store_template_list(store_reader *r, int64_t after_id, int limit,
+                        void (*cb)(const store_template *t, void *arg), void *arg);
+/* ---- end of saved message templates ---- */
+
 #endif

@@ -22,3 +22,15 @@ CREATE TABLE webhook_deliveries (
     replay_of INTEGER                  -- the delivery replayed by hand, or NULL
 );
 CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, message_id);
+
+-- Saved message templates (docs/messages.md): a name and the texts of a broadcast per locale, which a broadcast
+-- names with "template" instead of carrying its own. (In this migration, the one number given to messages and
+-- webhooks in this round.)
+CREATE TABLE message_templates (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    content TEXT NOT NULL,            -- JSON: {"subject": {"en","fa"}, "body": {...}, "html": {...}}
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
