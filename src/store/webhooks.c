@@ -1,8 +1,8 @@
 /* Webhook subscriptions and deliveries in SQLite (migration 0012). A delivery is an ordinary outbox message
  * (channel 'webhook': destination the URL, subject the event type, body_text the JSON body) plus a
  * webhook_deliveries row naming its subscription and event id, both written by store_tx_webhook_fanout inside the
- * cause's job. Statements are prepared per call, as contacts.c does, except the one question every cause asks
- * (store_tx_webhook_wanted), which is cached on the writer's connection. Callers: app/webhooks.c, http/webhooks.c,
+ * cause's job. Statements are prepared per call, as contacts.c does, except those every cause runs (the question
+ * store_tx_webhook_wanted and the fan-out's two), which are cached on the writer's connection. Callers: app/webhooks.c, http/webhooks.c,
  * jobs/webhooks.c. */
 #include "store/internal.h"
 
@@ -158,8 +158,9 @@ int store_tx_webhook_wanted(store_tx *tx, uint32_t mask, bool *wanted)
 static int delivery_insert(store_tx *tx, int64_t message_id, int64_t subscription_id, const char *event_id,
                            int64_t replay_of)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO webhook_deliveries (message_id, subscription_id, event_id, "
-                                          "replay_of) VALUES (?,?,?,?)");
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_WEBHOOK_DELIVERY_INSERT,
+                                  "INSERT INTO webhook_deliveries (message_id, subscription_id, event_id, replay_of) "
+                                  "VALUES (?,?,?,?)");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, message_id);
@@ -168,7 +169,7 @@ static int delivery_insert(store_tx *tx, int64_t message_id, int64_t subscriptio
     if (replay_of)
         sqlite3_bind_int64(st, 4, replay_of);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return store_status_of(&tx->conn, rc, "webhook delivery insert");
 }
 
@@ -193,8 +194,9 @@ int store_tx_webhook_fanout(store_tx *tx, uint32_t mask, const char *type, const
                             int64_t now, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT id, url FROM webhook_subscriptions WHERE active = 1 "
-                                          "AND (events & ?) != 0 ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_WEBHOOK_TARGETS,
+                                  "SELECT id, url FROM webhook_subscriptions WHERE active = 1 "
+                                  "AND (events & ?) != 0 ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, mask);
@@ -210,7 +212,7 @@ int store_tx_webhook_fanout(store_tx *tx, uint32_t mask, const char *type, const
     }
     if (count == STORE_WEBHOOKS_MAX)
         rc = SQLITE_DONE;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     int status = store_status_of(&tx->conn, rc, "webhook targets");
     for (int i = 0; i < count; i++) {
         if (status == STORE_OK)
