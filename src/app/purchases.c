@@ -10,6 +10,7 @@
 #include "app/campaigns.h"
 #include "app/classes.h"
 #include "app/points.h"
+#include "app/webhooks.h"
 #include "app/tiers.h"
 #include "core/jsonbuf.h"
 #include "core/phone.h"
@@ -460,6 +461,11 @@ static int record_return(store_tx *tx, const purchase_request *req, const store_
         status = points_balance_get(tx, m->id, &b);
     if (status == STORE_OK)
         status = answer_txn(tx, &t, why_text, -reversed, reversed, &tier, &b, a);
+    if (status == STORE_OK) /* webhooks (app/webhooks.c) */
+        status = webhooks_emit(tx, WEBHOOK_PURCHASE_RECORDED, now, "{s:I, s:I, s:s, s:s, s:s, s:I, s:I}", "transaction",
+                               (json_int_t)t.id, "member", (json_int_t)m->id, "type", "return", "store", req->store,
+                               "txn_id", req->txn_id, "amount_minor", (json_int_t)req->amount_minor, "points",
+                               (json_int_t)-reversed);
     free(why_text);
     json_decref(explanation);
     store_txn_release(&orig);
@@ -522,6 +528,11 @@ static int record_purchase(store_tx *tx, const purchase_request *req, const stor
         status = tiers_reevaluate_known(tx, &m->tier, now, &tier);
     if (status == STORE_OK)
         status = answer_txn(tx, &t, why_text, res.points, 0, &tier, &after, a);
+    if (status == STORE_OK) /* webhooks (app/webhooks.c): a cheap no-op without subscribers */
+        status = webhooks_emit(tx, WEBHOOK_PURCHASE_RECORDED, now, "{s:I, s:I, s:s, s:s, s:s, s:I, s:I}", "transaction",
+                               (json_int_t)t.id, "member", (json_int_t)m->id, "type", "purchase", "store", req->store,
+                               "txn_id", req->txn_id, "amount_minor", (json_int_t)req->amount_minor, "points",
+                               (json_int_t)res.points);
     free(why_text);
     return status;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/purchases.h"
+#include "app/webhooks.h"
 #include "core/sampling.h"
 
 void survey_token_hash(const char *token, uint8_t out[32])
@@ -403,6 +404,9 @@ int survey_answer_run(store_tx *tx, const char *token, const json_t *answers, in
         status = store_tx_response_insert(tx, s.id, s.anonymous ? 0 : v.id, v.stratum, at, text ? text : "{}");
     if (status == STORE_OK && !s.anonymous && strcmp(v.person_kind, "member") == 0)
         status = earn_points(tx, &v, now);
+    if (status == STORE_OK && !s.anonymous) /* webhooks (app/webhooks.c); none for anonymous: its time would tell */
+        status = webhooks_emit(tx, WEBHOOK_SURVEY_ANSWERED, now, "{s:I, s:s, s:I, s:O}", "survey", (json_int_t)s.id,
+                               "person_kind", v.person_kind, "person", (json_int_t)v.person_id, "answers", clean);
     free(text);
     json_decref(clean);
     store_survey_release(&s);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/webhooks.h"
 #include "core/tiers.h"
 #include "core/timefmt.h"
 
@@ -105,6 +106,9 @@ static int record_change(store_tx *tx, const tier_list *l, store_member_tier *mt
     int status = store_tx_member_tier_set(tx, mt);
     if (status == STORE_OK)
         status = store_tx_tier_change_insert(tx, mt->member_id, from_id, to_id, now, reason);
+    if (status == STORE_OK) /* webhooks (app/webhooks.c) */
+        status = webhooks_emit(tx, WEBHOOK_TIER_CHANGED, now, "{s:I, s:I, s:I, s:s}", "member", (json_int_t)mt->member_id,
+                               "from", (json_int_t)from_id, "to", (json_int_t)to_id, "reason", reason);
     if (status != STORE_OK || strcmp(reason, "entry") == 0)
         return status; /* joining the entry tier is not news */
     json_t *data = json_pack("{s:o, s:o, s:s}", "from", tier_ref_json(tx, from_id), "to", tier_ref_json(tx, to_id),

@@ -62,6 +62,8 @@ static const config_def serve_defs[] = {
     {"rate-sms", "BASHGAH_RATE_SMS", "0", "SMS a second over the whole server (0: no limit)", false},
     {"public-url", "BASHGAH_PUBLIC_URL", "", "the server's address as members reach it, for links in messages (empty: http://LISTEN)", false},
     {"delivery-poll-ms", "BASHGAH_DELIVERY_POLL_MS", "500", "how often an idle delivery worker looks for due messages", false},
+    {"webhook-timeout-ms", "BASHGAH_WEBHOOK_TIMEOUT_MS", "10000", "time allowed for a webhook's receiver to answer", false},
+    {"webhook-allow-private", "BASHGAH_WEBHOOK_ALLOW_PRIVATE", "false", "let webhooks reach private, loopback and link-local addresses (refused by default)", true},
 };
 
 static int add_owner(store_tx *tx, void *arg)
@@ -178,15 +180,18 @@ static int sms_settings_read(const config *c, delivery_settings *d)
 static int delivery_settings_read(const config *c, delivery_settings *d)
 {
     char err[256];
-    long attempts, base, max, poll, timeout;
+    long attempts, base, max, poll, timeout, hook_timeout;
     if (config_long(c, "delivery-attempts", 1, 100, &attempts, err, sizeof(err)) != 0 ||
         config_long(c, "delivery-backoff-ms", 1, 86400000, &base, err, sizeof(err)) != 0 ||
         config_long(c, "delivery-backoff-max-ms", 1, 7 * 86400000L, &max, err, sizeof(err)) != 0 ||
         config_long(c, "delivery-poll-ms", 10, 60000, &poll, err, sizeof(err)) != 0 ||
-        config_long(c, "smtp-timeout-ms", 100, 600000, &timeout, err, sizeof(err)) != 0) {
+        config_long(c, "smtp-timeout-ms", 100, 600000, &timeout, err, sizeof(err)) != 0 ||
+        config_long(c, "webhook-timeout-ms", 100, 600000, &hook_timeout, err, sizeof(err)) != 0) {
         fprintf(stderr, "bashgah: %s\n", err);
         return -1;
     }
+    d->webhook = (webhook_settings){.allow_private = config_switch(c, "webhook-allow-private"),
+                                    .timeout_ms = hook_timeout};
     const char *url = config_get(c, "smtp-url");
     if (*url && strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
         fprintf(stderr, "bashgah: --smtp-url must start with smtp:// or smtps://\n");
@@ -251,6 +256,7 @@ static int serve_settings(const config *c, http_serve_config *cfg)
     cfg->settings.secure_cookies = config_switch(c, "secure-cookies");
     cfg->settings.demo = config_switch(c, "demo");
     cfg->settings.web_dir = config_get(c, "web");
+    cfg->settings.webhook_allow_private = config_switch(c, "webhook-allow-private");
     if (delivery_settings_read(c, &cfg->delivery) != 0)
         return -1;
     if (!phone_region_valid(cfg->settings.phone_region) || !calendar_tz_valid(cfg->settings.default_time_zone) ||

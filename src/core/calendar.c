@@ -346,3 +346,9 @@ int calendar_local(calendar_kind k, const char *tz, int64_t at_ms, int *y, int *
     *hour = rh;
     return 0;
 }
+
+int calendar_local_date(calendar_kind k, const char *tz, int64_t at_ms, int *y, int *m, int *d)
+{
+    int hour;
+    return calendar_local(k, tz, at_ms, y, m, d, &hour);
+}

@@ -54,4 +54,6 @@ int calendar_period_end(calendar_kind k, const char *tz, int64_t at_ms, calendar
 /* The local civil date (in calendar k) and hour (0..23) at at_ms in time zone tz: where a member's day stands.
  * 0, or -1 for a bad zone or kind (outputs untouched). */
 int calendar_local(calendar_kind k, const char *tz, int64_t at_ms, int *y, int *m, int *d, int *hour);
+/* The same without the hour (m and d from 1). */
+int calendar_local_date(calendar_kind k, const char *tz, int64_t at_ms, int *y, int *m, int *d);
 #endif

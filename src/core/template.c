@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const template_names[] = {"given_name", "family_name", "points", "tier", NULL};
+#include "core/calendar.h"
+
+const char *const template_names[] = {"given_name", "family_name", "points", "tier", "date", NULL};
 
 static bool known(const char *name)
 {
@@ -148,5 +150,36 @@ void template_number(int64_t n, const char *locale, char *out, size_t cap)
             append(out, cap, &o, fa ? "٬" : ",");
         char digit[2] = {ascii[i], '\0'};
         append(out, cap, &o, fa ? fa_digits[ascii[i] - '0'] : digit);
+    }
+}
+
+void template_date(int64_t at_ms, const char *tz, const char *locale, char *out, size_t cap)
+{
+    static const char *const fa_months[] = {"فروردین", "اردیبهشت", "خرداد", "تیر",   "مرداد", "شهریور",
+                                            "مهر",     "آبان",     "آذر",   "دی",    "بهمن",  "اسفند"};
+    static const char *const en_months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                            "July",    "August",   "September", "October", "November", "December"};
+    bool fa = locale && strcmp(locale, "fa") == 0;
+    calendar_kind k = fa ? CALENDAR_PERSIAN : CALENDAR_GREGORIAN;
+    int y, m, d;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    if (calendar_local_date(k, tz, at_ms, &y, &m, &d) != 0 && calendar_local_date(k, "UTC", at_ms, &y, &m, &d) != 0)
+        return;
+    char day[32], year[32];
+    if (fa) { /* digits without grouping: a year is not a quantity */
+        template_number(d, "fa", day, sizeof(day));
+        char ascii[16];
+        snprintf(ascii, sizeof(ascii), "%d", y);
+        size_t o = 0;
+        year[0] = '\0';
+        for (const char *c = ascii; *c && o < sizeof(year); c++) {
+            template_number(*c - '0', "fa", year + o, sizeof(year) - o);
+            o = strlen(year);
+        }
+        snprintf(out, cap, "%s %s %s", day, fa_months[m - 1], year);
+    } else {
+        snprintf(out, cap, "%d %s %d", d, en_months[m - 1], y);
     }
 }

@@ -29,5 +29,9 @@ int template_check(const char *text, const char *field, errlist *e);
 char *template_render(const char *text, const template_var *vars, int n, bool html);
 /* n written for locale ("fa": Persian digits, "٬" between thousands; else ASCII with ","). */
 void template_number(int64_t n, const char *locale, char *out, size_t cap);
+/* The date at at_ms in time zone tz, written for locale: "fa" in the Persian (Jalali) calendar with Persian digits
+ * and the month's Persian name ("۴ آذر ۱۴۰۵"), else Gregorian in English ("25 November 2026"). An unknown zone is
+ * read as UTC. */
+void template_date(int64_t at_ms, const char *tz, const char *locale, char *out, size_t cap);
 
 #endif

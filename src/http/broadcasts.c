@@ -1,4 +1,4 @@
-/* /api/v1/broadcasts: news to an audience (every member, a class, or a segment) over one channel, at once or at
+/* /api/v1/broadcasts: news to an audience (every member, a class, a segment, or the contacts of a kind) over one channel, at once or at
  * send_at. The body is checked and the audience resolved to member ids on the loop thread (the thread's reader);
  * one write job then stores the broadcast and one outbox message per recipient, in the member's locale, in the
  * same commit, and audits it. Texts are templates (core/template.c): {given_name}, {family_name}, {points} and
@@ -16,7 +16,8 @@
 #include "http/http.h"
 #include "http/segments.h"
 
-static const char *const broadcast_fields[] = {"audience", "channel", "subject", "body", "html", "send_at", NULL};
+static const char *const broadcast_fields[] = {"audience", "channel", "subject", "body", "html", "send_at",
+                                               "template", NULL};
 static const char *const locales[] = {"en", "fa"};
 
 #define SMS_SEGMENTS_MAX 10 /* parts of one SMS text (before its variables are filled in) */
@@ -27,6 +28,9 @@ typedef struct broadcast_job {
     int64_t *ids;
     int n;
     int64_t send_at;
+    bool uses_date;        /* a text has {date} */
+    bool contacts;         /* an audience of contacts, read in the write job: */
+    char contact_kind[16]; /* their kind, "" for every contact */
 } broadcast_job;
 
 static void job_free(void *p)
@@ -38,7 +42,7 @@ static void job_free(void *p)
 }
 
 /* {"en": "...", "fa": "..."}: at least one locale, texts of at most max bytes. */
-static void localized_check(const json_t *body, const char *field, bool required, size_t max, errlist *e)
+void http_localized_check(const json_t *body, const char *field, bool required, size_t max, errlist *e)
 {
     json_t *v = json_object_get(body, field);
     if (!v) {
@@ -65,6 +69,22 @@ static void localized_check(const json_t *body, const char *field, bool required
     }
 }
 
+/* {"contact_kind": KIND or "all"}: contacts who are not members (staff, partners, ...), read in the write job. */
+static void audience_contacts(const json_t *audience, const json_t *body, broadcast_job *j, errlist *e)
+{
+    const char *kind = json_string_value(json_object_get(audience, "contact_kind"));
+    if (json_object_size(audience) != 1 || !kind || (strcmp(kind, "all") != 0 && !http_contact_kind_ok(kind))) {
+        errlist_add(e, "audience.contact_kind", "must be staff, partner, sponsor, press, other or all");
+        return;
+    }
+    if (strcmp(json_string_value(json_object_get(body, "channel")), "inbox") == 0) {
+        errlist_add(e, "channel", "must be email or sms for contacts: the inbox is the member portal's");
+        return;
+    }
+    j->contacts = true;
+    snprintf(j->contact_kind, sizeof(j->contact_kind), "%s", strcmp(kind, "all") == 0 ? "" : kind);
+}
+
 /* Adds the audience's member ids to j (on the loop thread's reader); false after replying. */
 static bool audience_ids(http_request *r, const json_t *audience, broadcast_job *j, errlist *e)
 {
@@ -73,7 +93,8 @@ static bool audience_ids(http_request *r, const json_t *audience, broadcast_job 
     if (!json_is_object(audience) || json_object_size(audience) != 1 || (all && !json_is_true(all)) ||
         (cls && !json_is_string(cls)) || (seg && (!json_is_integer(seg) || json_integer_value(seg) < 1)) ||
         (!all && !cls && !seg)) {
-        errlist_add(e, "audience", "must be {\"all\": true}, {\"class\": CLASS} or {\"segment\": ID}");
+        errlist_add(e, "audience", "must be {\"all\": true}, {\"class\": CLASS}, {\"segment\": ID} or "
+                                   "{\"contact_kind\": KIND}");
         return true;
     }
     if (cls) {
@@ -134,22 +155,30 @@ static const char *localized(const json_t *body, const char *field, const char *
 typedef struct member_vars {
     char points[64];
     char tier[STORE_NAME_MAX + 1];
-    template_var v[4];
+    char date[96];
+    template_var v[5];
 } member_vars;
 
-static void vars_fill(member_vars *mv, const member *m, const char *locale, int64_t points, const store_tier *t)
+/* date_at: the time {date} stands for (the message's send time), or 0 when the texts do not use it (an ICU
+ * calendar per person is not free). */
+static void vars_fill(member_vars *mv, const member *m, const char *locale, int64_t points, const store_tier *t,
+                      int64_t date_at)
 {
     template_number(points, locale, mv->points, sizeof(mv->points));
+    mv->date[0] = '\0';
+    if (date_at)
+        template_date(date_at, m->time_zone, locale, mv->date, sizeof(mv->date));
     snprintf(mv->tier, sizeof(mv->tier), "%s", !t ? "" : strcmp(locale, "fa") == 0 && t->name_fa[0] ? t->name_fa
                                                                                                       : t->name_en);
     mv->v[0] = (template_var){"given_name", m->given_name};
     mv->v[1] = (template_var){"family_name", m->family_name};
     mv->v[2] = (template_var){"points", mv->points};
     mv->v[3] = (template_var){"tier", mv->tier};
+    mv->v[4] = (template_var){"date", mv->date};
 }
 
 /* The member's variables read inside the write job. */
-static int vars_tx(store_tx *tx, const member *m, const char *locale, member_vars *mv)
+static int vars_tx(store_tx *tx, const member *m, const char *locale, int64_t date_at, member_vars *mv)
 {
     store_member_points pts = {0};
     store_member_tier mt = {0};
@@ -160,7 +189,7 @@ static int vars_tx(store_tx *tx, const member *m, const char *locale, member_var
     bool has_tier = status == STORE_OK && mt.tier_id && store_tx_tier_get(tx, mt.tier_id, &tier) == STORE_OK;
     if (status == STORE_NOTFOUND)
         status = STORE_OK;
-    vars_fill(mv, m, locale, pts.available, has_tier ? &tier : NULL);
+    vars_fill(mv, m, locale, pts.available, has_tier ? &tier : NULL, date_at);
     return status;
 }
 
@@ -168,7 +197,7 @@ static int vars_tx(store_tx *tx, const member *m, const char *locale, member_var
 static char *rendered(const json_t *body, const char *field, const char *locale, const member_vars *mv, bool html)
 {
     const char *text = localized(body, field, locale);
-    return text ? template_render(text, mv->v, 4, html) : NULL;
+    return text ? template_render(text, mv->v, 5, html) : NULL;
 }
 
 static const char *destination_of(const member *m, const char *channel)
@@ -176,6 +205,50 @@ static const char *destination_of(const member *m, const char *channel)
     if (strcmp(channel, "email") == 0)
         return m->email;
     return strcmp(channel, "sms") == 0 ? m->phone : "";
+}
+
+static void contact_id_add(const store_person *p, void *arg)
+{
+    broadcast_job *j = arg;
+    if (j->n <= STORE_BROADCAST_AUDIENCE_MAX)
+        j->ids[j->n++] = p->id;
+}
+
+/* One message per contact of the audience, in their locale. Contacts have no points or tier: {points} and {tier}
+ * are written as 0 and "" for them. */
+static int contacts_write(store_tx *tx, broadcast_job *j, const char *channel, int64_t broadcast_id, int64_t now,
+                          int64_t *written)
+{
+    if (!(j->ids = calloc(STORE_BROADCAST_AUDIENCE_MAX + 1, sizeof(*j->ids))))
+        abort(); /* out of memory */
+    j->n = 0;
+    int status = store_tx_audience_each(tx, "contact_kind", j->contact_kind[0] ? j->contact_kind : NULL, "all",
+                                        contact_id_add, j);
+    if (status == STORE_OK && j->n > STORE_BROADCAST_AUDIENCE_MAX)
+        status = STORE_INVALID; /* far beyond any club's contacts: refused whole */
+    for (int i = 0; i < j->n && status == STORE_OK; i++) {
+        store_contact c;
+        if ((status = store_tx_contact_get(tx, j->ids[i], &c)) != STORE_OK)
+            break;
+        const char *locale = strcmp(c.person.locale, "fa") == 0 ? "fa" : "en";
+        member_vars mv;
+        vars_fill(&mv, &c.person, locale, 0, NULL, j->uses_date ? j->send_at : 0);
+        char *subject = rendered(j->body, "subject", locale, &mv, false);
+        char *text = rendered(j->body, "body", locale, &mv, false);
+        char *html = rendered(j->body, "html", locale, &mv, true);
+        store_outbox_msg msg = {.kind = "broadcast", .channel = channel, .contact_id = c.id,
+                                .destination = destination_of(&c.person, channel), .locale = locale,
+                                .subject = subject, .body_text = text, .body_html = html, .ref_id = broadcast_id,
+                                .send_at = j->send_at, .now = now};
+        status = store_outbox_enqueue(tx, &msg, NULL);
+        free(subject);
+        free(text);
+        free(html);
+        store_contact_release(&c);
+        (*written)++;
+    }
+    j->n = 0; /* the member loop that follows has nothing to do */
+    return status;
 }
 
 static int broadcast_write(store_tx *tx, http_write *w)
@@ -193,6 +266,8 @@ static int broadcast_write(store_tx *tx, http_write *w)
     json_decref(content);
     int status = store_tx_broadcast_insert(tx, &b);
     int64_t written = 0;
+    if (status == STORE_OK && j->contacts)
+        status = contacts_write(tx, j, channel, b.id, w->now_ms, &written);
     for (int i = 0; i < j->n && status == STORE_OK; i++) {
         member m;
         status = store_tx_member_get(tx, j->ids[i], &m);
@@ -204,7 +279,7 @@ static int broadcast_write(store_tx *tx, http_write *w)
             break;
         const char *locale = strcmp(m.locale, "fa") == 0 ? "fa" : "en";
         member_vars mv;
-        if ((status = vars_tx(tx, &m, locale, &mv)) != STORE_OK)
+        if ((status = vars_tx(tx, &m, locale, j->uses_date ? j->send_at : 0, &mv)) != STORE_OK)
             break;
         char *subject = rendered(j->body, "subject", locale, &mv, false);
         char *text = rendered(j->body, "body", locale, &mv, false);
@@ -242,9 +317,9 @@ static void body_check(const json_t *body, errlist *e, int64_t *send_at, int64_t
     bool email = strcmp(channel, "email") == 0;
     if (!email && strcmp(channel, "sms") != 0 && strcmp(channel, "inbox") != 0)
         errlist_add(e, "channel", "must be email, sms or inbox");
-    localized_check(body, "subject", email, STORE_OUTBOX_SUBJECT_MAX, e);
-    localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, e);
-    localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, e);
+    http_localized_check(body, "subject", email, STORE_OUTBOX_SUBJECT_MAX, e);
+    http_localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, e);
+    http_localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, e);
     if (json_object_get(body, "html") && !email)
         errlist_add(e, "html", "is for email only");
     json_t *texts = json_object_get(body, "body");
@@ -265,6 +340,39 @@ static void body_check(const json_t *body, errlist *e, int64_t *send_at, int64_t
     (void)locales;
 }
 
+/* {"template": ID}: the saved template's texts, for those of subject, body and html the body does not carry itself
+ * (they are then checked as if written inline, and the broadcast keeps them). False after replying. */
+static bool template_merge(http_request *r, json_t *body, errlist *e)
+{
+    json_t *id = json_object_get(body, "template");
+    if (!id)
+        return true;
+    if (!json_is_integer(id) || json_integer_value(id) < 1) {
+        errlist_add(e, "template", "must be a template id");
+        return true;
+    }
+    store_template t;
+    int status = store_template_get(r->thread->reader, json_integer_value(id), &t);
+    if (status == STORE_NOTFOUND) {
+        errlist_add(e, "template", "there is no template with this id");
+        return true;
+    }
+    if (status != STORE_OK) {
+        http_reply_problem(r, 500, "internal", "the template could not be read", NULL);
+        return false;
+    }
+    json_t *content = json_loads(t.content, 0, NULL);
+    store_template_release(&t);
+    const char *const fields[] = {"subject", "body", "html"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(content, fields[i]);
+        if (v && !json_object_get(body, fields[i]))
+            json_object_set(body, fields[i], v);
+    }
+    json_decref(content);
+    return true;
+}
+
 void http_broadcast_create(http_request *r)
 {
     json_t *body = http_body_json(r);
@@ -276,10 +384,16 @@ void http_broadcast_create(http_request *r)
     j->body = body;
     errlist e;
     errlist_init(&e);
+    if (!template_merge(r, body, &e)) {
+        job_free(j);
+        return;
+    }
     body_check(body, &e, &j->send_at, r->now_ms);
     json_t *audience = json_object_get(body, "audience");
     if (!audience)
         errlist_add(&e, "audience", "is required");
+    else if (e.count == 0 && json_object_get(audience, "contact_kind"))
+        audience_contacts(audience, body, j, &e);
     else if (e.count == 0 && !audience_ids(r, audience, j, &e)) {
         job_free(j);
         return;
@@ -289,6 +403,9 @@ void http_broadcast_create(http_request *r)
         http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
         return;
     }
+    char *texts = json_dumps(body, JSON_COMPACT);
+    j->uses_date = texts && strstr(texts, "{date}") != NULL; /* a false alarm ({{date}}) only costs time */
+    free(texts);
     http_write_submit(r, broadcast_write, j, job_free);
 }
 
@@ -351,9 +468,9 @@ void http_broadcast_preview(http_request *r)
     json_t *id = json_object_get(body, "member");
     if (!json_is_integer(id) || json_integer_value(id) < 1)
         errlist_add(&e, "member", "must be a member id");
-    localized_check(body, "subject", false, STORE_OUTBOX_SUBJECT_MAX, &e);
-    localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, &e);
-    localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, &e);
+    http_localized_check(body, "subject", false, STORE_OUTBOX_SUBJECT_MAX, &e);
+    http_localized_check(body, "body", true, STORE_OUTBOX_BODY_MAX, &e);
+    http_localized_check(body, "html", false, STORE_OUTBOX_BODY_MAX, &e);
     member m;
     int status = e.count ? STORE_INVALID : store_member_get(r->thread->reader, json_integer_value(id), &m);
     if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at)) {
@@ -368,22 +485,34 @@ void http_broadcast_preview(http_request *r)
             http_reply_problem(r, 500, "internal", "the member could not be read", NULL);
         return;
     }
-    const char *locale = strcmp(m.locale, "fa") == 0 ? "fa" : "en";
+    json_t *out = http_messages_render(r->thread->reader, body, &m, m.id, r->now_ms);
+    member_release(&m);
+    json_decref(body);
+    http_reply_json(r, 200, out);
+}
+
+json_t *http_messages_render(store_reader *rd, const json_t *content, const member *p, int64_t member_id,
+                             int64_t at)
+{
+    const char *locale = strcmp(p->locale, "fa") == 0 ? "fa" : "en";
     store_member_points pts = {0};
     store_member_tier mt = {0};
     store_tier tier;
-    store_member_points_read(r->thread->reader, m.id, &pts);
-    bool has_tier = store_member_tier_get(r->thread->reader, m.id, &mt) == STORE_OK && mt.tier_id &&
-                    store_tier_get(r->thread->reader, mt.tier_id, &tier) == STORE_OK;
+    bool has_tier = false;
+    if (member_id) {
+        store_member_points_read(rd, member_id, &pts);
+        has_tier = store_member_tier_get(rd, member_id, &mt) == STORE_OK && mt.tier_id &&
+                   store_tier_get(rd, mt.tier_id, &tier) == STORE_OK;
+    }
     member_vars mv;
-    vars_fill(&mv, &m, locale, pts.available, has_tier ? &tier : NULL);
-    char *subject = rendered(body, "subject", locale, &mv, false);
-    char *text = rendered(body, "body", locale, &mv, false);
-    char *html = rendered(body, "html", locale, &mv, true);
-    json_decref(body);
-    http_reply_json(r, 200, json_pack("{s:s, s:s?, s:s?, s:s?}", "locale", locale, "subject", subject, "body", text,
-                                      "html", html));
+    vars_fill(&mv, p, locale, pts.available, has_tier ? &tier : NULL, at);
+    char *subject = rendered(content, "subject", locale, &mv, false);
+    char *text = rendered(content, "body", locale, &mv, false);
+    char *html = rendered(content, "html", locale, &mv, true);
+    json_t *out = json_pack("{s:s, s:s?, s:s?, s:s?}", "locale", locale, "subject", subject, "body", text, "html",
+                            html);
     free(subject);
     free(text);
     free(html);
+    return out;
 }

@@ -27,6 +27,7 @@ typedef struct http_settings {
     bool secure_cookies; /* behind TLS */
     bool demo;           /* a demo club: portal sign-in codes are also logged */
     const char *web_dir; /* the built web app served at /, or NULL */
+    bool webhook_allow_private; /* the owner's setting: webhooks may point at internal addresses */
 } http_settings;
 
 /* One per event loop thread. */
@@ -369,5 +370,29 @@ void http_campaign_get(http_request *r);
 void http_campaign_update(http_request *r);
 void http_campaign_state(http_request *r);
 void http_campaign_changes(http_request *r);
+/* webhooks.c */
+void http_webhook_list(http_request *r);
+void http_webhook_create(http_request *r);
+void http_webhook_events(http_request *r);
+void http_webhook_get(http_request *r);
+void http_webhook_update(http_request *r);
+void http_webhook_delete(http_request *r);
+void http_webhook_deliveries(http_request *r);
+void http_webhook_delivery_get(http_request *r);
+void http_webhook_replay(http_request *r);
+
+/* templates.c, and what it shares with broadcasts.c */
+void http_template_list(http_request *r);
+void http_template_create(http_request *r);
+void http_template_get(http_request *r);
+void http_template_update(http_request *r);
+void http_template_delete(http_request *r);
+void http_template_preview(http_request *r);
+/* Checks body[field], texts per locale ({"en", "fa"}) of at most max bytes that are valid templates; errors name
+ * field.locale. */
+void http_localized_check(const json_t *body, const char *field, bool required, size_t max, errlist *e);
+/* content's texts ({subject, body, html} per locale) rendered for person p (a member when member_id is not 0, whose
+ * points and tier are read on rd) at time at: {locale, subject, body, html}. New reference. */
+json_t *http_messages_render(store_reader *rd, const json_t *content, const member *p, int64_t member_id, int64_t at);
 
 #endif

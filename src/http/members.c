@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/webhooks.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 #include "http/http.h"
@@ -57,6 +58,8 @@ static int create_write(store_tx *tx, http_write *w)
         status = store_tx_consent_log(tx, NULL, &m, w->who.name);
         if (status == STORE_OK)
             status = store_tx_audit(tx, &actor, w->now_ms, "member.create", "member", m.id, NULL, json_incref(after));
+        if (status == STORE_OK) /* webhooks (app/webhooks.c): a cheap no-op without subscribers */
+            status = webhooks_emit(tx, WEBHOOK_MEMBER_CREATED, w->now_ms, "{s:O}", "member", after);
         char location[64];
         snprintf(location, sizeof(location), "/api/v1/members/%lld", (long long)m.id);
         http_write_answer_json(w, 201, after, location);
@@ -149,6 +152,8 @@ static int update_write(store_tx *tx, http_write *w)
         if (status == STORE_OK)
             status = store_tx_audit(tx, &actor, w->now_ms, "member.update", "member", m.id, member_to_json(&before),
                                     json_incref(after));
+        if (status == STORE_OK) /* webhooks (app/webhooks.c) */
+            status = webhooks_emit(tx, WEBHOOK_MEMBER_UPDATED, w->now_ms, "{s:O}", "member", after);
         http_write_answer_json(w, 200, after, NULL);
     }
     member_release(&m);

@@ -14,6 +14,7 @@
 
 #include "app/points.h"
 #include "app/tiers.h"
+#include "app/webhooks.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 #include "http/http.h"
@@ -575,6 +576,10 @@ static int redeem_write(store_tx *tx, http_write *w)
     if ((status = store_tx_audit(tx, &actor, w->now_ms, "redemption.create", "redemption", d.id, NULL,
                                  redemption_json(&d))) != STORE_OK)
         return status;
+    if ((status = webhooks_emit(tx, WEBHOOK_REWARD_REDEEMED, w->now_ms, "{s:I, s:I, s:I, s:I, s:s}", "redemption",
+                                (json_int_t)d.id, "member", (json_int_t)d.member_id, "reward", (json_int_t)d.reward_id,
+                                "points", (json_int_t)d.points, "status", d.status)) != STORE_OK)
+        return status; /* webhooks (app/webhooks.c) */
     char location[64], principal[48];
     snprintf(location, sizeof(location), "/api/v1/redemptions/%lld", (long long)d.id);
     http_write_answer_json(w, 201, redemption_answer(tx, &d), location);

@@ -105,6 +105,12 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/broadcasts", http_broadcast_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
     {"POST", "/api/v1/broadcasts/preview", http_broadcast_preview, PERM_SEGMENT_READ, HTTP_BODY_JSON},
     {"GET", "/api/v1/broadcasts/{id}", http_broadcast_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"GET", "/api/v1/templates", http_template_list, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/templates", http_template_create, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/templates/{id}", http_template_get, PERM_SEGMENT_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/templates/{id}", http_template_update, PERM_SEGMENT_WRITE, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/templates/{id}", http_template_delete, PERM_SEGMENT_WRITE, HTTP_BODY_NONE},
+    {"POST", "/api/v1/templates/{id}/preview", http_template_preview, PERM_SEGMENT_READ, HTTP_BODY_JSON},
     /* the member's inbox in the portal (messages.c; public here like the other portal routes) */
     {"GET", "/api/v1/portal/inbox", http_portal_inbox, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/api/v1/portal/inbox/{id}/read", http_portal_inbox_read, PERM_PUBLIC, HTTP_BODY_NONE},
@@ -146,5 +152,15 @@ const http_route http_routes[] = {
     {"PATCH", "/api/v1/moments/{id}", http_moment_update, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
     {"DELETE", "/api/v1/moments/{id}", http_moment_delete, PERM_CAMPAIGN_WRITE, HTTP_BODY_NONE},
     {"GET", "/api/v1/moments/{id}/grants", http_moment_grants, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
+    /* webhooks for the company's other departments (webhooks.c) */
+    {"GET", "/api/v1/webhooks", http_webhook_list, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"POST", "/api/v1/webhooks", http_webhook_create, PERM_WEBHOOK_ADMIN, HTTP_BODY_JSON},
+    {"GET", "/api/v1/webhooks/events", http_webhook_events, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"GET", "/api/v1/webhooks/{id}", http_webhook_get, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/webhooks/{id}", http_webhook_update, PERM_WEBHOOK_ADMIN, HTTP_BODY_JSON},
+    {"DELETE", "/api/v1/webhooks/{id}", http_webhook_delete, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", http_webhook_deliveries, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"GET", "/api/v1/webhooks/deliveries/{id}", http_webhook_delivery_get, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"POST", "/api/v1/webhooks/deliveries/{id}/replay", http_webhook_replay, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
 };
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -113,17 +113,11 @@ typedef struct channels {
     bool has_key;
 } channels;
 
-static channel_result send_one(channels *ch, const store_outbox_item *it, char *detail)
+static channel_result send_email(channels *ch, const store_outbox_item *it, const char *text, char *detail)
 {
-    if (strcmp(it->channel, "inbox") == 0) {
-        snprintf(detail, CHANNEL_DETAIL_MAX, "in the member's inbox");
-        return CHANNEL_SENT; /* the portal shows it from the outbox row itself */
-    }
-    if (strcmp(it->channel, "sms") == 0)
-        return sms_channel_send(ch->sms, it->destination, it->body_text, it->id, detail);
     char message_id[64];
     snprintf(message_id, sizeof(message_id), "m%lld.%lld", (long long)it->id, (long long)it->created_at);
-    email_message m = {.to = it->destination, .subject = it->subject, .text = it->body_text, .html = it->body_html,
+    email_message m = {.to = it->destination, .subject = it->subject, .text = text, .html = it->body_html,
                        .message_id = message_id};
     /* news, not a code the member asked for: a one-click unsubscribe link (RFC 8058) */
     char url[1024];
@@ -134,6 +128,37 @@ static channel_result send_one(channels *ch, const store_outbox_item *it, char *
         m.unsubscribe_url = url;
     }
     return email_channel_send(ch->email, &m, detail);
+}
+
+/* A survey invitation's text ends with its link as a path, /s/TOKEN: the writer does not know the address by which
+ * people reach the server, so the link is made absolute here with --public-url, at send time (a proxy's address
+ * changed later applies to the messages still waiting). Returns the text to send; *owned is what to free. */
+static const char *with_absolute_links(const store_outbox_item *it, char **owned)
+{
+    *owned = NULL;
+    const char *at = strcmp(it->kind, "survey_invitation") == 0 ? strstr(it->body_text, "\n/s/") : NULL;
+    if (!at)
+        return it->body_text;
+    size_t head = (size_t)(at + 1 - it->body_text), base = strlen(worker.cfg->public_url);
+    size_t tail = strlen(at + 1);
+    char *text = malloc(head + base + tail + 1);
+    if (!text)
+        abort(); /* out of memory */
+    memcpy(text, it->body_text, head);
+    memcpy(text + head, worker.cfg->public_url, base);
+    memcpy(text + head + base, at + 1, tail + 1);
+    return *owned = text;
+}
+
+static channel_result send_one(channels *ch, const store_outbox_item *it, const char *text, char *detail)
+{
+    if (strcmp(it->channel, "inbox") == 0) {
+        snprintf(detail, CHANNEL_DETAIL_MAX, "in the member's inbox");
+        return CHANNEL_SENT; /* the portal shows it from the outbox row itself */
+    }
+    if (strcmp(it->channel, "sms") == 0)
+        return sms_channel_send(ch->sms, it->destination, text, it->id, detail);
+    return send_email(ch, it, text, detail);
 }
 
 #define HOUR_MS (3600LL * 1000)
@@ -168,6 +193,27 @@ static bool capped(store_reader *reader, const store_outbox_item *it, int64_t no
            n >= cfg->cap_week;
 }
 
+/* The same for a contact who is not a member (staff, partners, ...): consent (read at send time) and quiet hours in
+ * their time zone; frequency caps count members' news only. */
+static const char *contact_refusal(store_reader *reader, const store_outbox_item *it, int64_t now,
+                                   int64_t *defer_until)
+{
+    store_contact c;
+    int status = store_contact_get(reader, it->contact_id, &c);
+    if (status == STORE_NOTFOUND)
+        return "erased"; /* deleted since */
+    if (status != STORE_OK)
+        return NULL;
+    bool email = strcmp(it->channel, "email") == 0;
+    const char *why = NULL;
+    if (!(email ? c.person.consent_email : c.person.consent_sms))
+        why = "no_consent";
+    else if ((*defer_until = quiet_until(&c.person, now)) != 0)
+        why = "quiet_hours";
+    store_contact_release(&c);
+    return why;
+}
+
 /* Why a message may not go to its member now (read at each send, so an opt-out made after the message was queued
  * still holds), or NULL. A transactional message (a code the member asked for) goes whatever the marketing consent;
  * the portal inbox needs none, as the member reads it signed in. */
@@ -175,8 +221,10 @@ static const char *consent_refusal(store_reader *reader, const store_outbox_item
                                    int64_t *defer_until)
 {
     *defer_until = 0;
-    if (it->transactional || !it->member_id)
+    if (it->transactional || (!it->member_id && !it->contact_id) || strcmp(it->channel, "webhook") == 0)
         return NULL;
+    if (!it->member_id)
+        return contact_refusal(reader, it, now, defer_until);
     member m;
     int status = store_member_get(reader, it->member_id, &m);
     if (status == STORE_NOTFOUND || (status == STORE_OK && m.erased_at))
@@ -229,15 +277,17 @@ static void deliver(store_reader *reader, channels *ch, const store_outbox_item 
         return;
     }
     rate_wait(it->channel);
+    char *owned;
+    const char *text = with_absolute_links(it, &owned);
     int64_t started = monotonic_ms();
-    channel_result res = send_one(ch, it, detail);
+    channel_result res = send_one(ch, it, text, detail);
     o->duration_ms = monotonic_ms() - started;
     o->attempted = true;
     o->detail = detail;
     if (res == CHANNEL_SENT) {
         o->status = "sent";
         sms_count count;
-        if (strcmp(it->channel, "sms") == 0 && sms_count_text(it->body_text, &count) == 0) {
+        if (strcmp(it->channel, "sms") == 0 && sms_count_text(text, &count) == 0) {
             o->segments = count.segments;
             o->cost_minor = count.segments * cfg->sms_cost_minor;
         }
@@ -255,6 +305,7 @@ static void deliver(store_reader *reader, channels *ch, const store_outbox_item 
     }
     log_msg(res == CHANNEL_SENT ? LOG_DEBUG : LOG_INFO, "delivery", "message=%lld channel=%s status=%s detail=\"%s\"",
             (long long)it->id, it->channel, o->status, detail);
+    free(owned);
 }
 
 /* One round: the due messages of the channels we can send, in batches of DELIVERY_BATCH_MAX, each recorded before
@@ -322,11 +373,12 @@ int delivery_start(store *s, const delivery_settings *cfg)
     if (pthread_create(&worker.tid, NULL, worker_main, NULL) != 0)
         return -1;
     worker.running = true;
-    return 0;
+    return webhook_delivery_start(s, cfg);
 }
 
 void delivery_stop(void)
 {
+    webhook_delivery_stop();
     if (!worker.running)
         return;
     pthread_mutex_lock(&worker.lock);

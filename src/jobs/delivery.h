@@ -13,6 +13,7 @@
 
 #include "channels/email.h"
 #include "channels/sms.h"
+#include "channels/webhook.h"
 #include "store/store.h"
 
 typedef struct delivery_settings {
@@ -27,6 +28,7 @@ typedef struct delivery_settings {
     int quiet_from, quiet_to; /* local hours [from, to) when news waits (wrapping midnight); equal: none */
     int cap_day, cap_week;   /* news per member and channel in 24 hours / 7 days; 0: no cap */
     int rate_email, rate_sms; /* messages a second over the whole server; 0: as fast as the peer takes them */
+    webhook_settings webhook; /* webhooks: their own thread (jobs/webhooks.c), the same attempts and backoff */
 } delivery_settings;
 
 #define DELIVERY_BATCH_MAX 32 /* messages sent between two commits: at most this many are resent after a crash */
@@ -38,6 +40,12 @@ int delivery_start(store *s, const delivery_settings *cfg);
 void delivery_stop(void);
 
 /* Whether local hour h lies in the quiet hours [from, to), which may wrap midnight (21-8). Pure. */
+/* The webhook sender: a second thread over the same outbox, for the messages of channel 'webhook' only, so a slow
+ * department's server never holds up email or SMS (jobs/webhooks.c). Started and stopped by delivery_start and
+ * delivery_stop. */
+int webhook_delivery_start(store *s, const delivery_settings *cfg);
+void webhook_delivery_stop(void);
+
 bool delivery_quiet_hour(int h, int from, int to);
 
 /* The wait before try number attempt + 1, after attempt (1, 2, ...) failures: base * 2^(attempt-1), capped at

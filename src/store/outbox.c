@@ -9,7 +9,8 @@
 
 static bool channel_known(const char *c)
 {
-    return c && (strcmp(c, "email") == 0 || strcmp(c, "sms") == 0 || strcmp(c, "inbox") == 0);
+    return c && (strcmp(c, "email") == 0 || strcmp(c, "sms") == 0 || strcmp(c, "inbox") == 0 ||
+                 strcmp(c, "webhook") == 0);
 }
 
 static bool over(const char *s, size_t max)

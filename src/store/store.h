@@ -1172,5 +1172,85 @@ int store_tx_moment_cost(store_tx *tx, int64_t moment_id, const char *category, 
 int store_moment_grants(store_reader *r, int64_t moment_id, int limit,
                         void (*cb)(const store_moment_grant *g, void *arg), void *arg);
 /* ---- end of moments ---- */
+/* ---- webhooks for the departments (webhooks.c; docs/webhooks.md) ----
+ * A subscription names a URL and a set of event types (a bit mask over the table in src/app/webhooks.c). An event
+ * is written as one outbox message (channel 'webhook') per active subscription that wants it, in the commit of its
+ * cause, plus a webhook_deliveries row tying the message to its subscription and event id. */
+#define STORE_WEBHOOK_URL_MAX 2048
+#define STORE_WEBHOOK_DESCRIPTION_MAX 500
+#define STORE_WEBHOOK_SECRET_MAX 80
+#define STORE_WEBHOOK_EVENT_ID_MAX 40
+#define STORE_WEBHOOKS_MAX 100 /* subscriptions a club may have: each event fans out to at most this many */
+
+typedef struct store_webhook {
+    int64_t id;
+    char url[STORE_WEBHOOK_URL_MAX + 1];
+    uint32_t events; /* bit i: event i of webhook_events[] */
+    char description[STORE_WEBHOOK_DESCRIPTION_MAX + 1];
+    char secret[STORE_WEBHOOK_SECRET_MAX + 1];
+    bool active;
+    char created_by[131]; /* the staff name or key name */
+    int64_t created_at, updated_at;
+} store_webhook;
+
+int store_tx_webhook_insert(store_tx *tx, store_webhook *w); /* sets w->id */
+int store_tx_webhook_update(store_tx *tx, const store_webhook *w);
+int store_tx_webhook_delete(store_tx *tx, int64_t id); /* STORE_NOTFOUND when there is none */
+int store_tx_webhook_get(store_tx *tx, int64_t id, store_webhook *out);
+int store_tx_webhook_count(store_tx *tx, int64_t *n);
+int store_webhook_get(store_reader *r, int64_t id, store_webhook *out);
+/* Up to limit subscriptions with id above after_id, in id order: cb once each. */
+int store_webhook_list(store_reader *r, int64_t after_id, int limit, void (*cb)(const store_webhook *w, void *arg),
+                       void *arg);
+/* Whether an active subscription wants any event of mask: the cheap question every cause asks first. */
+int store_tx_webhook_wanted(store_tx *tx, uint32_t mask, bool *wanted);
+/* Writes one outbox message per active subscription wanting an event of mask (at most STORE_WEBHOOKS_MAX): body is
+ * the JSON text sent, type the event type, event_id its id. *n is how many. */
+int store_tx_webhook_fanout(store_tx *tx, uint32_t mask, const char *type, const char *event_id, const char *body,
+                            int64_t now, int *n);
+
+/* What the delivery worker needs to send one webhook message: the subscription as it is now. */
+typedef struct store_webhook_delivery {
+    int64_t subscription_id;
+    bool subscribed; /* false: the subscription was deleted */
+    bool active;
+    char event_id[STORE_WEBHOOK_EVENT_ID_MAX + 1];
+    char url[STORE_WEBHOOK_URL_MAX + 1];
+    char secret[STORE_WEBHOOK_SECRET_MAX + 1];
+} store_webhook_delivery;
+
+/* STORE_NOTFOUND when message_id is not a webhook delivery. */
+int store_webhook_delivery_get(store_reader *r, int64_t message_id, store_webhook_delivery *out);
+/* The delivery log of a subscription, newest first, ids below before_id (0: from the newest), at most limit, appended
+ * to items as {id, event_id, type, status, reason, attempts, created_at, sent_at, next_attempt_at, last_attempt}. */
+int store_webhook_deliveries(store_reader *r, int64_t subscription_id, int64_t before_id, int limit, json_t *items);
+/* One delivery with its body and every attempt; *out NULL and STORE_NOTFOUND when there is none. */
+int store_webhook_delivery_json(store_reader *r, int64_t message_id, json_t **out);
+/* Writes a new outbox message for delivery message_id (same subscription, event id and body), due now; sets *id.
+ * STORE_NOTFOUND when there is no such delivery or its subscription is gone. */
+int store_tx_webhook_replay(store_tx *tx, int64_t message_id, int64_t now, int64_t *id);
+/* ---- end of webhooks ---- */
+
+/* ---- saved message templates (templates.c) ---- */
+#define STORE_TEMPLATE_NAME_MAX 128
+
+typedef struct store_template {
+    int64_t id;
+    char name[STORE_TEMPLATE_NAME_MAX + 1];
+    char *content; /* compact JSON {subject, body, html}, malloc'd (store_template_release) */
+    char created_by[131];
+    int64_t created_at, updated_at;
+} store_template;
+
+void store_template_release(store_template *t);
+int store_tx_template_insert(store_tx *tx, store_template *t); /* sets t->id; STORE_CONFLICT: the name is taken */
+int store_tx_template_update(store_tx *tx, const store_template *t); /* STORE_CONFLICT, STORE_NOTFOUND */
+int store_tx_template_delete(store_tx *tx, int64_t id);
+int store_tx_template_get(store_tx *tx, int64_t id, store_template *out);
+int store_template_get(store_reader *r, int64_t id, store_template *out);
+/* Up to limit templates with id above after_id, in id order: cb once each. */
+int store_template_list(store_reader *r, int64_t after_id, int limit,
+                        void (*cb)(const store_template *t, void *arg), void *arg);
+/* ---- end of saved message templates ---- */
 
 #endif

@@ -74,6 +74,36 @@ static void test_numbers_for_the_locale(void **state)
     assert_true(strlen(out) < 8);
 }
 
+/* 2026-11-25 is 4 Azar 1405 (Nowruz 1405 fell on 21 March 2026); Tehran is UTC+03:30, so 21:00 UTC is already
+ * the next day there. */
+static void test_dates_in_the_persian_calendar_for_fa_and_the_local_day(void **state)
+{
+    (void)state;
+    char out[96];
+    const int64_t noon = 1795608000000LL;   /* 2026-11-25T12:00:00Z */
+    const int64_t late = 1795640400000LL;   /* 2026-11-25T21:00:00Z */
+    template_date(noon, "Asia/Tehran", "fa", out, sizeof(out));
+    assert_string_equal(out, "۴ آذر ۱۴۰۵");
+    template_date(late, "Asia/Tehran", "fa", out, sizeof(out));
+    assert_string_equal(out, "۵ آذر ۱۴۰۵");
+    template_date(noon, "Asia/Tehran", "en", out, sizeof(out));
+    assert_string_equal(out, "25 November 2026");
+    template_date(late, "UTC", "en", out, sizeof(out));
+    assert_string_equal(out, "25 November 2026");
+    template_date(1742515200000LL, "Asia/Tehran", "fa", out, sizeof(out)); /* 2025-03-21T00:00Z: Nowruz 1404 */
+    assert_string_equal(out, "۱ فروردین ۱۴۰۴");
+    template_date(noon, "Not/AZone", "en", out, sizeof(out)); /* read as UTC */
+    assert_string_equal(out, "25 November 2026");
+}
+
+static void test_date_is_a_known_variable(void **state)
+{
+    (void)state;
+    errlist e;
+    errlist_init(&e);
+    assert_int_equal(template_check("Today is {date}", "body.en", &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -81,6 +111,8 @@ int main(void)
         cmocka_unit_test(test_check_names_unknown_variables_and_stray_braces),
         cmocka_unit_test(test_render_fills_and_escapes_html_only_in_html),
         cmocka_unit_test(test_numbers_for_the_locale),
+        cmocka_unit_test(test_dates_in_the_persian_calendar_for_fa_and_the_local_day),
+        cmocka_unit_test(test_date_is_a_known_variable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
