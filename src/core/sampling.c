@@ -43,6 +43,14 @@ uint64_t sampling_draw(uint64_t seed, int64_t id)
     return draw_with_key(key, id);
 }
 
+void sampling_draw_all(uint64_t seed, sampling_unit *units, size_t n)
+{
+    unsigned char key[32];
+    seed_key(seed, key);
+    for (size_t i = 0; i < n; i++)
+        units[i].draw = draw_with_key(key, units[i].id);
+}
+
 int64_t sampling_allocate(const int64_t *sizes, int strata, int64_t want, double min_share, int64_t *alloc)
 {
     if (strata < 1 || strata > SAMPLING_STRATA_MAX || want < 0 || min_share < 0 || min_share > 1)
@@ -103,10 +111,7 @@ static int by_id(const void *a, const void *b)
 
 size_t sampling_select(uint64_t seed, sampling_unit *units, size_t n, const int64_t *alloc, int strata)
 {
-    unsigned char key[32];
-    seed_key(seed, key);
-    for (size_t i = 0; i < n; i++)
-        units[i].draw = draw_with_key(key, units[i].id);
+    sampling_draw_all(seed, units, n);
     qsort(units, n, sizeof(*units), by_stratum_draw);
     size_t chosen = 0;
     int64_t taken = 0;
