@@ -310,6 +310,13 @@ void http_survey_results(http_request *r);
 void http_survey_export(http_request *r);
 void http_survey_public_get(http_request *r);
 void http_survey_public_answer(http_request *r);
+/* campaign pilots, evaluation, decisions and roll-out (pilots.c) */
+void http_campaign_pilot(http_request *r);
+void http_campaign_pilot_get(http_request *r);
+void http_campaign_pilot_preview(http_request *r);
+void http_campaign_evaluation(http_request *r);
+void http_campaign_decision(http_request *r);
+void http_campaign_rollout(http_request *r);
 
 /* ---- the web app's files (static.c) ---- */
 /* Registers the file handler for dir after the API's handler on path (a no-op when dir is NULL or empty). */
