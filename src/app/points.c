@@ -119,6 +119,12 @@ int points_earn(store_tx *tx, const points_programme *p, int64_t member_id, int6
     return credit(tx, p, member_id, points, now, "club:issued", false, strcmp(ref->kind, "earn") == 0, ref);
 }
 
+int points_earn_from(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
+                     const char *from_account, const points_ref *ref)
+{
+    return credit(tx, p, member_id, points, now, from_account, false, strcmp(ref->kind, "earn") == 0, ref);
+}
+
 int points_refund(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
                   const char *from_account, const points_ref *ref)
 {

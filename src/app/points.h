@@ -47,6 +47,10 @@ int points_balance_get(store_tx *tx, int64_t member_id, points_balance *out);
  * What the member owes is repaid first. */
 int points_earn(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
                 const points_ref *ref);
+/* points_earn from another account than club:issued (a campaign's "campaign:ID"): the same lot, counted in the
+ * member's lifetime points when ref->kind is "earn". */
+int points_earn_from(store_tx *tx, const points_programme *p, int64_t member_id, int64_t points, int64_t now,
+                     const char *from_account, const points_ref *ref);
 /* points_earn for a caller that read the member's aggregates (mp) in this job and writes them itself, together
  * with its own (a purchase): adds the lot and posting only, and says in *d what to add to the member's points. */
 int points_earn_lot(store_tx *tx, const points_programme *p, const store_member_points *mp, int64_t member_id,

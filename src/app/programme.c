@@ -10,13 +10,15 @@ json_t *points_programme_json(const points_programme *p)
 {
     char at[TIMEFMT_LEN];
     timefmt_rfc3339(p->updated_at, at);
-    return json_pack("{s:s, s:i, s:{s:s, s:s}, s:I, s:i, s:s, s:i, s:i, s:s, s:b, s:s, s:s, s:s?}", "currency",
+    return json_pack("{s:s, s:i, s:{s:s, s:s}, s:I, s:i, s:s, s:i, s:i, s:s, s:b, s:s, s:s, s:i, s:i, s:s?}",
+                     "currency",
                      p->currency, "currency_minor_units", p->currency_minor_units, "points_name", "en",
                      p->points_name_en, "fa", p->points_name_fa, "point_value_minor", (json_int_t)p->point_value_minor,
                      "pending_days", p->pending_days, "expiry_policy", p->expiry_policy, "expiry_days", p->expiry_days,
                      "expiry_warning_days", p->expiry_warning_days, "return_policy", p->return_policy,
                      "transfers_allowed", p->transfers_allowed, "time_zone", p->time_zone, "calendar", p->calendar,
-                     "updated_at", p->updated_at ? at : NULL);
+                     "guard_discount_max_permille", p->guard_discount_max_permille, "guard_giveback_max_permille",
+                     p->guard_giveback_max_permille, "updated_at", p->updated_at ? at : NULL);
 }
 
 static void set_int(json_t *v, const char *field, long min, long max, int *dst, errlist *e)
@@ -123,6 +125,10 @@ int points_programme_apply(points_programme *p, json_t *body, errlist *e)
                 snprintf(p->time_zone, sizeof(p->time_zone), "%s", json_string_value(v));
         } else if (strcmp(key, "calendar") == 0)
             set_choice(v, key, calendars, p->calendar, sizeof(p->calendar), e);
+        else if (strcmp(key, "guard_discount_max_permille") == 0)
+            set_int(v, key, 0, 1000, &p->guard_discount_max_permille, e);
+        else if (strcmp(key, "guard_giveback_max_permille") == 0)
+            set_int(v, key, 0, 1000, &p->guard_giveback_max_permille, e);
         else if (strcmp(key, "updated_at") == 0)
             errlist_add(e, key, "is read-only");
         else if (strcmp(key, "classes") == 0)

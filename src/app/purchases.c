@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/campaigns.h"
 #include "app/classes.h"
 #include "app/points.h"
 #include "app/tiers.h"
@@ -490,7 +491,8 @@ static int record_purchase(store_tx *tx, const purchase_request *req, const stor
                         .nitems = req->nitems, .store = req->store, .occurred_at_ms = req->occurred_at,
                         .tier_id = tier.id, .first_purchase = m->points.purchase_count == 0};
     rule_result res;
-    if ((status = evaluate(tx, p, "purchase", &ctx, m->id, &tier, &res)) != STORE_OK)
+    if ((status = evaluate(tx, p, "purchase", &ctx, m->id, &tier, &res)) != STORE_OK ||
+        (status = campaigns_on_purchase(tx, p, m->id, req->occurred_at, now, &res)) != STORE_OK) /* multipliers */
         return status;
     char *why_text = explanation_text(&res);
     store_txn t;

@@ -336,4 +336,12 @@ int http_classes_settings_get(store_tx *tx, class_settings *s, json_t *programme
 /* Applies the "classes" object of body onto s and checks the result as a whole; errors name the field. */
 void http_classes_settings_apply(class_settings *s, json_t *body, errlist *e);
 
+/* campaigns (campaigns.c) */
+void http_campaign_list(http_request *r);
+void http_campaign_create(http_request *r);
+void http_campaign_get(http_request *r);
+void http_campaign_update(http_request *r);
+void http_campaign_state(http_request *r);
+void http_campaign_changes(http_request *r);
+
 #endif

@@ -130,7 +130,7 @@ static int draw_write(store_tx *tx, http_write *w, draw_fn fn, const char *actio
     errlist_init(&e);
     json_t *report = NULL;
     int http_status = 0;
-    int status = fn(tx, j->id, &j->p, w->who.name, w->now_ms, &report, &http_status, &e);
+    int status = fn(tx, j->id, &j->p, w->who.key, w->now_ms, &report, &http_status, &e);
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, action, "campaign", j->id, NULL, json_incref(report));
@@ -303,10 +303,10 @@ static int decision_write(store_tx *tx, http_write *w)
     }
     int64_t id = 0;
     if (status == STORE_OK)
-        status = store_tx_pilot_decision_insert(tx, j->id, j->decision, j->reason, j->evaluation, w->who.name,
+        status = store_tx_pilot_decision_insert(tx, j->id, j->decision, j->reason, j->evaluation, w->who.key,
                                                 w->now_ms, &id);
     if (status == STORE_OK && strcmp(j->decision, "stop") == 0)
-        status = store_tx_pilot_set_state(tx, j->id, c.state, "stopped", w->who.name, j->reason, w->now_ms);
+        status = store_tx_pilot_set_state(tx, j->id, c.state, "stopped", w->who.key, j->reason, w->now_ms);
     json_t *out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)id, "campaign_id", (json_int_t)j->id,
                             "decision", j->decision, "reason", j->reason, "state",
                             strcmp(j->decision, "stop") == 0 ? "stopped" : c.state, "evaluation",

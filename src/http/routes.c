@@ -111,6 +111,13 @@ const http_route http_routes[] = {
     /* one-click unsubscribe: the signed token in the link is the authority (messages.c) */
     {"GET", "/api/v1/unsubscribe", http_unsubscribe_page, PERM_PUBLIC, HTTP_BODY_NONE},
     {"POST", "/api/v1/unsubscribe", http_unsubscribe_post, PERM_PUBLIC, HTTP_BODY_NONE},
+    /* campaigns: audience, offer, budget with its cap, guard rails, states (campaigns.c) */
+    {"GET", "/api/v1/campaigns", http_campaign_list, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
+    {"POST", "/api/v1/campaigns", http_campaign_create, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/campaigns/{id}", http_campaign_get, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
+    {"PATCH", "/api/v1/campaigns/{id}", http_campaign_update, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
+    {"POST", "/api/v1/campaigns/{id}/state", http_campaign_state, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
+    {"GET", "/api/v1/campaigns/{id}/changes", http_campaign_changes, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},
     /* a campaign's pilot, evaluation, decision and roll-out (pilots.c) */
     {"POST", "/api/v1/campaigns/{id}/pilot", http_campaign_pilot, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
     {"GET", "/api/v1/campaigns/{id}/pilot", http_campaign_pilot_get, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},

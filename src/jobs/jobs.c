@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "app/campaigns.h"
 #include "app/classes.h"
 #include "app/points.h"
 #include "app/surveys.h"
@@ -55,6 +56,16 @@ static int job_survey_reminders(store_tx *tx, void *arg)
     return status;
 }
 
+/* The campaigns' executor: a chunk of grants per run, again at the next tick while there are more. */
+static int job_campaigns(store_tx *tx, void *arg)
+{
+    job_run *run = arg;
+    int handled = 0;
+    int status = campaigns_grant_run(tx, run->now, CAMPAIGN_GRANT_CHUNK, &handled);
+    run->done = handled >= CAMPAIGN_GRANT_CHUNK ? BATCH : 0;
+    return status;
+}
+
 static struct job {
     const char *name;
     store_write_fn fn;
@@ -67,6 +78,7 @@ static struct job {
     {"review_tiers", job_tiers, 60 * MINUTE_MS, 0, 0},
     {"forget_idempotency_keys", job_idempotency, 60 * MINUTE_MS, 0, 0},
     {"survey_reminders", job_survey_reminders, 60 * MINUTE_MS, 0, 0},
+    {"grant_campaigns", job_campaigns, MINUTE_MS, 0, 0},
 };
 
 typedef struct queued_job {

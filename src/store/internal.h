@@ -166,6 +166,14 @@ enum {
     STMT_INBOX_UNREAD,
     STMT_INBOX_READ,
     STMT_OUTBOX_SENT_COUNT,
+    /* campaigns (campaigns.c): the grant path's statements */
+    STMT_CAMPAIGN_SPEND,
+    STMT_CAMPAIGN_ASSIGN,
+    STMT_CAMPAIGN_DUE,
+    STMT_CAMPAIGN_GRANTED,
+    STMT_CAMPAIGN_ASSIGNMENT,
+    STMT_CAMPAIGN_MULTIPLIERS,
+    STMT_COST_INSERT,
     STMT_COUNT
 };
 
@@ -204,6 +212,9 @@ typedef struct store_cache {
     store_tier tiers[STORE_TIERS_MAX];
     int ntiers;
     store_cache_rules events[STORE_CACHE_EVENTS];
+    uint64_t multipliers_gen; /* the live multiplier campaigns (campaigns.c); 0: not loaded */
+    store_campaign_multiplier multipliers[STORE_CAMPAIGN_MULTIPLIERS_MAX];
+    int nmultipliers;
 } store_cache;
 
 struct store_tx {

@@ -11,7 +11,7 @@
 #define PROGRAMME_COLUMNS                                                                                          \
     "currency, currency_minor_units, points_name_en, points_name_fa, point_value_minor, pending_days, "          \
     "expiry_policy, expiry_days, expiry_warning_days, return_policy, transfers_allowed, time_zone, updated_at, "   \
-    "calendar"
+    "calendar, guard_discount_max_permille, guard_giveback_max_permille"
 
 /* Steps a statement that changes rows; resets it. */
 static int step_done(store_conn *c, sqlite3_stmt *st, const char *what)
@@ -46,6 +46,8 @@ static int programme_get(store_conn *c, store_programme *p)
     store_column_text(st, 11, p->time_zone, sizeof(p->time_zone));
     p->updated_at = sqlite3_column_int64(st, 12);
     store_column_text(st, 13, p->calendar, sizeof(p->calendar));
+    p->guard_discount_max_permille = sqlite3_column_int(st, 14);
+    p->guard_giveback_max_permille = sqlite3_column_int(st, 15);
     sqlite3_reset(st);
     return STORE_OK;
 }
@@ -70,7 +72,8 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
                                   "UPDATE programme SET currency=?, currency_minor_units=?, points_name_en=?, "
                                   "points_name_fa=?, point_value_minor=?, pending_days=?, expiry_policy=?, "
                                   "expiry_days=?, expiry_warning_days=?, return_policy=?, transfers_allowed=?, "
-                                  "time_zone=?, updated_at=?, calendar=? WHERE id = 1");
+                                  "time_zone=?, updated_at=?, calendar=?, guard_discount_max_permille=?, "
+                                  "guard_giveback_max_permille=? WHERE id = 1");
     store_cache_forget(tx); /* the writer's cached programme */
     if (!st)
         return STORE_ERROR;
@@ -88,6 +91,8 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
     sqlite3_bind_text(st, 12, p->time_zone, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 13, p->updated_at);
     sqlite3_bind_text(st, 14, p->calendar, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 15, p->guard_discount_max_permille);
+    sqlite3_bind_int(st, 16, p->guard_giveback_max_permille);
     return step_done(&tx->conn, st, "programme update");
 }
 

@@ -215,6 +215,8 @@ typedef struct store_programme {
     bool transfers_allowed;
     char time_zone[64];
     char calendar[16];
+    int guard_discount_max_permille; /* campaigns' guard rails (docs/campaigns.md) */
+    int guard_giveback_max_permille;
     int64_t updated_at;
 } store_programme;
 
@@ -852,6 +854,105 @@ int store_outbox_sent_count(store_reader *r, int64_t member_id, const char *chan
 int store_message_secret(store_reader *r, const char *name, uint8_t out[32]);
 /* ---- end of messages ---- */
 
+/* ---- campaigns (campaigns.c): campaigns, their changes, waves and assignments, their grants and costs ---- */
+#define STORE_CAMPAIGN_NAME_MAX 128
+#define STORE_CAMPAIGN_TEXT_MAX 2000
+#define STORE_CAMPAIGN_JSON_MAX 16384 /* bytes of an audience, offer or message as compact JSON */
+#define STORE_CAMPAIGN_MULTIPLIERS_MAX 32 /* live multiplier campaigns the writer keeps at once */
+
+typedef struct store_campaign {
+    int64_t id;
+    char name[STORE_CAMPAIGN_NAME_MAX + 1];
+    char goal[STORE_CAMPAIGN_TEXT_MAX + 1];
+    char metric[24];
+    int metric_days;
+    int64_t survey_id;                /* 0: none */
+    char *audience, *offer, *message; /* compact JSON, malloc'd (store_campaign_release); message may be NULL */
+    int64_t starts_at, ends_at;       /* ms; 0: none */
+    int64_t budget_money_minor, budget_points, spent_money_minor, spent_points;
+    char state[16];
+    int holdout_share_permille;
+    char created_by[96];
+    int64_t created_at, updated_at;
+} store_campaign;
+
+/* Who an audience holds, as the store reads it: every member, a class, or a segment (a compiled filter, or a
+ * static segment's list). Erased members never are. */
+typedef struct store_campaign_audience {
+    const char *class_name;   /* a class, or NULL */
+    store_segment_query segment; /* used when has_segment */
+    bool has_segment;
+} store_campaign_audience;
+
+/* A live multiplier campaign as the purchase path needs it (the writer's cache). */
+typedef struct store_campaign_multiplier {
+    int64_t id, factor_permille, starts_at, ends_at; /* ends_at 0: open */
+} store_campaign_multiplier;
+
+/* A member's place in a campaign. */
+typedef struct store_campaign_assignment {
+    char arm[16];
+    int64_t granted_at; /* 0: not yet */
+    char refused[16];   /* "" when not refused */
+} store_campaign_assignment;
+
+void store_campaign_release(store_campaign *c);
+int store_campaign_get(store_reader *r, int64_t id, store_campaign *out);
+int store_tx_campaign_get(store_tx *tx, int64_t id, store_campaign *out);
+/* Calls cb for up to limit campaigns with id above after_id (of state, unless NULL), in id order. */
+int store_campaign_list(store_reader *r, const char *state, int64_t after_id, int limit,
+                        void (*cb)(const store_campaign *c, void *arg), void *arg, int *count);
+/* Inserts c (sets c->id) and opens its ledger account campaign:ID. */
+int store_tx_campaign_insert(store_tx *tx, store_campaign *c);
+/* Writes every column a person may change (not spent_*, not state); the writer's cached campaigns are forgotten. */
+int store_tx_campaign_update(store_tx *tx, const store_campaign *c);
+/* Moves the campaign from state `from` to `to` and records the change (who, why); STORE_CONFLICT when it is no
+ * longer in `from`. from NULL records the creation (to "draft") only. */
+int store_tx_campaign_state(store_tx *tx, int64_t id, const char *from, const char *to, const char *actor,
+                            const char *reason, int64_t now);
+/* Appends up to limit changes of the campaign with id above after_id, oldest first, as {id, from, to, actor,
+ * reason, at}. */
+int store_campaign_changes(store_reader *r, int64_t campaign_id, int64_t after_id, int limit, json_t *items);
+/* Adds points and money to what the campaign spent, in the caller's commit, only when neither passes its budget:
+ * STORE_INVALID (nothing written) when one would. The single writer serialises every spend, so the check and the
+ * addition cannot be overtaken. */
+int store_tx_campaign_spend(store_tx *tx, int64_t id, int64_t points, int64_t money_minor);
+int store_tx_campaign_wave_insert(store_tx *tx, int64_t campaign_id, const char *kind, const char *stratify_by,
+                                  int64_t seed, int64_t audience_size, int64_t treated, int64_t control,
+                                  const char *strata_json, const char *actor, int64_t now, int64_t *wave_id);
+/* Assigns a member to an arm; a member already in the campaign keeps their arm (*added false). */
+int store_tx_campaign_assign(store_tx *tx, int64_t campaign_id, int64_t member_id, const char *arm, int64_t wave_id,
+                             const char *stratum, int64_t now, bool *added);
+int store_tx_campaign_wave_counts(store_tx *tx, int64_t wave_id, int64_t audience_size, int64_t treated,
+                                  int64_t control);
+/* Up to limit member ids of the audience above after_id, in id order. */
+int store_tx_campaign_audience_ids(store_tx *tx, const store_campaign_audience *a, int64_t after_id, int limit,
+                                   int64_t *ids, int *n);
+/* Up to limit treated members still waiting for their grant, in id order. */
+int store_tx_campaign_due(store_tx *tx, int64_t campaign_id, int limit, int64_t *ids, int *n);
+/* Marks a treated member's grant given at `at` (refused NULL) or refused for a reason. */
+int store_tx_campaign_granted(store_tx *tx, int64_t campaign_id, int64_t member_id, int64_t at, const char *refused);
+int store_tx_campaign_assignment(store_tx *tx, int64_t campaign_id, int64_t member_id,
+                                 store_campaign_assignment *out);
+/* Ids of live campaigns (pilot, evaluating, running) above after_id, in id order. */
+int store_tx_campaigns_live(store_tx *tx, int64_t after_id, int64_t *ids, int cap, int *n);
+/* Ids of campaigns in state pilot whose window ended at or before now. */
+int store_tx_campaigns_pilot_ended(store_tx *tx, int64_t now, int64_t *ids, int cap, int *n);
+/* The live multiplier campaigns, borrowed from the writer's cache (good until the job writes a campaign or ends). */
+int store_tx_campaign_multipliers(store_tx *tx, const store_campaign_multiplier **out, int *n);
+/* A row of the club's costs (category points | gifts | messages | ...; source campaign | moment | message | manual;
+ * campaign_id 0 for none; ref and note may be NULL). */
+int store_tx_cost_insert(store_tx *tx, const char *category, int64_t amount_minor, int64_t at, const char *source,
+                         int64_t campaign_id, const char *ref, const char *note, const char *actor, int64_t now);
+
+/* What the guard rails estimate from: the audience's size, and its purchases, spend and points earned by them
+ * since `since`. */
+typedef struct store_campaign_audience_stats {
+    int64_t members, purchases, spend_minor, points;
+} store_campaign_audience_stats;
+int store_campaign_audience_stats_read(store_reader *r, const store_campaign_audience *a, int64_t since,
+                                       store_campaign_audience_stats *out);
+/* ---- end of campaigns ---- */
 /* ---- campaign pilots, evaluation and roll-out (pilots.c) ---- */
 #define STORE_PILOT_STRATUM_MAX 64
 

@@ -40,10 +40,18 @@ static const struct check {
      "FROM postings GROUP BY member_id) SELECT 'member ' || m.id, coalesce(e.lifetime, 0), m.points_lifetime "
      "FROM members m LEFT JOIN e ON e.member_id = m.id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
     {"postings name only known accounts",
-     "SELECT 'posting ' || id, 'member:N or club:issued|redeemed|expired|adjustment', from_account || ' -> ' || "
+     "SELECT 'posting ' || id, 'member:N, campaign:N or club:issued|redeemed|expired|adjustment', from_account || ' -> ' || "
      "to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', 'club:expired', "
-     "'club:adjustment') OR from_account GLOB 'member:[0-9]*') AND (to_account IN ('club:issued', 'club:redeemed', "
-     "'club:expired', 'club:adjustment') OR to_account GLOB 'member:[0-9]*'))"},
+     "'club:adjustment') OR from_account GLOB 'member:[0-9]*' OR from_account GLOB 'campaign:[0-9]*') AND "
+     "(to_account IN ('club:issued', 'club:redeemed', 'club:expired', 'club:adjustment') OR to_account GLOB "
+     "'member:[0-9]*' OR to_account GLOB 'campaign:[0-9]*'))"},
+    {"a campaign's spent points equal the points that left its account, and never pass its budget",
+     "SELECT 'campaign ' || c.id, c.spent_points || ' of ' || c.budget_points, coalesce((SELECT sum(points) FROM "
+     "postings WHERE from_account = 'campaign:' || c.id), 0) - coalesce((SELECT sum(points) FROM postings WHERE "
+     "to_account = 'campaign:' || c.id), 0) FROM campaigns c WHERE c.spent_points != coalesce((SELECT sum(points) "
+     "FROM postings WHERE from_account = 'campaign:' || c.id), 0) - coalesce((SELECT sum(points) FROM postings "
+     "WHERE to_account = 'campaign:' || c.id), 0) OR c.spent_points > c.budget_points OR c.spent_money_minor > "
+     "c.budget_money_minor"},
     {"no lot holds more than it was given",
      "SELECT 'lot ' || id, points, remaining FROM lots WHERE remaining > points OR remaining < 0"},
     {"a member's purchase count, total spent and last purchase agree with their transactions",
