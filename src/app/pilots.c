@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/campaigns.h"
 #include "core/experiment.h"
 #include "core/stats_ab.h"
 #include "core/timefmt.h"
@@ -336,6 +337,9 @@ int pilot_draw_run(store_tx *tx, int64_t campaign_id, const pilot_request *p, co
     }
     if (status == STORE_OK)
         status = store_tx_pilot_set_state(tx, campaign_id, c.state, "pilot", actor, "pilot drawn", now);
+    int granted = 0; /* the first chunk at once; the executor's job grants the rest */
+    if (status == STORE_OK)
+        status = campaign_grant_due(tx, campaign_id, now, CAMPAIGN_GRANT_CHUNK, &granted);
     if (status == STORE_OK) {
         json_t *counts = *report;
         json_object_set_new(counts, "state", json_string("pilot"));
@@ -376,6 +380,9 @@ int pilot_rollout_run(store_tx *tx, int64_t campaign_id, const pilot_request *p,
         status = store_tx_pilot_holdout_set(tx, campaign_id, permille, now);
     if (status == STORE_OK)
         status = store_tx_pilot_set_state(tx, campaign_id, c.state, "running", actor, "rolled out", now);
+    int granted = 0;
+    if (status == STORE_OK)
+        status = campaign_grant_due(tx, campaign_id, now, CAMPAIGN_GRANT_CHUNK, &granted);
     if (status == STORE_OK)
         json_object_set_new(*report, "state", json_string("running"));
     free(pop.units);

@@ -279,23 +279,23 @@ static const char *metric_expr(const char *metric)
 {
     if (strcmp(metric, "redemption_rate") == 0)
         return "EXISTS (SELECT 1 FROM redemptions x WHERE x.member_id = a.member_id AND x.status != 'cancelled' "
-               "AND x.created_at >= a.assigned_at AND x.created_at < ?3)";
+               "AND x.created_at >= a.assigned_at AND x.created_at <= ?3)";
     if (strcmp(metric, "repeat_purchase") == 0)
         return "EXISTS (SELECT 1 FROM transactions t WHERE t.member_id = a.member_id AND t.type = 'purchase' AND "
-               "t.occurred_at >= a.assigned_at AND t.occurred_at < min(a.assigned_at + ?4, ?3))";
+               "t.occurred_at >= a.assigned_at AND t.occurred_at < min(a.assigned_at + ?4, ?3 + 1))";
     if (strcmp(metric, "points_earned") == 0)
         return "(SELECT total(p.points) FROM postings p WHERE p.to_account = 'member:' || a.member_id AND "
-               "p.kind = 'earn' AND p.at >= a.assigned_at AND p.at < ?3)";
+               "p.kind = 'earn' AND p.at >= a.assigned_at AND p.at <= ?3)";
     if (strcmp(metric, "spend_per_member") == 0)
         return "(SELECT total(t.amount_minor - t.amount_returned_minor) FROM transactions t WHERE t.member_id = "
-               "a.member_id AND t.type = 'purchase' AND t.occurred_at >= a.assigned_at AND t.occurred_at < ?3)";
+               "a.member_id AND t.type = 'purchase' AND t.occurred_at >= a.assigned_at AND t.occurred_at <= ?3)";
     return NULL;
 }
 
 /* NPS: one score per answer of a member of the relation, given after their assignment. */
 static const char nps_from[] =
     " FROM a JOIN survey_invitations i ON i.survey_id = ?5 AND i.person_kind = 'member' AND i.person_id = a.member_id "
-    "JOIN survey_responses r ON r.invitation_id = i.id AND r.answered_at >= a.assigned_at AND r.answered_at < ?3 "
+    "JOIN survey_responses r ON r.invitation_id = i.id AND r.answered_at >= a.assigned_at AND r.answered_at <= ?3 "
     "WHERE json_extract(r.answers, ?6) IS NOT NULL";
 static const char nps_value[] =
     "CASE WHEN json_extract(r.answers, ?6) >= 9 THEN 100 WHEN json_extract(r.answers, ?6) <= 6 THEN -100 ELSE 0 END";
