@@ -11,6 +11,9 @@ import { Login } from './Login';
 import { MemberForm } from './MemberForm';
 import { MemberPage } from './MemberPage';
 import { Members } from './Members';
+import { CampaignForm, Campaigns } from './Campaigns';
+import { CampaignPage } from './CampaignPage';
+import { useCampaignWords } from './campaignWords';
 
 export function StaffApp({ path }: { path: string }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -35,16 +38,22 @@ function Page({ me, path }: { me: Me; path: string }) {
   if ((m = match('/members/:id/edit', path)) && can(me.role, 'memberWrite')) return <MemberForm id={Number(m.id)} />;
   if ((m = match('/members/:id', path))) return <MemberPage id={Number(m.id)} role={me.role} />;
   if (path === '/cashier' && can(me.role, 'pointsWrite')) return <Cashier />;
+  if (path === '/campaigns' && can(me.role, 'campaignRead')) return <Campaigns canWrite={can(me.role, 'campaignWrite')} />;
+  if (path === '/campaigns/new' && can(me.role, 'campaignWrite')) return <CampaignForm />;
+  if ((m = match('/campaigns/:id', path)) && can(me.role, 'campaignRead'))
+    return <CampaignPage id={Number(m.id)} canWrite={can(me.role, 'campaignWrite')} canDecide={can(me.role, 'campaignDecide')} />;
   return <Dashboard />;
 }
 
 function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preact.ComponentChildren }) {
   const { t } = useI18n();
+  const cw = useCampaignWords();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
     ['/members/new', t.navNewMember, can(p.me.role, 'memberWrite')],
     ['/cashier', t.navCashier, can(p.me.role, 'pointsWrite')],
+    ['/campaigns', cw.navCampaigns, can(p.me.role, 'campaignRead')],
   ];
   const active = (to: string) => (to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to);
   async function signOut() {
