@@ -166,10 +166,10 @@ export function FieldStudy(p: { campaign: Campaign; state: PilotState; canWrite:
                 <tr>
                   <th scope="col">{w.wave}</th>
                   <th scope="col">{w.kind}</th>
-                  <th scope="col">{w.seed}</th>
+                  <th scope="col">{w.seedShort}</th>
                   <th scope="col" class="num">{w.population}</th>
                   <th scope="col" class="num">{w.treated}</th>
-                  <th scope="col" class="num">{w.control}</th>
+                  <th scope="col" class="num">{w.controlShort}</th>
                 </tr>
               </thead>
               <tbody>
@@ -209,7 +209,7 @@ export function FieldStudy(p: { campaign: Campaign; state: PilotState; canWrite:
                 <td class="num">{fmt(i, ev.treated.value)}</td>
               </tr>
               <tr>
-                <td>{w.control}</td>
+                <td>{w.controlShort}</td>
                 <td class="num">{i.num(ev.control.n)}</td>
                 <td class="num">{fmt(i, ev.control.value)}</td>
               </tr>
