@@ -251,11 +251,11 @@ class GuardCase(harness.ServerCase):
 
 
 class ExactlyOnceCase(unittest.TestCase):
-    """A bonus over a 3,000-member segment against a budget for 2,500 of them: the server is killed with SIGKILL
+    """A bonus over a 12,000-member segment against a budget for 10,000 of them: the server is killed with SIGKILL
     while it grants, restarted, and the job runs again and again; every member is granted at most once, spent is
-    2,500 bonuses, the campaign's postings equal it and verify passes."""
+    10,000 bonuses, the campaign's postings equal it and verify passes."""
 
-    N = 3000
+    N = 12000
 
     def test_bonus_exactly_once_across_kill9(self):
         srv = harness.Server(clock_ms=T0)
@@ -272,16 +272,19 @@ class ExactlyOnceCase(unittest.TestCase):
                                            "external_refs": ["EX-%d" % i for i in range(1, self.N + 1)]})
         self.assertEqual(r.status, 201, r)
         seg = r.body["id"]
-        body = bonus_body(seg, points=3, budget_points=3 * 2500 + 2)
+        body = bonus_body(seg, points=3, budget_points=3 * 10000 + 2)
         r = c.post(CAMPAIGNS, body)
         self.assertEqual(r.status, 201, r)
         cid = r.body["id"]
         r = c.post("%s/%d/state" % (CAMPAIGNS, cid), {"to": "running", "reason": "launch"})
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.body["launch"]["treated"], self.N)
-        srv.advance(MINUTE_MS + 1)  # the job starts granting
-        time.sleep(0.05)
+        time.sleep(0.3)  # the launch wakes the grant job: chunks of 5,000 are being committed
         srv.kill9()
+        with db(srv) as con:
+            before = con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS NOT "
+                                 "NULL", (cid,)).fetchone()[0]
+        print("granted when killed: %d of %d" % (before, self.N), file=sys.stderr)
         srv.restart()
         c = srv.client(c.key)
 
@@ -294,7 +297,7 @@ class ExactlyOnceCase(unittest.TestCase):
             srv.advance(MINUTE_MS + 1)
             time.sleep(0.3)
         camp = c.get("%s/%d" % (CAMPAIGNS, cid)).body
-        self.assertEqual(camp["spent"]["points"], 3 * 2500)
+        self.assertEqual(camp["spent"]["points"], 3 * 10000)
         with db(srv) as con:
             per_member = con.execute("SELECT max(n), count(*), sum(n) FROM (SELECT to_account, count(*) AS n FROM "
                                      "postings WHERE from_account = ? GROUP BY to_account)",
@@ -303,9 +306,9 @@ class ExactlyOnceCase(unittest.TestCase):
                                       "campaign_id = ? GROUP BY 1", (cid,)).fetchall())
             costs = con.execute("SELECT count(*), sum(amount_minor) FROM costs WHERE campaign_id = ?",
                                 (cid,)).fetchone()
-        self.assertEqual(per_member, (1, 2500, 2500))
-        self.assertEqual(states, {"granted": 2500, "budget": self.N - 2500})
-        self.assertEqual(costs, (2500, 2500 * 3 * 1000))
+        self.assertEqual(per_member, (1, 10000, 10000))
+        self.assertEqual(states, {"granted": 10000, "budget": self.N - 10000})
+        self.assertEqual(costs, (10000, 10000 * 3 * 1000))
         srv.stop()
         v = harness.run_cli(srv.data_dir, "verify")
         self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))
