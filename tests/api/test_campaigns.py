@@ -206,6 +206,65 @@ class CampaignCase(harness.ServerCase):
         r = self.owner.patch(API + "/programme", {"guard_giveback_max_permille": 2000})
         assert_problem(self, r, 400, field="guard_giveback_max_permille")
 
+    def test_message_to_those_who_consented_counted_against_the_budget(self):
+        r = self.owner.patch(API + "/programme", {"message_cost_sms_minor": 500})
+        self.assertEqual(r.status, 200, r)
+        ids = []
+        for i, consent in enumerate([True, True, True, False]):
+            r = self.owner.post(API + "/members", {"given_name": "SMS%d" % i, "phone": harness.unique_phone(),
+                                                   "locale": "fa" if i == 0 else "en", "consent": {"sms": consent}})
+            self.assertEqual(r.status, 201, r)
+            ids.append(r.body["id"])
+        seg = self.owner.post(API + "/segments", {"name": "sms", "members": ids}).body["id"]
+        # 1,000 of money: two messages of 500; the third consenting member is refused; the fourth gets no message
+        body = {"name": "hello", "audience": {"kind": "segment", "segment_id": seg}, "offer": {"kind": "message"},
+                "message": {"channel": "sms", "body": {"en": "Spring is here", "fa": "بهار آمد"}},
+                "budget": {"money": 1000, "points": 0}}
+        r = self.marketer.post(CAMPAIGNS, body)
+        self.assertEqual(r.status, 201, r)
+        cid = r.body["id"]
+        r = self.marketer.post("%s/%d/state" % (CAMPAIGNS, cid), {"to": "running"})
+        self.assertEqual(r.status, 200, r)
+        wait_for(self, lambda: self.pending(cid) == 0, "the messages", server=self.server)
+        camp = self.owner.get("%s/%d" % (CAMPAIGNS, cid)).body
+        self.assertEqual(camp["spent"], {"money": 1000, "points": 0})
+        with db(self.server) as con:
+            rows = dict(con.execute("SELECT member_id, coalesce(refused, 'granted') FROM campaign_assignments WHERE "
+                                    "campaign_id = ?", (cid,)).fetchall())
+            sent = dict(con.execute("SELECT member_id, body_text FROM message_outbox WHERE kind = 'campaign' AND "
+                                    "ref_id = ?", (cid,)).fetchall())
+            costs = con.execute("SELECT count(*), sum(amount_minor) FROM costs WHERE campaign_id = ? AND category = "
+                                "'messages'", (cid,)).fetchone()
+        self.assertEqual(rows, {ids[0]: "granted", ids[1]: "granted", ids[2]: "budget", ids[3]: "granted"})
+        self.assertEqual(sent, {ids[0]: "بهار آمد", ids[1]: "Spring is here"})
+        self.assertEqual(costs, (2, 1000))
+        self.owner.patch(API + "/programme", {"message_cost_sms_minor": 0})
+
+    def test_gift_respects_stock_and_counts_its_cost(self):
+        r = self.owner.post(API + "/rewards", {"name_en": "Mug", "name_fa": "ماگ", "kind": "gift", "cost_points": 500,
+                                               "cost_minor": 7000, "stock": 2})
+        self.assertEqual(r.status, 201, r)
+        rid = r.body["id"]
+        body = bonus_body(self.segment, budget_points=0)
+        body["offer"] = {"kind": "gift", "reward_id": rid}
+        r = self.marketer.post(CAMPAIGNS, body)
+        self.assertEqual(r.status, 201, r)
+        cid = r.body["id"]
+        self.assertEqual(self.marketer.post("%s/%d/state" % (CAMPAIGNS, cid), {"to": "running"}).status, 200)
+        wait_for(self, lambda: self.pending(cid) == 0, "the gifts", server=self.server)
+        camp = self.owner.get("%s/%d" % (CAMPAIGNS, cid)).body
+        self.assertEqual(camp["spent"], {"money": 14000, "points": 0})
+        with db(self.server) as con:
+            rows = [x[0] for x in con.execute("SELECT coalesce(refused, 'granted') FROM campaign_assignments WHERE "
+                                              "campaign_id = ? ORDER BY member_id", (cid,))]
+            red = con.execute("SELECT count(*), sum(points) FROM redemptions WHERE reward_id = ?", (rid,)).fetchone()
+            costs = con.execute("SELECT count(*), sum(amount_minor) FROM costs WHERE campaign_id = ? AND category = "
+                                "'gifts'", (cid,)).fetchone()
+        self.assertEqual(rows, ["granted", "granted", "stock", "stock"])
+        self.assertEqual(red, (2, 0))
+        self.assertEqual(costs, (2, 14000))
+        self.assertEqual(self.owner.get("%s/%d" % (API + "/rewards", rid)).body["stock"], 0)
+
     def pending(self, cid):
         with db(self.server) as con:
             return con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS NULL "
