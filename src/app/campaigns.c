@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "core/sampling.h"
 #include "core/segment_filter.h"
 
@@ -344,6 +345,11 @@ int campaigns_grant_run(store_tx *tx, int64_t now, int limit, int *done)
         for (int i = 0; status == STORE_OK && i < n && *done < limit; i++) {
             int handled = 0;
             status = campaign_grant_due(tx, ids[i], now, limit - *done, &handled);
+            if (status == STORE_INVALID || status == STORE_NOTFOUND) {
+                /* an offer that no longer reads (its reward gone): this campaign waits, the others go on */
+                log_msg(LOG_WARN, "campaign_offer_unusable", "campaign=%lld", (long long)ids[i]);
+                status = STORE_OK;
+            }
             *done += handled;
         }
         after = ids[n - 1];
