@@ -22,6 +22,7 @@
 # BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_CLASS_MEMBERS
 # (1000000), BENCH_CLASS_PURCHASES (10000000), BENCH_EMAILS (emails delivered by the messages step, 100000),
 # BENCH_PILOT_MEMBERS (members of the pilot draw, 1000000),
+# BENCH_CAMPAIGN_MEMBERS (the campaign bonus's segment, 100000; at most the members imported),
 # BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 # The segment count runs last, on a copy of the database whose member rows bench/segment_spread.py has given
 # purchase aggregates, classes and RFM scores by a direct SQL UPDATE (imported members have none).
@@ -599,6 +600,8 @@ main() {
   report_classes
   bench_messages
   bench_pilot
+  bench_campaigns
+  report_campaigns
   # A broken ledger is a failure, not a figure.
   [ "$VERIFY_RC" -ne 1 ] || exit 1
 }
@@ -776,6 +779,69 @@ bench_pilot() {
   printf '  %-48s %s\n' "stratified pilot draw over $n members <= ${PILOT_TARGET_MS} ms" \
     "$(verdict "$(awk -v m="$ms" -v t="$PILOT_TARGET_MS" 'BEGIN { print (m <= t) ? 1 : 0 }')" 0)"
   rm -rf "$dir"
+}
+
+# ---- campaigns ------------------------------------------------------------------------------------------
+# A bonus of 10 points to a static segment of BENCH_CAMPAIGN_MEMBERS (100000) of the imported members, against a
+# budget smaller than the segment needs (about 6/7 of it, 3 points over a multiple of the bonus), on a copy of the
+# data: the launch assigns the segment as a roll-out wave and the grant job gives the bonus in chunks until no one is
+# due (bench/campaign_bench.py). The cap must be exact: spent is the largest multiple of the bonus within the budget,
+# the granted rows are spent / bonus and the rest are refused for the budget; `bashgah verify` runs afterwards.
+CAMPAIGN_MEMBERS=${BENCH_CAMPAIGN_MEMBERS:-100000}
+CAMPAIGN_TARGET_S=10
+
+bench_campaigns() {
+  local port log="$TMP/serve-campaigns.log" base rc=0 data="$TMP/campaigns-data" n=$CAMPAIGN_MEMBERS
+  [ "$n" -le "$MEMBERS" ] || n=$MEMBERS
+  [ "$n" -le 100000 ] || n=100000   # a static segment holds at most 100,000 members
+  cp -r "$DATA" "$data"
+  CAMPAIGN_LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  start_server "bashgah serve (campaigns)" "$log" "$BIN" serve --listen "127.0.0.1:$port" --data "$data" \
+    --access-log off
+  SERVE_PID=$SERVER_PID
+  wait_healthy "bashgah serve (campaigns)" "$SERVE_PID" "$port" "$log"
+  run_bounded 60 "$TMP/apikey-camp.out" "$TMP/apikey-camp.err" \
+    "$BIN" apikey create --data "$data" --role owner --name bench-campaigns || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$TMP/apikey-camp.out" "$TMP/apikey-camp.err" >&2; die "bashgah apikey create failed"; }
+  KEY=$(tail -n 1 "$TMP/apikey-camp.out" | tr -d '[:space:]')
+  echo "bench: campaigns: a bonus to $n members against a budget ..." >&2
+  CAMPAIGN_RC=0
+  run_bounded 900 "$TMP/campaign.out" "$TMP/campaign.err" "$PY" "$HERE/campaign_bench.py" "$base" "$KEY" \
+    "$data/bashgah.db" "$n" "$SERVE_PID" || CAMPAIGN_RC=$?
+  [ "$CAMPAIGN_RC" -le 1 ] || { cat "$TMP/campaign.out" "$TMP/campaign.err" >&2; die "campaign_bench.py failed"; }
+  CAMPAIGN_LINE=$(tail -n 1 "$TMP/campaign.out")
+  stop_server "bashgah serve (campaigns)" "$SERVE_PID"
+  CAMPAIGN_VERIFY_RC=0
+  run_bounded "$VERIFY_TIMEOUT" "$TMP/campaign-verify.out" "$TMP/campaign-verify.err" "$BIN" verify --data "$data" \
+    || CAMPAIGN_VERIFY_RC=$?
+  CAMPAIGN_LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
+  rm -rf "$data"
+}
+
+campaign_field() { printf '%s\n' "$CAMPAIGN_LINE" | sed -nE "s/.*(^| )$1=([^ ]+).*/\2/p"; }
+
+report_campaigns() {
+  local total ok
+  total=$(campaign_field total_s)
+  ok=$(awk -v t="${total:-999999}" -v m="$CAMPAIGN_TARGET_S" 'BEGIN { print (t <= m) ? 1 : 0 }')
+  echo
+  echo "campaigns: a bonus of 10 points to $(campaign_field members) members against a budget of $(campaign_field budget) points"
+  echo
+  printf 'launch                 %s s (the segment assigned as a roll-out wave)\n' "$(campaign_field launch_s)"
+  printf 'grants                 %s s until no one was due (chunks of 5,000 per writer job); server CPU %s s over both\n' \
+    "$(campaign_field grant_s)" "$(campaign_field server_cpu_s)"
+  printf 'cap                    spent %s of %s (want %s), %s granted, %s refused for the budget, %s posted from the campaign\n' \
+    "$(campaign_field spent)" "$(campaign_field budget)" "$(campaign_field want)" "$(campaign_field granted)" \
+    "$(campaign_field refused)" "$(campaign_field posted)"
+  printf 'load average           %s before, %s after (%d cores; wall-clock figures of a shared host)\n' \
+    "$CAMPAIGN_LOAD_BEFORE" "$CAMPAIGN_LOAD_AFTER" "$(nproc)"
+  echo
+  echo "targets"
+  printf '  %-48s %s\n' "bonus to the segment <= ${CAMPAIGN_TARGET_S} s" "$(verdict "$ok" 0)"
+  printf '  %-48s %s\n' "the cap exact" "$([ "$CAMPAIGN_RC" -eq 0 ] && echo ok || echo "NOT exact")"
+  printf '  %-48s %s\n' "bashgah verify after the grants" "$([ "$CAMPAIGN_VERIFY_RC" -eq 0 ] && echo ok || echo failed)"
 }
 
 main

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "core/sampling.h"
 #include "core/segment_filter.h"
 
@@ -104,6 +105,9 @@ typedef struct grant_ctx {
     campaign_offer offer;
     points_programme p;
     store_reward reward; /* free_reward, gift */
+    json_t *message;     /* the campaign's message, or NULL */
+    const char *channel; /* its channel */
+    int64_t message_cost; /* what one costs (programme, by channel) */
     int64_t now;
     char account[40];
     char actor[48];
@@ -147,6 +151,47 @@ static int grant_reward(grant_ctx *g, int64_t member_id)
     return status;
 }
 
+/* The member's address and consent for the message's channel: NULL when the message is not to go (no consent,
+ * no address, erased). */
+static const char *message_destination(const grant_ctx *g, const member *m)
+{
+    if (m->erased_at)
+        return NULL;
+    if (strcmp(g->channel, "sms") == 0)
+        return m->consent_sms && m->phone[0] ? m->phone : NULL;
+    if (strcmp(g->channel, "email") == 0)
+        return m->consent_email && m->email[0] ? m->email : NULL;
+    return ""; /* the portal inbox: the member's own page */
+}
+
+static const char *localized(json_t *o, const char *locale)
+{
+    json_t *v = json_object_get(o, locale);
+    return json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(o, "en"));
+}
+
+/* The campaign's message to a granted member, through the outbox in this commit, and its cost. */
+static int send_message(grant_ctx *g, const member *m, const char *destination)
+{
+    const char *locale = strcmp(m->locale, "fa") == 0 ? "fa" : "en";
+    json_t *data = json_pack("{s:I}", "campaign_id", (json_int_t)g->c->id);
+    json_t *subject = json_object_get(g->message, "subject");
+    store_outbox_msg msg = {.kind = "campaign", .channel = g->channel, .member_id = m->id,
+                            .destination = destination, .locale = locale,
+                            .subject = json_is_object(subject) ? localized(subject, locale) : NULL,
+                            .body_text = localized(json_object_get(g->message, "body"), locale), .data = data,
+                            .ref_id = g->c->id, .not_after = g->c->ends_at, .now = g->now};
+    int64_t id = 0;
+    int status = store_outbox_enqueue(g->tx, &msg, &id);
+    json_decref(data);
+    char ref[40];
+    snprintf(ref, sizeof(ref), "outbox:%lld", (long long)id);
+    if (status == STORE_OK && g->message_cost > 0)
+        status = store_tx_cost_insert(g->tx, "messages", g->message_cost, g->now, "campaign", g->c->id, ref, g->channel,
+                                      g->actor, g->now);
+    return status;
+}
+
 /* What one grant costs the budget: points and money. */
 static void grant_cost(const grant_ctx *g, int64_t *points, int64_t *money)
 {
@@ -160,6 +205,8 @@ static void grant_cost(const grant_ctx *g, int64_t *points, int64_t *money)
     }
 }
 
+static int grant_offer(grant_ctx *g, int64_t member_id, int64_t points, int64_t money, bool *given);
+
 /* One member's grant, all in the caller's savepoint: the cap, the offer, the assignment row. */
 static int grant_one(grant_ctx *g, int64_t member_id)
 {
@@ -171,6 +218,31 @@ static int grant_one(grant_ctx *g, int64_t member_id)
         return status;
     int64_t points, money;
     grant_cost(g, &points, &money);
+    member who;
+    const char *destination = NULL;
+    if (g->message) {
+        if ((status = store_tx_member_get(g->tx, member_id, &who)) != STORE_OK)
+            return status;
+        destination = message_destination(g, &who);
+        if (destination)
+            money += g->message_cost;
+        else
+            member_release(&who);
+    }
+    bool given = false;
+    status = grant_offer(g, member_id, points, money, &given);
+    if (status == STORE_OK && given && destination)
+        status = send_message(g, &who, destination);
+    if (destination)
+        member_release(&who);
+    return status;
+}
+
+/* The offer's part of a grant: the cap, then the points or the reward, then the assignment row; *given says whether
+ * it was given (else refused, and the row says why). */
+static int grant_offer(grant_ctx *g, int64_t member_id, int64_t points, int64_t money, bool *given)
+{
+    int status;
     bool reward = g->offer.kind == CAMPAIGN_OFFER_FREE_REWARD || g->offer.kind == CAMPAIGN_OFFER_GIFT;
     /* A reward may be out of stock after the spend: its own savepoint undoes both. */
     if (reward && (status = store_tx_savepoint(g->tx)) != STORE_OK)
@@ -193,6 +265,7 @@ static int grant_one(grant_ctx *g, int64_t member_id)
         return store_tx_campaign_granted(g->tx, g->c->id, member_id, g->now, refused);
     if (status == STORE_OK)
         status = store_tx_campaign_granted(g->tx, g->c->id, member_id, g->now, NULL);
+    *given = status == STORE_OK;
     return status;
 }
 
@@ -214,6 +287,16 @@ static int grant_ctx_open(store_tx *tx, const store_campaign *c, int64_t now, gr
     int status = points_programme_get(tx, &g->p);
     if (status == STORE_OK && (g->offer.kind == CAMPAIGN_OFFER_FREE_REWARD || g->offer.kind == CAMPAIGN_OFFER_GIFT))
         status = store_tx_reward_get(tx, g->offer.reward_id, &g->reward);
+    g->message = c->message ? json_loads(c->message, 0, NULL) : NULL;
+    g->channel = g->message ? json_string_value(json_object_get(g->message, "channel")) : NULL;
+    if (g->message && !g->channel) {
+        json_decref(g->message);
+        g->message = NULL;
+    }
+    if (g->channel)
+        g->message_cost = strcmp(g->channel, "sms") == 0     ? g->p.message_cost_sms_minor
+                          : strcmp(g->channel, "email") == 0 ? g->p.message_cost_email_minor
+                                                             : 0;
     return status;
 }
 
@@ -241,6 +324,7 @@ int campaign_grant_due(store_tx *tx, int64_t campaign_id, int64_t now, int limit
         status = grant_one(&g, ids[i]);
     if (status == STORE_OK)
         *granted = n;
+    json_decref(g.message);
     free(ids);
     store_campaign_release(&c);
     return status;
@@ -261,6 +345,11 @@ int campaigns_grant_run(store_tx *tx, int64_t now, int limit, int *done)
         for (int i = 0; status == STORE_OK && i < n && *done < limit; i++) {
             int handled = 0;
             status = campaign_grant_due(tx, ids[i], now, limit - *done, &handled);
+            if (status == STORE_INVALID || status == STORE_NOTFOUND) {
+                /* an offer that no longer reads (its reward gone): this campaign waits, the others go on */
+                log_msg(LOG_WARN, "campaign_offer_unusable", "campaign=%lld", (long long)ids[i]);
+                status = STORE_OK;
+            }
             *done += handled;
         }
         after = ids[n - 1];

@@ -10,7 +10,8 @@ json_t *points_programme_json(const points_programme *p)
 {
     char at[TIMEFMT_LEN];
     timefmt_rfc3339(p->updated_at, at);
-    return json_pack("{s:s, s:i, s:{s:s, s:s}, s:I, s:i, s:s, s:i, s:i, s:s, s:b, s:s, s:s, s:i, s:i, s:s?}",
+    return json_pack("{s:s, s:i, s:{s:s, s:s}, s:I, s:i, s:s, s:i, s:i, s:s, s:b, s:s, s:s, s:i, s:i, s:I, s:I, "
+                     "s:s?}",
                      "currency",
                      p->currency, "currency_minor_units", p->currency_minor_units, "points_name", "en",
                      p->points_name_en, "fa", p->points_name_fa, "point_value_minor", (json_int_t)p->point_value_minor,
@@ -18,7 +19,9 @@ json_t *points_programme_json(const points_programme *p)
                      "expiry_warning_days", p->expiry_warning_days, "return_policy", p->return_policy,
                      "transfers_allowed", p->transfers_allowed, "time_zone", p->time_zone, "calendar", p->calendar,
                      "guard_discount_max_permille", p->guard_discount_max_permille, "guard_giveback_max_permille",
-                     p->guard_giveback_max_permille, "updated_at", p->updated_at ? at : NULL);
+                     p->guard_giveback_max_permille, "message_cost_sms_minor", (json_int_t)p->message_cost_sms_minor,
+                     "message_cost_email_minor", (json_int_t)p->message_cost_email_minor, "updated_at",
+                     p->updated_at ? at : NULL);
 }
 
 static void set_int(json_t *v, const char *field, long min, long max, int *dst, errlist *e)
@@ -129,6 +132,13 @@ int points_programme_apply(points_programme *p, json_t *body, errlist *e)
             set_int(v, key, 0, 1000, &p->guard_discount_max_permille, e);
         else if (strcmp(key, "guard_giveback_max_permille") == 0)
             set_int(v, key, 0, 1000, &p->guard_giveback_max_permille, e);
+        else if (strcmp(key, "message_cost_sms_minor") == 0 || strcmp(key, "message_cost_email_minor") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000000000LL)
+                errlist_add(e, key, "must be a whole number of minor units from 0 to 10^12");
+            else
+                *(strcmp(key, "message_cost_sms_minor") == 0 ? &p->message_cost_sms_minor
+                                                              : &p->message_cost_email_minor) = json_integer_value(v);
+        }
         else if (strcmp(key, "updated_at") == 0)
             errlist_add(e, key, "is read-only");
         else if (strcmp(key, "classes") == 0)

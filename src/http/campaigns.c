@@ -11,6 +11,7 @@
 #include "app/campaigns.h"
 #include "core/timefmt.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define GUARD_RECENT_DAYS 90 /* the audience's recent spend: the last 90 days */
@@ -515,6 +516,9 @@ static int state_write(store_tx *tx, http_write *w)
     int64_t treated = 0, holdout = 0;
     if (strcmp(c.state, "draft") == 0 && strcmp(ch->to, "running") == 0) {
         status = campaign_launch_assign(tx, &c, ch->seed, w->who.key, w->now_ms, &treated, &holdout);
+        /* the grant job starts at the next tick; queued behind this job, it sees the assignments */
+        if (status == STORE_OK)
+            jobs_wake("grant_campaigns");
         if (status == STORE_INVALID) {
             errlist_add(&e, "audience", "the audience cannot be read (its segment is gone or no longer valid)");
             http_write_answer_problem(w, 400, "validation", "the campaign cannot be launched", &e);

@@ -2,6 +2,7 @@
 #include "jobs/jobs.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/campaigns.h"
 #include "app/classes.h"
@@ -70,7 +71,7 @@ static struct job {
     const char *name;
     store_write_fn fn;
     int64_t every_ms;
-    int64_t next_at;  /* touched only by the ticking thread */
+    int64_t next_at;  /* the ticking thread's, but for job_done and jobs_wake setting it 0 */
     int running;      /* set by the ticking thread, cleared by the writer: atomic */
 } jobs[] = {
     {"mature_points", job_mature, MINUTE_MS, 0, 0},
@@ -99,6 +100,13 @@ static void job_done(store_job *sj)
 }
 
 static void offloaded_tick(store *s, int64_t now);
+
+void jobs_wake(const char *name)
+{
+    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+        if (strcmp(jobs[i].name, name) == 0)
+            __atomic_store_n(&jobs[i].next_at, 0, __ATOMIC_RELEASE); /* the ticking thread reads it next */
+}
 
 void jobs_tick(store *s, int64_t now)
 {

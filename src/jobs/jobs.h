@@ -13,6 +13,9 @@
 
 /* Queues the jobs that are due at now. Called often (every loop iteration); cheap when nothing is due. */
 void jobs_tick(store *s, int64_t now);
+/* Makes the job named run at the next tick instead of at its time (new work for it was just committed, e.g. a
+ * campaign's launch for "grant_campaigns"). Any thread; unknown names are ignored. */
+void jobs_wake(const char *name);
 /* Runs every job until none has more to do, synchronously (for the CLI and tests). */
 int jobs_run_all(store *s, int64_t now);
 

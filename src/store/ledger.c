@@ -11,7 +11,8 @@
 #define PROGRAMME_COLUMNS                                                                                          \
     "currency, currency_minor_units, points_name_en, points_name_fa, point_value_minor, pending_days, "          \
     "expiry_policy, expiry_days, expiry_warning_days, return_policy, transfers_allowed, time_zone, updated_at, "   \
-    "calendar, guard_discount_max_permille, guard_giveback_max_permille"
+    "calendar, guard_discount_max_permille, guard_giveback_max_permille, message_cost_sms_minor, "                   \
+    "message_cost_email_minor"
 
 /* Steps a statement that changes rows; resets it. */
 static int step_done(store_conn *c, sqlite3_stmt *st, const char *what)
@@ -48,6 +49,8 @@ static int programme_get(store_conn *c, store_programme *p)
     store_column_text(st, 13, p->calendar, sizeof(p->calendar));
     p->guard_discount_max_permille = sqlite3_column_int(st, 14);
     p->guard_giveback_max_permille = sqlite3_column_int(st, 15);
+    p->message_cost_sms_minor = sqlite3_column_int64(st, 16);
+    p->message_cost_email_minor = sqlite3_column_int64(st, 17);
     sqlite3_reset(st);
     return STORE_OK;
 }
@@ -73,7 +76,8 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
                                   "points_name_fa=?, point_value_minor=?, pending_days=?, expiry_policy=?, "
                                   "expiry_days=?, expiry_warning_days=?, return_policy=?, transfers_allowed=?, "
                                   "time_zone=?, updated_at=?, calendar=?, guard_discount_max_permille=?, "
-                                  "guard_giveback_max_permille=? WHERE id = 1");
+                                  "guard_giveback_max_permille=?, message_cost_sms_minor=?, "
+                                  "message_cost_email_minor=? WHERE id = 1");
     store_cache_forget(tx); /* the writer's cached programme */
     if (!st)
         return STORE_ERROR;
@@ -93,6 +97,8 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
     sqlite3_bind_text(st, 14, p->calendar, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 15, p->guard_discount_max_permille);
     sqlite3_bind_int(st, 16, p->guard_giveback_max_permille);
+    sqlite3_bind_int64(st, 17, p->message_cost_sms_minor);
+    sqlite3_bind_int64(st, 18, p->message_cost_email_minor);
     return step_done(&tx->conn, st, "programme update");
 }
 

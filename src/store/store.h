@@ -217,6 +217,7 @@ typedef struct store_programme {
     char calendar[16];
     int guard_discount_max_permille; /* campaigns' guard rails (docs/campaigns.md) */
     int guard_giveback_max_permille;
+    int64_t message_cost_sms_minor, message_cost_email_minor; /* a campaign message's cost by channel */
     int64_t updated_at;
 } store_programme;
 

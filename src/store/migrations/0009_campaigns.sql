@@ -6,6 +6,10 @@
 -- of the revenue of their window.
 ALTER TABLE programme ADD COLUMN guard_discount_max_permille INTEGER NOT NULL DEFAULT 300;
 ALTER TABLE programme ADD COLUMN guard_giveback_max_permille INTEGER NOT NULL DEFAULT 50;
+-- What one campaign message costs the club, by channel, in minor units (counted against the campaign's budget and
+-- in costs); the portal inbox costs nothing. 0 until the club sets its gateway's and mail service's prices.
+ALTER TABLE programme ADD COLUMN message_cost_sms_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE programme ADD COLUMN message_cost_email_minor INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE campaigns (
     id INTEGER PRIMARY KEY,
