@@ -43,12 +43,24 @@ uint64_t sampling_draw(uint64_t seed, int64_t id)
     return draw_with_key(key, id);
 }
 
+/* The same draws as draw_with_key, each id starting from a copy of one keyed state instead of setting the key up
+ * again (a few percent fewer instructions per id; the two compressions of a keyed BLAKE2b remain). */
 void sampling_draw_all(uint64_t seed, sampling_unit *units, size_t n)
 {
-    unsigned char key[32];
+    unsigned char key[32], msg[8], out[8];
     seed_key(seed, key);
-    for (size_t i = 0; i < n; i++)
-        units[i].draw = draw_with_key(key, units[i].id);
+    crypto_generichash_state keyed, h;
+    crypto_generichash_init(&keyed, key, 32, sizeof(out));
+    for (size_t i = 0; i < n; i++) {
+        h = keyed;
+        le64((uint64_t)units[i].id, msg);
+        crypto_generichash_update(&h, msg, sizeof(msg));
+        crypto_generichash_final(&h, out, sizeof(out));
+        uint64_t v = 0;
+        for (int b = 7; b >= 0; b--)
+            v = (v << 8) | out[b];
+        units[i].draw = v;
+    }
 }
 
 int64_t sampling_allocate(const int64_t *sizes, int strata, int64_t want, double min_share, int64_t *alloc)

@@ -65,6 +65,17 @@ static void test_share_counts_round_up(void **state)
     assert_int_equal(experiment_share_count(0, 7), 0);
 }
 
+/* The batch draw (one keyed state copied per id) gives the same numbers as the one-by-one draw. */
+static void test_batch_draws_equal_single_draws(void **state)
+{
+    sampling_unit u[64];
+    for (int i = 0; i < 64; i++)
+        u[i] = (sampling_unit){.id = (int64_t)i * 7919 - 100};
+    sampling_draw_all(123456789, u, 64);
+    for (int i = 0; i < 64; i++)
+        assert_true(u[i].draw == sampling_draw(123456789, u[i].id));
+}
+
 static void test_same_seed_same_draw_in_any_order(void **state)
 {
     int64_t a[3] = {150, 100, 50}, b[3] = {300, 200, 100};
@@ -131,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_allocation_is_proportional_and_disjoint),
         cmocka_unit_test(test_share_counts_round_up),
+        cmocka_unit_test(test_batch_draws_equal_single_draws),
         cmocka_unit_test(test_same_seed_same_draw_in_any_order),
         cmocka_unit_test(test_strata_respected_and_arms_disjoint),
         cmocka_unit_test(test_later_wave_excludes_earlier),
