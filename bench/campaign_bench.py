@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The campaigns step of bench/run.sh: a bonus to a segment of N members (ids 1..N of the generated members, a
-static segment) against a budget smaller than the segment needs. Times the launch (the audience assigned as a
-roll-out wave) and the grants until no treated member is due, then checks the cap is exact: spent is the largest
+static segment) against a budget smaller than the segment needs. Times the launch (its answer: the first chunk of
+the audience assigned as a roll-out wave) and then the rest of the assignment and the grants, in chunks by the grant
+job, until the wave is complete and no treated member is due, then checks the cap is exact: spent is the largest
 multiple of the bonus within the budget, as many rows were granted as spent / bonus, the rest refused for the budget,
 and the points that left campaign:ID equal spent. Prints one line of key=value.
 
@@ -56,7 +57,9 @@ def main():
     while True:
         due = con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS NULL AND "
                           "refused IS NULL AND arm IN ('pilot', 'rollout')", (cid,)).fetchone()[0]
-        if due == 0:
+        assigning = con.execute("SELECT count(*) FROM campaign_waves WHERE campaign_id = ? AND assigned_upto IS NOT "
+                                "NULL", (cid,)).fetchone()[0]
+        if due == 0 and assigning == 0:
             break
         if time.time() - t0 > 600:
             sys.exit("campaign_bench: grants still due after 600 s")
@@ -70,7 +73,7 @@ def main():
                          ("campaign:%d" % cid,)).fetchone()[0]
     want = budget // BONUS * BONUS
     exact = (spent == want and rows.get("granted", 0) == want // BONUS and posted == spent and
-             rows.get("granted", 0) + rows.get("budget", 0) == launched["launch"]["treated"] == n)
+             rows.get("granted", 0) + rows.get("budget", 0) == n and launched["state"] == "running")
     print("members=%d budget=%d spent=%d want=%d granted=%d refused=%d posted=%d launch_s=%.2f grant_s=%.2f "
           "total_s=%.2f server_cpu_s=%.2f exact=%d" % (n, budget, spent, want, rows.get("granted", 0),
                                                      rows.get("budget", 0), posted, t1 - t0, t2 - t1, t2 - t0, cpu,

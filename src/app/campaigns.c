@@ -59,41 +59,74 @@ int campaign_audience_open(store_tx *tx, store_reader *r, const char *audience_j
     return status;
 }
 
-int campaign_launch_assign(store_tx *tx, const store_campaign *c, int64_t seed, const char *actor, int64_t now,
-                           int64_t *treated, int64_t *holdout)
+/* Assigns the next chunk of c's audience (members above after_id, at most CAMPAIGN_AUDIENCE_CHUNK) to wave:
+ * arm holdout by the seeded draw, rollout otherwise; adds the counts to the wave and records how far it went.
+ * *more says whether members may remain. */
+static int assign_chunk(store_tx *tx, const store_campaign *c, int64_t wave, int64_t seed, int64_t after, int64_t now,
+                        int64_t *treated, int64_t *holdout, bool *more)
 {
     store_campaign_audience a;
     segment_sql sql;
     char cls[CAMPAIGN_CLASS_MAX];
-    *treated = *holdout = 0;
-    int status = campaign_audience_open(tx, NULL, c->audience, now, &a, &sql, cls, sizeof(cls));
-    int64_t wave = 0, size = 0;
-    if (status == STORE_OK)
-        status = store_tx_campaign_wave_insert(tx, c->id, "rollout", "none", seed, 0, 0, 0, "[]", actor, now, &wave);
-    int64_t *ids = status == STORE_OK ? calloc(CAMPAIGN_AUDIENCE_CHUNK, sizeof(*ids)) : NULL;
-    if (status == STORE_OK && !ids)
+    int64_t *ids = calloc(CAMPAIGN_AUDIENCE_CHUNK, sizeof(*ids));
+    if (!ids)
         abort(); /* out of memory */
-    int64_t after = 0;
-    for (int n = CAMPAIGN_AUDIENCE_CHUNK; status == STORE_OK && n == CAMPAIGN_AUDIENCE_CHUNK;) {
+    int n = 0;
+    int64_t in = 0, out = 0;
+    int status = campaign_audience_open(tx, NULL, c->audience, now, &a, &sql, cls, sizeof(cls));
+    if (status == STORE_OK)
         status = store_tx_campaign_audience_ids(tx, &a, after, CAMPAIGN_AUDIENCE_CHUNK, ids, &n);
-        for (int i = 0; status == STORE_OK && i < n; i++) {
-            /* the holdout: a seeded draw per member, so the same seed keeps the same people out */
-            bool out = c->holdout_share_permille > 0 &&
-                       sampling_draw((uint64_t)seed, ids[i]) % 1000 < (uint64_t)c->holdout_share_permille;
-            bool added = false;
-            status = store_tx_campaign_assign(tx, c->id, ids[i], out ? "holdout" : "rollout", wave, "", now, &added);
-            if (added) {
-                size++;
-                *(out ? holdout : treated) += 1;
-            }
-        }
-        if (n > 0)
-            after = ids[n - 1];
+    for (int i = 0; status == STORE_OK && i < n; i++) {
+        /* the holdout: a seeded draw per member, so the same seed keeps the same people out */
+        bool kept = c->holdout_share_permille > 0 &&
+                    sampling_draw((uint64_t)seed, ids[i]) % 1000 < (uint64_t)c->holdout_share_permille;
+        bool added = false;
+        status = store_tx_campaign_assign(tx, c->id, ids[i], kept ? "holdout" : "rollout", wave, "", now, &added);
+        if (added)
+            *(kept ? &out : &in) += 1;
     }
+    *more = n == CAMPAIGN_AUDIENCE_CHUNK;
+    if (status == STORE_OK)
+        status = store_tx_campaign_wave_progress(tx, wave, in + out, in, out, *more ? ids[n - 1] : 0);
+    *treated += in;
+    *holdout += out;
     free(ids);
     segment_sql_release(&sql);
-    if (status == STORE_OK)
-        status = store_tx_campaign_wave_counts(tx, wave, size, *treated, 0);
+    return status;
+}
+
+int campaign_launch_assign(store_tx *tx, const store_campaign *c, int64_t seed, const char *actor, int64_t now,
+                           int64_t *treated, int64_t *holdout, bool *more)
+{
+    int64_t wave = 0;
+    *treated = *holdout = 0;
+    *more = false;
+    int status = store_tx_campaign_wave_insert(tx, c->id, "rollout", "none", seed, 0, 0, 0, "[]", actor, now, &wave);
+    return status == STORE_OK ? assign_chunk(tx, c, wave, seed, 0, now, treated, holdout, more) : status;
+}
+
+/* The grant job's first part: one more chunk of each launch still being assigned. *more when any has more. */
+static int assign_waves(store_tx *tx, int64_t now, bool *more)
+{
+    store_campaign_wave_open waves[16];
+    int n = 0;
+    *more = false;
+    int status = store_tx_campaign_waves_assigning(tx, waves, 16, &n);
+    for (int i = 0; status == STORE_OK && i < n; i++) {
+        store_campaign c;
+        int64_t treated = 0, holdout = 0;
+        bool left = false;
+        if ((status = store_tx_campaign_get(tx, waves[i].campaign_id, &c)) != STORE_OK)
+            break;
+        status = assign_chunk(tx, &c, waves[i].id, waves[i].seed, waves[i].assigned_upto, now, &treated, &holdout,
+                              &left);
+        if (status == STORE_INVALID) { /* the audience no longer reads (its segment gone): the wave ends here */
+            log_msg(LOG_WARN, "campaign_audience_unusable", "campaign=%lld", (long long)c.id);
+            status = store_tx_campaign_wave_progress(tx, waves[i].id, 0, 0, 0, 0);
+        }
+        *more = *more || left;
+        store_campaign_release(&c);
+    }
     return status;
 }
 
@@ -334,8 +367,11 @@ int campaigns_grant_run(store_tx *tx, int64_t now, int limit, int *done)
 {
     int64_t ids[64];
     int n = 0;
+    bool assigning = false;
     *done = 0;
-    int status = store_tx_campaigns_pilot_ended(tx, now, ids, 64, &n);
+    int status = assign_waves(tx, now, &assigning);
+    if (status == STORE_OK)
+        status = store_tx_campaigns_pilot_ended(tx, now, ids, 64, &n);
     for (int i = 0; status == STORE_OK && i < n; i++)
         status = store_tx_campaign_state(tx, ids[i], "pilot", "evaluating", "system", "the pilot's window ended", now);
     int64_t after = 0;
@@ -356,6 +392,8 @@ int campaigns_grant_run(store_tx *tx, int64_t now, int limit, int *done)
         if (n < 64)
             break;
     }
+    if (assigning)
+        *done = limit; /* run again at once: more of a launch's audience to assign */
     return status;
 }
 

@@ -8,6 +8,7 @@
 #ifndef BASHGAH_APP_CAMPAIGNS_H
 #define BASHGAH_APP_CAMPAIGNS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "app/points.h"
@@ -16,21 +17,24 @@
 #include "store/store.h"
 
 #define CAMPAIGN_GRANT_CHUNK 5000   /* treated members granted in one writer job */
-#define CAMPAIGN_AUDIENCE_CHUNK 10000 /* audience ids read at once while assigning */
+#define CAMPAIGN_AUDIENCE_CHUNK 20000 /* audience members assigned in one writer job */
 
 /* Grants the offer of campaign_id to at most limit treated members due (arm pilot or rollout, granted_at and
  * refused NULL), if the campaign is live and its window has begun; *granted counts the rows handled (granted or
  * refused). Declared here for the pilots' draw, which may call it to start granting at once. */
 int campaign_grant_due(store_tx *tx, int64_t campaign_id, int64_t now, int limit, int *granted);
 
-/* The executor's job: pilots whose window ended move to evaluating, then live campaigns are granted, at most limit
- * rows in all; *done is how many were handled. */
+/* The executor's job: one more chunk of each launch still being assigned, pilots whose window ended move to
+ * evaluating, then live campaigns are granted, at most limit rows in all; *done is how many were handled (limit when
+ * a launch has more to assign). */
 int campaigns_grant_run(store_tx *tx, int64_t now, int limit, int *done);
 
-/* Assigns the whole audience of campaign c (less holdout_share_permille, kept as a holdout by a seeded draw) as one
- * roll-out wave; *treated and *holdout count them. */
+/* Starts assigning the audience of campaign c as one roll-out wave: each member in arm rollout, or holdout when the
+ * seeded draw keeps them out (holdout_share_permille). The first CAMPAIGN_AUDIENCE_CHUNK members are assigned here
+ * (*treated and *holdout count them); when *more, the grant job assigns the rest a chunk per run (the wave's
+ * assigned_upto), so no writer job holds the writer for a whole large audience. */
 int campaign_launch_assign(store_tx *tx, const store_campaign *c, int64_t seed, const char *actor, int64_t now,
-                           int64_t *treated, int64_t *holdout);
+                           int64_t *treated, int64_t *holdout, bool *more);
 
 /* Opens the audience of c for the store: a segment's filter is compiled for now and the club's zone into sql
  * (segment_sql_release it in every case). STORE_INVALID when the audience or its segment is gone or unusable. */

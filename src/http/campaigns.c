@@ -514,8 +514,9 @@ static int state_write(store_tx *tx, http_write *w)
         return STORE_INVALID;
     }
     int64_t treated = 0, holdout = 0;
-    if (strcmp(c.state, "draft") == 0 && strcmp(ch->to, "running") == 0) {
-        status = campaign_launch_assign(tx, &c, ch->seed, w->who.key, w->now_ms, &treated, &holdout);
+    bool more = false, launch = strcmp(c.state, "draft") == 0 && strcmp(ch->to, "running") == 0;
+    if (launch) {
+        status = campaign_launch_assign(tx, &c, ch->seed, w->who.key, w->now_ms, &treated, &holdout, &more);
         /* the grant job starts at the next tick; queued behind this job, it sees the assignments */
         if (status == STORE_OK)
             jobs_wake("grant_campaigns");
@@ -535,9 +536,10 @@ static int state_write(store_tx *tx, http_write *w)
     store_campaign_release(&c);
     if (status == STORE_OK && (status = store_tx_campaign_get(tx, ch->id, &c)) == STORE_OK) {
         json_t *o = campaign_json(&c);
-        if (treated || holdout)
-            json_object_set_new(o, "launch", json_pack("{s:I, s:I, s:I}", "treated", (json_int_t)treated, "holdout",
-                                                       (json_int_t)holdout, "seed", (json_int_t)ch->seed));
+        if (launch)
+            json_object_set_new(o, "launch", json_pack("{s:I, s:I, s:I, s:b}", "treated", (json_int_t)treated,
+                                                       "holdout", (json_int_t)holdout, "seed", (json_int_t)ch->seed,
+                                                       "assigning", more));
         http_write_answer_json(w, 200, o, NULL);
         store_campaign_release(&c);
     }

@@ -295,18 +295,40 @@ int store_tx_campaign_wave_insert(store_tx *tx, int64_t campaign_id, const char 
     return status;
 }
 
-int store_tx_campaign_wave_counts(store_tx *tx, int64_t wave_id, int64_t audience_size, int64_t treated,
-                                  int64_t control)
+int store_tx_campaign_wave_progress(store_tx *tx, int64_t wave_id, int64_t audience_size, int64_t treated,
+                                    int64_t control, int64_t assigned_upto)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaign_waves SET audience_size = ?, treated = ?, control = ? "
-                                          "WHERE id = ?");
+    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaign_waves SET audience_size = audience_size + ?, treated = "
+                                          "treated + ?, control = control + ?, assigned_upto = ? WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, audience_size);
     sqlite3_bind_int64(st, 2, treated);
     sqlite3_bind_int64(st, 3, control);
-    sqlite3_bind_int64(st, 4, wave_id);
-    return run(&tx->conn, st, "campaign wave counts");
+    bind_zero_null(st, 4, assigned_upto);
+    sqlite3_bind_int64(st, 5, wave_id);
+    return run(&tx->conn, st, "campaign wave progress");
+}
+
+int store_tx_campaign_waves_assigning(store_tx *tx, store_campaign_wave_open *out, int cap, int *n)
+{
+    sqlite3_stmt *st = prepare(&tx->conn, "SELECT w.id, w.campaign_id, w.seed, w.assigned_upto FROM campaign_waves w "
+                                          "JOIN campaigns c ON c.id = w.campaign_id WHERE w.assigned_upto IS NOT NULL "
+                                          "AND c.state IN ('pilot', 'evaluating', 'running') ORDER BY w.id LIMIT ?");
+    *n = 0;
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int(st, 1, cap);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+        store_campaign_wave_open *w = &out[(*n)++];
+        w->id = sqlite3_column_int64(st, 0);
+        w->campaign_id = sqlite3_column_int64(st, 1);
+        w->seed = sqlite3_column_int64(st, 2);
+        w->assigned_upto = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    return store_status_of(&tx->conn, rc == SQLITE_ROW ? SQLITE_DONE : rc, "campaign waves assigning");
 }
 
 int store_tx_campaign_assign(store_tx *tx, int64_t campaign_id, int64_t member_id, const char *arm, int64_t wave_id,

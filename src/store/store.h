@@ -924,8 +924,15 @@ int store_tx_campaign_wave_insert(store_tx *tx, int64_t campaign_id, const char 
 /* Assigns a member to an arm; a member already in the campaign keeps their arm (*added false). */
 int store_tx_campaign_assign(store_tx *tx, int64_t campaign_id, int64_t member_id, const char *arm, int64_t wave_id,
                              const char *stratum, int64_t now, bool *added);
-int store_tx_campaign_wave_counts(store_tx *tx, int64_t wave_id, int64_t audience_size, int64_t treated,
-                                  int64_t control);
+/* Adds to a wave's counts and records how far its assignment went: assigned_upto the last member id done, or 0 when
+ * the wave is complete. */
+int store_tx_campaign_wave_progress(store_tx *tx, int64_t wave_id, int64_t audience_size, int64_t treated,
+                                    int64_t control, int64_t assigned_upto);
+/* A launch's wave still being assigned, of a live campaign. */
+typedef struct store_campaign_wave_open {
+    int64_t id, campaign_id, seed, assigned_upto;
+} store_campaign_wave_open;
+int store_tx_campaign_waves_assigning(store_tx *tx, store_campaign_wave_open *out, int cap, int *n);
 /* Up to limit member ids of the audience above after_id, in id order. */
 int store_tx_campaign_audience_ids(store_tx *tx, const store_campaign_audience *a, int64_t after_id, int limit,
                                    int64_t *ids, int *n);
@@ -954,6 +961,7 @@ typedef struct store_campaign_audience_stats {
 int store_campaign_audience_stats_read(store_reader *r, const store_campaign_audience *a, int64_t since,
                                        store_campaign_audience_stats *out);
 /* ---- end of campaigns ---- */
+
 /* ---- campaign pilots, evaluation and roll-out (pilots.c) ---- */
 #define STORE_PILOT_STRATUM_MAX 64
 

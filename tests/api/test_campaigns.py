@@ -310,11 +310,11 @@ class GuardCase(harness.ServerCase):
 
 
 class ExactlyOnceCase(unittest.TestCase):
-    """A bonus over a 12,000-member segment against a budget for 10,000 of them: the server is killed with SIGKILL
-    while it grants, restarted, and the job runs again and again; every member is granted at most once, spent is
+    """A bonus over a 25,000-member segment against a budget for 20,000 of them: the launch assigns the first 20,000
+    and the job the rest; the server is killed with SIGKILL while it assigns and grants, restarted, and the job runs again and again; every member is granted at most once, spent is
     10,000 bonuses, the campaign's postings equal it and verify passes."""
 
-    N = 12000
+    N = 25000
 
     def test_bonus_exactly_once_across_kill9(self):
         srv = harness.Server(clock_ms=T0)
@@ -331,32 +331,43 @@ class ExactlyOnceCase(unittest.TestCase):
                                            "external_refs": ["EX-%d" % i for i in range(1, self.N + 1)]})
         self.assertEqual(r.status, 201, r)
         seg = r.body["id"]
-        body = bonus_body(seg, points=3, budget_points=3 * 10000 + 2)
+        body = bonus_body(seg, points=3, budget_points=3 * 20000 + 2)
         r = c.post(CAMPAIGNS, body)
         self.assertEqual(r.status, 201, r)
         cid = r.body["id"]
         r = c.post("%s/%d/state" % (CAMPAIGNS, cid), {"to": "running", "reason": "launch"})
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.body["launch"]["treated"], self.N)
-        time.sleep(0.3)  # the launch wakes the grant job: chunks of 5,000 are being committed
+        self.assertEqual((r.body["launch"]["treated"], r.body["launch"]["assigning"]), (20000, True))
+        # the launch wakes the grant job: kill the server once its first chunk is committed, with more to come
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with db(srv) as con:
+                if con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS NOT "
+                               "NULL", (cid,)).fetchone()[0] > 0:
+                    break
+            time.sleep(0.02)
         srv.kill9()
         with db(srv) as con:
             before = con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS NOT "
                                  "NULL", (cid,)).fetchone()[0]
         print("granted when killed: %d of %d" % (before, self.N), file=sys.stderr)
+        self.assertLess(before, 20000)  # killed mid-way
         srv.restart()
         c = srv.client(c.key)
 
         def done():
             with db(srv) as con:
-                return con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS "
-                                   "NULL AND refused IS NULL", (cid,)).fetchone()[0] == 0
+                due = con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ? AND granted_at IS "
+                                  "NULL AND refused IS NULL", (cid,)).fetchone()[0]
+                open_waves = con.execute("SELECT count(*) FROM campaign_waves WHERE campaign_id = ? AND assigned_upto "
+                                         "IS NOT NULL", (cid,)).fetchone()[0]
+                return due == 0 and open_waves == 0
         wait_for(self, done, "every grant", seconds=120, server=srv)
         for _ in range(3):  # the job runs again: nothing changes
             srv.advance(MINUTE_MS + 1)
             time.sleep(0.3)
         camp = c.get("%s/%d" % (CAMPAIGNS, cid)).body
-        self.assertEqual(camp["spent"]["points"], 3 * 10000)
+        self.assertEqual(camp["spent"]["points"], 3 * 20000)
         with db(srv) as con:
             per_member = con.execute("SELECT max(n), count(*), sum(n) FROM (SELECT to_account, count(*) AS n FROM "
                                      "postings WHERE from_account = ? GROUP BY to_account)",
@@ -365,9 +376,15 @@ class ExactlyOnceCase(unittest.TestCase):
                                       "campaign_id = ? GROUP BY 1", (cid,)).fetchall())
             costs = con.execute("SELECT count(*), sum(amount_minor) FROM costs WHERE campaign_id = ?",
                                 (cid,)).fetchone()
-        self.assertEqual(per_member, (1, 10000, 10000))
-        self.assertEqual(states, {"granted": 10000, "budget": self.N - 10000})
-        self.assertEqual(costs, (10000, 10000 * 3 * 1000))
+        self.assertEqual(per_member, (1, 20000, 20000))
+        self.assertEqual(states, {"granted": 20000, "budget": self.N - 20000})
+        self.assertEqual(costs, (20000, 20000 * 3 * 1000))
+        with db(srv) as con:
+            wave = con.execute("SELECT audience_size, treated, control, assigned_upto FROM campaign_waves WHERE "
+                               "campaign_id = ?", (cid,)).fetchall()
+            assigned = con.execute("SELECT count(*) FROM campaign_assignments WHERE campaign_id = ?", (cid,)).fetchone()
+        self.assertEqual(wave, [(self.N, self.N, 0, None)])
+        self.assertEqual(assigned, (self.N,))
         srv.stop()
         v = harness.run_cli(srv.data_dir, "verify")
         self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))

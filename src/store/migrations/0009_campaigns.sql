@@ -49,8 +49,9 @@ CREATE TABLE campaign_changes (
 );
 CREATE INDEX campaign_changes_campaign ON campaign_changes(campaign_id, id);
 
--- One draw: a pilot (sample and control) or a roll-out (the rest of the audience, less the holdout). The seed
--- is kept so the draw can be repeated; strata holds each stratum's population and counts (JSON).
+-- One draw: a pilot (sample and control) or a roll-out (the rest of the audience, less the holdout: a roll-out's
+-- control counts its holdout). The seed is kept so the draw can be repeated; strata holds each stratum's population
+-- and counts (JSON).
 CREATE TABLE campaign_waves (
     id INTEGER PRIMARY KEY,
     campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
@@ -61,6 +62,8 @@ CREATE TABLE campaign_waves (
     treated INTEGER NOT NULL,
     control INTEGER NOT NULL,
     strata TEXT NOT NULL,             -- JSON: [{stratum, population, treated, control}]
+    assigned_upto INTEGER,            -- a launch's wave still being assigned, a chunk at a time by the grant job:
+                                      -- the last member id done; NULL once the wave is complete
     actor TEXT NOT NULL,
     at INTEGER NOT NULL
 );
