@@ -223,8 +223,6 @@ void http_campaign_pilot_preview(http_request *r)
     int64_t audience = 0;
     store_sums base = {0};
     int status = store_pilot_candidate_count(r->thread->reader, &c, p.audience_ids, p.naudience, &audience);
-    if (strcmp(c.audience_kind, "segment") != 0 && status == STORE_OK)
-        status = STORE_OK; /* counted above from the members table */
     bool has = status == STORE_OK && pilot_baseline(r->thread->reader, &c, r->now_ms, &base) == STORE_OK;
     pilot_request_release(&p);
     if (status != STORE_OK) {
