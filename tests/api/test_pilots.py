@@ -114,6 +114,8 @@ class PilotCase(harness.ServerCase):
             spent = c.execute("SELECT spent_points FROM campaigns WHERE id = ?", (cid,)).fetchone()[0]
         self.assertEqual(sorted(rows), [("control", 0)] * 5 + [("pilot", 1)] * 5)
         self.assertEqual(spent, 50)
+        v = harness.run_cli(self.server.data_dir, "verify")
+        self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))
 
     def test_strata_respected_and_no_overlap(self):
         cid = self.campaign()
