@@ -29,7 +29,7 @@ test:
 bench:
 	@scripts/deps.sh bench
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target bashgah bench_bare bench_classes bench_moments
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target bashgah bench_bare bench_classes bench_moments bench_pilot
 	bench/run.sh $(BENCH_BUILD)
 
 clean:

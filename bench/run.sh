@@ -22,7 +22,8 @@
 # BENCH_VERIFY_TIMEOUT (seconds, 300), BENCH_SEGMENT_RUNS (timed segment counts, 5), BENCH_CLASS_MEMBERS
 # (1000000), BENCH_CLASS_PURCHASES (10000000), BENCH_EMAILS (emails delivered by the messages step, 100000),
 # BENCH_CAMPAIGN_MEMBERS (the campaign bonus's segment, 100000; at most the members imported),
-# BENCH_MOMENT_MEMBERS (members of the moments section, 1000000), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
+# BENCH_MOMENT_MEMBERS (members of the moments section, 1000000), BENCH_PILOT_MEMBERS (members of the pilot draw,
+# 1000000), BENCH_KEEP=1 keeps the temp dirs, TMPDIR.
 # The segment count runs last, on a copy of the database whose member rows bench/segment_spread.py has given
 # purchase aggregates, classes and RFM scores by a direct SQL UPDATE (imported members have none).
 set -euo pipefail
@@ -598,6 +599,7 @@ main() {
   bench_classes
   report_classes
   bench_messages
+  bench_pilot
   bench_campaigns
   report_campaigns
   bench_moments
@@ -807,6 +809,42 @@ report_campaigns() {
   printf '  %-48s %s\n' "bonus to the segment <= ${CAMPAIGN_TARGET_S} s" "$(verdict "$ok" 0)"
   printf '  %-48s %s\n' "the cap exact" "$([ "$CAMPAIGN_RC" -eq 0 ] && echo ok || echo "NOT exact")"
   printf '  %-48s %s\n' "bashgah verify after the grants" "$([ "$CAMPAIGN_VERIFY_RC" -eq 0 ] && echo ok || echo failed)"
+}
+
+
+# ---- pilot ---------------------------------------------------------------------------------------------
+# One stratified pilot draw over BENCH_PILOT_MEMBERS (1000000) members in five classes, as POST
+# /api/v1/campaigns/{id}/pilot runs it (bench/pilot_bench.c): candidates read, 5% sample and 5% control of every
+# class drawn, the wave and its 100,000 assignment rows written, the state change and the executor's first chunk, in
+# one transaction with its commit. Target: <= 2 s. Also printed: the draw of the core alone (no database).
+PILOT_TARGET_MS=2000
+
+bench_pilot() {
+  local n=${BENCH_PILOT_MEMBERS:-1000000} rc=0 dir=$TMP/pilot line load_before
+  case "$n" in '' | 0 | *[!0-9]*) die "BENCH_PILOT_MEMBERS must be a positive whole number" ;; esac
+  [ -x "$BUILD/bench_pilot" ] || die "$BUILD/bench_pilot not found: build target bench_pilot first"
+  mkdir -p "$dir"
+  echo "bench: pilot: $n members ..." >&2
+  run_bounded 1200 "$dir/gen.out" "$dir/gen.err" "$BUILD/bench_pilot" gen "$dir" "$n" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/gen.err" >&2; die "bench_pilot gen failed (status $rc)"; }
+  load_before=$(cut -d' ' -f1 /proc/loadavg)
+  run_bounded 600 "$dir/draw.out" "$dir/draw.err" "$BUILD/bench_pilot" draw "$dir" 20260301 || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$dir/draw.err" >&2; die "bench_pilot draw failed (status $rc)"; }
+  line=$(cat "$dir/draw.out")
+  local ms core
+  ms=$(sed -n 's/.*draw_ms=\([0-9.]*\).*/\1/p' <<<"$line")
+  core=$(sed -n 's/.*core_ms=\([0-9.]*\).*/\1/p' <<<"$line")
+  echo
+  echo "pilot: $n members, 5 classes, 5% sample and 5% control of each"
+  printf 'pilot draw             %s ms (whole transaction with its commit; %s)\n' "$ms" "$line"
+  printf 'core draw alone        %s ms (keyed hash and sort of every candidate)\n' "$core"
+  printf 'load average           %s before the draw, %s after (%d cores; wall-clock figures of a shared host)\n' \
+    "$load_before" "$(cut -d' ' -f1 /proc/loadavg)" "$(nproc)"
+  echo
+  echo "targets"
+  printf '  %-48s %s\n' "stratified pilot draw over $n members <= ${PILOT_TARGET_MS} ms" \
+    "$(verdict "$(awk -v m="$ms" -v t="$PILOT_TARGET_MS" 'BEGIN { print (m <= t) ? 1 : 0 }')" 0)"
+  rm -rf "$dir"
 }
 
 main

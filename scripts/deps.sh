@@ -4,7 +4,7 @@
 set -euo pipefail
 what=${1:-build}
 pkgs=(build-essential cmake pkg-config libh2o-evloop-dev libssl-dev zlib1g-dev libsqlite3-dev libjansson-dev
-      libsodium-dev libicu-dev libcurl4-openssl-dev libcsv-dev libphonenumber-dev sqlite3)
+      libsodium-dev libicu-dev libcurl4-openssl-dev libcsv-dev libphonenumber-dev libboost-dev sqlite3)
 # The web app is built with node and npm (Debian's; a node already on the PATH will do).
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 case "$what" in

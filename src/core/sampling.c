@@ -43,6 +43,26 @@ uint64_t sampling_draw(uint64_t seed, int64_t id)
     return draw_with_key(key, id);
 }
 
+/* The same draws as draw_with_key, each id starting from a copy of one keyed state instead of setting the key up
+ * again (a few percent fewer instructions per id; the two compressions of a keyed BLAKE2b remain). */
+void sampling_draw_all(uint64_t seed, sampling_unit *units, size_t n)
+{
+    unsigned char key[32], msg[8], out[8];
+    seed_key(seed, key);
+    crypto_generichash_state keyed, h;
+    crypto_generichash_init(&keyed, key, 32, sizeof(out));
+    for (size_t i = 0; i < n; i++) {
+        h = keyed;
+        le64((uint64_t)units[i].id, msg);
+        crypto_generichash_update(&h, msg, sizeof(msg));
+        crypto_generichash_final(&h, out, sizeof(out));
+        uint64_t v = 0;
+        for (int b = 7; b >= 0; b--)
+            v = (v << 8) | out[b];
+        units[i].draw = v;
+    }
+}
+
 int64_t sampling_allocate(const int64_t *sizes, int strata, int64_t want, double min_share, int64_t *alloc)
 {
     if (strata < 1 || strata > SAMPLING_STRATA_MAX || want < 0 || min_share < 0 || min_share > 1)
@@ -103,10 +123,7 @@ static int by_id(const void *a, const void *b)
 
 size_t sampling_select(uint64_t seed, sampling_unit *units, size_t n, const int64_t *alloc, int strata)
 {
-    unsigned char key[32];
-    seed_key(seed, key);
-    for (size_t i = 0; i < n; i++)
-        units[i].draw = draw_with_key(key, units[i].id);
+    sampling_draw_all(seed, units, n);
     qsort(units, n, sizeof(*units), by_stratum_draw);
     size_t chosen = 0;
     int64_t taken = 0;

@@ -27,6 +27,9 @@ int64_t sampling_allocate(const int64_t *sizes, int strata, int64_t want, double
 /* Each unit's draw for a seed: the first 8 bytes (little-endian) of BLAKE2b-64 keyed by the seed's key. */
 uint64_t sampling_draw(uint64_t seed, int64_t id);
 
+/* Sets units[i].draw = sampling_draw(seed, units[i].id) for all n, deriving the key once. */
+void sampling_draw_all(uint64_t seed, sampling_unit *units, size_t n);
+
 /* Chooses alloc[h] units of each stratum h by lowest draw (ties by id), moving the chosen to the front of
  * units in id order; returns how many were chosen. Units with a stratum outside [0, strata) are never chosen. */
 size_t sampling_select(uint64_t seed, sampling_unit *units, size_t n, const int64_t *alloc, int strata);

@@ -323,6 +323,13 @@ void http_moment_update(http_request *r);
 void http_moment_delete(http_request *r);
 void http_moment_grants(http_request *r);
 json_t *http_moment_json(const store_moment *m);
+/* campaign pilots, evaluation, decisions and roll-out (pilots.c) */
+void http_campaign_pilot(http_request *r);
+void http_campaign_pilot_get(http_request *r);
+void http_campaign_pilot_preview(http_request *r);
+void http_campaign_evaluation(http_request *r);
+void http_campaign_decision(http_request *r);
+void http_campaign_rollout(http_request *r);
 
 /* ---- the web app's files (static.c) ---- */
 /* Registers the file handler for dir after the API's handler on path (a no-op when dir is NULL or empty). */

@@ -67,7 +67,8 @@ static const char *const app_sections[] = {"/dashboard", "/members", "/cashier",
                                            /* the console's management pages */
                                            "/rewards", "/tiers", "/rules", "/programme", "/segments", "/users",
                                            "/apikeys", "/audit", "/surveys", "/broadcasts", "/budget", "/plans",
-                                           "/competitors", "/moments", NULL};
+                                           "/competitors", "/moments", "/campaigns",
+                                           NULL};
 
 /* A page of the app: in one of its sections, with no dot in the last segment (files have extensions). */
 static bool is_app_page(const char *path, size_t len)

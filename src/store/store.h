@@ -1253,4 +1253,70 @@ int store_template_list(store_reader *r, int64_t after_id, int limit,
                         void (*cb)(const store_template *t, void *arg), void *arg);
 /* ---- end of saved message templates ---- */
 
+/* ---- campaign pilots, evaluation and roll-out (pilots.c) ---- */
+#define STORE_PILOT_STRATUM_MAX 64
+
+/* What the pilot use cases read of a campaign. */
+typedef struct store_pilot_campaign {
+    int64_t id;
+    char state[16];
+    char metric[24];
+    int metric_days;
+    int64_t survey_id;     /* 0: none */
+    char audience_kind[16]; /* all | class | segment */
+    char audience_class[32];
+    int64_t audience_segment;
+    int64_t budget_money_minor, spent_money_minor;
+} store_pilot_campaign;
+int store_tx_pilot_campaign(store_tx *tx, int64_t id, store_pilot_campaign *out);
+int store_pilot_campaign_get(store_reader *r, int64_t id, store_pilot_campaign *out);
+
+/* The members of the campaign's audience (not erased) who have no assignment in it yet, in id order, with their
+ * class. ids (n of them, in id order) replaces the audience when not NULL (a segment listed by the caller). */
+int store_tx_pilot_candidates(store_tx *tx, const store_pilot_campaign *c, const int64_t *ids, size_t n,
+                              void (*cb)(int64_t id, const char *cls, void *arg), void *arg);
+
+/* How many such candidates there are (on a reader: the preview). */
+int store_pilot_candidate_count(store_reader *r, const store_pilot_campaign *c, const int64_t *ids, size_t n,
+                                int64_t *count);
+
+typedef struct store_pilot_wave {
+    int64_t id, campaign_id;
+    const char *kind, *stratify_by, *strata_json, *actor;
+    int64_t seed, audience_size, treated, control, at;
+} store_pilot_wave;
+int store_tx_pilot_wave_insert(store_tx *tx, store_pilot_wave *w); /* sets w->id */
+/* Assignment rows for n members of one wave: ids[i] into arms[i] with strata[i] (an index into names). */
+int store_tx_pilot_assign(store_tx *tx, int64_t campaign_id, int64_t wave_id, int64_t now, size_t n,
+                          const int64_t *ids, const char *const *arms, const int *strata, const char (*names)[STORE_PILOT_STRATUM_MAX + 1]);
+/* Moves the campaign from state from (NULL: any) to state to, with a campaign_changes row; STORE_CONFLICT when
+ * it was not in from. */
+int store_tx_pilot_set_state(store_tx *tx, int64_t campaign_id, const char *from, const char *to, const char *actor,
+                             const char *reason, int64_t now);
+int store_tx_pilot_holdout_set(store_tx *tx, int64_t campaign_id, int permille, int64_t now);
+int store_tx_pilot_decision_insert(store_tx *tx, int64_t campaign_id, const char *decision, const char *reason,
+                                   const char *evaluation_json, const char *actor, int64_t now, int64_t *id);
+/* The latest decision's kind ("" when none). */
+int store_tx_pilot_last_decision(store_tx *tx, int64_t campaign_id, char *out, size_t cap);
+
+/* n, sum and sum of squares of one value per member. */
+typedef struct store_sums {
+    int64_t n;
+    double sum, sum_sq;
+} store_sums;
+/* The metric per member of an arm since each one's assignment (erased members left out): metric as in
+ * campaigns.metric, nps_key the survey's NPS question (nps only; scores +100 / 0 / -100 per respondent, n the
+ * respondents). spend: purchases less returns, also given for the incremental revenue. until: ms, the end. */
+int store_pilot_arm_sums(store_reader *r, int64_t campaign_id, const char *arm, const char *metric, int metric_days,
+                         int64_t survey_id, const char *nps_key, int64_t until, store_sums *out);
+/* The same over the audience's history instead: each member's value over [from, until) (before any campaign),
+ * for the baseline of the minimum detectable effect. Members without activity count as 0. */
+int store_pilot_baseline_sums(store_reader *r, const store_pilot_campaign *c, int64_t from, int64_t until,
+                              const char *nps_key, store_sums *out);
+/* Planned treated and control of the campaign's waves of kind ("pilot" or "rollout"); 0 and 0 when none. */
+int store_pilot_planned(store_reader *r, int64_t campaign_id, const char *kind, int64_t *treated, int64_t *control);
+/* The waves (objects as in GET /campaigns/{id}/pilot), the state changes and the decisions of a campaign. */
+int store_pilot_history(store_reader *r, int64_t campaign_id, json_t *waves, json_t *decisions);
+/* ---- end of campaign pilots ---- */
+
 #endif

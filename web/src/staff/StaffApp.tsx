@@ -6,6 +6,9 @@ import { href, match, navigate } from '../lib/router';
 import { LangSwitch, Loading } from '../lib/ui';
 import { can } from './access';
 import { Budget } from './Budget';
+import { CampaignForm, Campaigns } from './Campaigns';
+import { CampaignPage } from './CampaignPage';
+import { useCampaignWords } from './campaignWords';
 import { Cashier } from './Cashier';
 import { Competitors } from './Competitors';
 import { Dashboard } from './Dashboard';
@@ -64,6 +67,10 @@ function Page({ me, path }: { me: Me; path: string }) {
   if (path === '/budget' && can(me.role, 'budgetRead')) return <Budget role={me.role} />;
   if (path === '/plans' && can(me.role, 'budgetRead')) return <Plans role={me.role} />;
   if (path === '/competitors' && can(me.role, 'competitorRead')) return <Competitors role={me.role} />;
+  if (path === '/campaigns' && can(me.role, 'campaignRead')) return <Campaigns canWrite={can(me.role, 'campaignWrite')} />;
+  if (path === '/campaigns/new' && can(me.role, 'campaignWrite')) return <CampaignForm />;
+  if ((m = match('/campaigns/:id', path)) && can(me.role, 'campaignRead'))
+    return <CampaignPage id={Number(m.id)} canWrite={can(me.role, 'campaignWrite')} canDecide={can(me.role, 'campaignDecide')} />;
   if (path === '/moments' && can(me.role, 'momentsRead')) return <Moments canWrite={can(me.role, 'momentsWrite')} />;
   if (path === '/moments/new' && can(me.role, 'momentsWrite')) return <MomentEditor canWrite />;
   if ((m = match('/moments/:id', path)) && can(me.role, 'momentsRead'))
@@ -75,6 +82,7 @@ function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preac
   const { t, lang } = useI18n();
   const w = useNavWords();
   const pw = usePlanWords();
+  const cw = useCampaignWords();
   const links: [string, string, boolean][] = [
     ['/', t.navDashboard, true],
     ['/members', t.navMembers, true],
@@ -93,6 +101,7 @@ function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preac
     ['/budget', pw.navBudget, can(p.me.role, 'budgetRead')],
     ['/plans', pw.navPlans, can(p.me.role, 'budgetRead')],
     ['/competitors', pw.navCompetitors, can(p.me.role, 'competitorRead')],
+    ['/campaigns', cw.navCampaigns, can(p.me.role, 'campaignRead')],
     ['/moments', momentWords(lang).navMoments, can(p.me.role, 'momentsRead')],
   ];
   const active = (to: string) =>

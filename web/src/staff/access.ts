@@ -18,7 +18,10 @@ export type Ability =
   | 'competitorRead'
   | 'competitorWrite'
   | 'momentsRead'
-  | 'momentsWrite';
+  | 'momentsWrite'
+  | 'campaignRead'
+  | 'campaignWrite'
+  | 'campaignDecide';
 
 const abilities: Record<Ability, string[]> = {
   memberWrite: ['owner', 'manager', 'marketer', 'cashier'],
@@ -39,6 +42,9 @@ const abilities: Record<Ability, string[]> = {
   competitorWrite: ['owner', 'manager', 'marketer'],
   momentsRead: ['owner', 'manager', 'marketer', 'analyst'], // PERM_CAMPAIGN_READ
   momentsWrite: ['owner', 'manager', 'marketer'], // PERM_CAMPAIGN_WRITE
+  campaignRead: ['owner', 'manager', 'marketer', 'analyst'],
+  campaignWrite: ['owner', 'manager', 'marketer'],
+  campaignDecide: ['owner', 'manager'],
 };
 
 export function can(role: string | undefined, what: Ability): boolean {
