@@ -3,8 +3,8 @@
  * local-time helpers the caller needs for a rule_context (weekday, hour, cap periods) through ICU.
  *
  * Invariants: a rule that passed rule_apply_json holds its definition in normalised form (defaults written out),
- * which def_parse accepts again; evaluation parses each definition afresh and skips, never trusts, one that does
- * not parse (a hand-edited database). Arithmetic is int64 only: amounts are clamped to RULE_AMOUNT_MAX, points
+ * which def_parse accepts again; evaluation uses the definition rule_prepare parsed, or else parses it afresh, and
+ * skips, never trusts, one that does not parse (a hand-edited database). Arithmetic is int64 only: amounts are clamped to RULE_AMOUNT_MAX, points
  * saturate at RULE_POINTS_MAX, and the limits on rates below keep every product under 2^63.
  * Called by the HTTP rules handlers (validation, JSON) and by the purchase and event code (evaluation). */
 #include "core/rules.h"
@@ -468,16 +468,36 @@ void rule_init(rule *r)
     r->active = true;
 }
 
+static void rule_unprepare(rule *r)
+{
+    free(r->parsed);
+    r->parsed = NULL;
+}
+
 void rule_release(rule *r)
 {
+    rule_unprepare(r);
     json_decref(r->definition);
     r->definition = NULL;
+}
+
+void rule_prepare(rule *r)
+{
+    rule_unprepare(r);
+    rule_def *d = malloc(sizeof(*d));
+    errlist scratch;
+    errlist_init(&scratch);
+    if (d && def_parse(r->definition, r->event, d, &scratch) == 0)
+        r->parsed = d; /* borrows from r->definition, which r owns */
+    else
+        free(d);
 }
 
 void rule_copy(rule *dst, const rule *src)
 {
     *dst = *src;
     dst->definition = src->definition ? json_deep_copy(src->definition) : NULL;
+    dst->parsed = NULL; /* it would borrow from src's definition */
 }
 
 bool rules_event_valid(const char *event) { return name_index(event_names, event) >= 0; }
@@ -591,6 +611,7 @@ static void apply_definition(rule *r, json_t *def, errlist *e)
     if (def_parse(def, r->event, &d, e) != 0)
         return;
     json_t *normal = def_to_json(&d);
+    rule_unprepare(r); /* it borrows from the definition replaced here */
     json_decref(r->definition);
     r->definition = normal;
 }
@@ -843,9 +864,14 @@ static int eval_order(const rule *rules, int n, const rule_context *ctx, rule_ev
     }
     errlist scratch;
     for (int i = 0; i < count; i++) {
-        errlist_init(&scratch);
-        ev[i].applies = def_parse(ev[i].r->definition, ev[i].r->event, &ev[i].d, &scratch) == 0 &&
-                        rule_applies(ev[i].r, &ev[i].d, ctx);
+        bool parsed = true;
+        if (ev[i].r->parsed) {
+            ev[i].d = *ev[i].r->parsed;
+        } else {
+            errlist_init(&scratch);
+            parsed = def_parse(ev[i].r->definition, ev[i].r->event, &ev[i].d, &scratch) == 0;
+        }
+        ev[i].applies = parsed && rule_applies(ev[i].r, &ev[i].d, ctx);
     }
     return count;
 }

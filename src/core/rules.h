@@ -34,6 +34,7 @@ typedef struct rule {
     int64_t starts_at, ends_at; /* ms; 0 = open */
     json_t *definition;         /* owned */
     int64_t created_at, updated_at;
+    struct rule_def *parsed;    /* owned: the definition parsed once by rule_prepare; NULL = parsed when evaluated */
 } rule;
 
 typedef struct rule_item {
@@ -76,6 +77,10 @@ typedef struct rule_result {
 
 void rule_init(rule *r);
 void rule_release(rule *r);
+/* Parses r's definition once for evaluation (a rule kept between evaluations, as the writer's cache keeps them);
+ * a definition that does not parse is left to evaluation, which skips it. r->definition must not change after,
+ * except through rule_apply_json or rule_release. */
+void rule_prepare(rule *r);
 /* Validates a rule body (create: every required field; update: a merge onto r). Errors name the field. */
 int rule_apply_json(rule *r, json_t *body, bool creating, errlist *e);
 json_t *rule_to_json(const rule *r);

@@ -1,12 +1,14 @@
-/* The writer's cache: the programme settings, the tiers and the active earning rules of each event, read once
- * and kept on the write connection instead of being read (and the rules' JSON parsed) for every purchase.
+/* The writer's cache: the programme settings, the tiers, the active earning rules of each event (parsed), the
+ * class settings and the RFM cuts, read once and kept on the write connection instead of being read (and the
+ * rules' JSON parsed) for every purchase.
  *
  * Invariant: a cached entry is used only while it is known to equal the database as the current transaction
  * sees it. Every entry records the connection's generation (tx->gen) it was read at, and the generation moves
- * on whenever the data may have changed: the store functions that write the programme, a tier or a rule bump
- * it; so does every rollback (a rolled-back job may have written one of them after the entry was read); and at
- * the start of each write transaction PRAGMA data_version tells whether another connection (the CLI, another
- * process) committed since the last transaction, in which case everything is forgotten. Inside a transaction
+ * on whenever the data may have changed: the store functions that write the programme, a tier, a rule, the
+ * class settings or the cuts bump it; so does every rollback (a rolled-back job may have written one of them
+ * after the entry was read); and at the start of each write transaction PRAGMA data_version tells whether another
+ * connection (the CLI, another process) committed since the last transaction, in which case everything is
+ * forgotten. Inside a transaction
  * begun with BEGIN IMMEDIATE no other connection can write, so one check per transaction is enough.
  * Only the thread that owns the write connection touches it (the writer thread, or the CLI's store_run). */
 #include "store/internal.h"

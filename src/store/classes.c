@@ -78,6 +78,7 @@ int store_tx_class_settings_update(store_tx *tx, const class_settings *s)
         for (int i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++)
             sqlite3_bind_int(st, i + 1, v[i]);
     }
+    store_cache_forget(tx); /* the writer's cached class settings */
     return step_write(tx, st, "class settings update");
 }
 
@@ -90,8 +91,16 @@ static void cuts_from_row(sqlite3_stmt *st, int first, rfm_all_cuts *c)
     c->customers = sqlite3_column_int64(st, first + 12);
 }
 
+/* The class settings and the cuts of the last recompute, from the writer's cache (cache.c) when it holds them:
+ * every purchase classifies its buyer with them, and they change only with the settings or a recompute. */
 int store_tx_class_context(store_tx *tx, class_settings *s, rfm_all_cuts *cuts)
 {
+    store_cache *c = store_cache_of(tx);
+    if (c->class_gen == tx->gen) {
+        *s = c->class_settings;
+        *cuts = c->class_cuts;
+        return STORE_OK;
+    }
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CLASS_CONTEXT,
                                   "SELECT " SETTINGS_COLUMNS ", " CUTS_COLUMNS
                                   " FROM programme p LEFT JOIN rfm_cuts c ON c.id = 1 WHERE p.id = 1");
@@ -105,8 +114,12 @@ int store_tx_class_context(store_tx *tx, class_settings *s, rfm_all_cuts *cuts)
             cuts_from_row(st, 9, cuts);
     }
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? STORE_OK
-                            : store_status_of(&tx->conn, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "class context");
+    if (rc != SQLITE_ROW)
+        return store_status_of(&tx->conn, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "class context");
+    c->class_settings = *s;
+    c->class_cuts = *cuts;
+    c->class_gen = tx->gen;
+    return STORE_OK;
 }
 
 int store_tx_rfm_cuts_set(store_tx *tx, const rfm_all_cuts *c, int64_t at)
@@ -122,6 +135,7 @@ int store_tx_rfm_cuts_set(store_tx *tx, const rfm_all_cuts *c, int64_t at)
         sqlite3_bind_int64(st, 13, c->customers);
         sqlite3_bind_int64(st, 14, at);
     }
+    store_cache_forget(tx); /* the writer's cached cuts */
     return step_write(tx, st, "rfm cuts set");
 }
 

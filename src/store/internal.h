@@ -205,8 +205,8 @@ struct store_reader {
     store_conn conn;
 };
 
-/* What the writer keeps between jobs instead of reading it for each purchase: the programme, the tiers and the
- * active earning rules of each event. An entry is good while its gen equals the connection's (cache.c). */
+/* What the writer keeps between jobs instead of reading it for each purchase: the programme, the tiers, the
+ * active earning rules of each event, the class settings and the RFM cuts. An entry is good while its gen equals the connection's (cache.c). */
 #define STORE_CACHE_EVENTS 8
 
 typedef struct store_cache_rules {
@@ -225,6 +225,9 @@ typedef struct store_cache {
     uint64_t multipliers_gen; /* the live multiplier campaigns (campaigns.c); 0: not loaded */
     store_campaign_multiplier multipliers[STORE_CAMPAIGN_MULTIPLIERS_MAX];
     int nmultipliers;
+    uint64_t class_gen; /* the class settings and RFM cuts (classes.c); 0: not loaded */
+    class_settings class_settings;
+    rfm_all_cuts class_cuts;
 } store_cache;
 
 struct store_tx {

@@ -213,7 +213,8 @@ int store_tx_rules_active(store_tx *tx, const char *event, const rule **out, int
             rc = SQLITE_DONE;
             break;
         }
-        rule_from_row(st, &e->rules[e->n++]);
+        rule_from_row(st, &e->rules[e->n]);
+        rule_prepare(&e->rules[e->n++]); /* parsed once while cached, not at every evaluation */
     }
     sqlite3_reset(st);
     int status = store_status_of(&tx->conn, rc, "active rules");

@@ -609,6 +609,67 @@ static void test_evaluation_is_deterministic_in_any_input_order(void **state)
     release_all(base, N);
 }
 
+/* Rules parsed once (rule_prepare, as the writer's cache keeps them) give what rules parsed at every evaluation
+ * give; a change through rule_apply_json and a copy never use a parse of another definition. */
+static void test_prepared_rules_evaluate_as_unprepared_ones(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        PER_10000("nearest"),
+        "{\"name\": \"gold\", \"priority\": 10, \"combine\": \"best\", \"definition\": {\"kind\": \"per_amount\", "
+        "\"points\": 2, \"per_amount_minor\": 10000, \"stores\": [\"S1\"], \"cap\": {\"points\": 5, "
+        "\"period\": \"day\"}}}",
+        "{\"name\": \"dairy x3\", \"priority\": 15, \"definition\": {\"kind\": \"multiplier\", "
+        "\"multiplier_permille\": 3000, \"categories\": [\"dairy\"], \"rounding\": \"ceil\"}}",
+        "{\"name\": \"bonus\", \"priority\": 1, \"definition\": {\"kind\": \"bonus\", \"points\": 4, "
+        "\"days\": [\"thu\"], \"hours\": {\"from\": 10, \"to\": 14}}}",
+    };
+    enum { N = 4 };
+    rule plain[N], prepared[N];
+    for (int i = 0; i < N; i++) {
+        make_rule(&plain[i], i + 1, texts[i]);
+        make_rule(&prepared[i], i + 1, texts[i]);
+        rule_prepare(&prepared[i]);
+        assert_non_null(prepared[i].parsed);
+    }
+    rule_item items[] = {{"MILK", "dairy", 1, 33333}, {"BREAD", "bread", 1, 66667}};
+    rule_context c = purchase(100000, items, 2);
+    rule_result a, b;
+    rules_evaluate(plain, N, &c, &a);
+    rules_evaluate(prepared, N, &c, &b);
+    assert_true(a.points > 0);
+    assert_int_equal(b.points, a.points);
+    assert_int_equal(b.count, a.count);
+    assert_memory_equal(b.grants, a.grants, sizeof(rule_grant) * (size_t)a.count);
+
+    /* A new definition replaces the parse of the old one. */
+    json_t *patch = parse_json("{\"definition\": {\"kind\": \"per_amount\", \"per_amount_minor\": 1000}}");
+    errlist e;
+    errlist_init(&e);
+    assert_int_equal(rule_apply_json(&prepared[0], patch, false, &e), 0);
+    json_decref(patch);
+    assert_null(prepared[0].parsed);
+    rules_evaluate(&prepared[0], 1, &c, &b);
+    assert_int_equal(b.points, 100);
+    rule_prepare(&prepared[0]);
+    rule copy;
+    rule_copy(&copy, &prepared[0]);
+    assert_null(copy.parsed);
+    rules_evaluate(&copy, 1, &c, &b);
+    assert_int_equal(b.points, 100);
+    rule_release(&copy);
+
+    /* A definition that does not parse (a hand-edited database) is not prepared, and gives nothing. */
+    json_decref(prepared[1].definition);
+    prepared[1].definition = parse_json("{\"kind\": \"per_amount\"}");
+    rule_prepare(&prepared[1]);
+    assert_null(prepared[1].parsed);
+    rules_evaluate(&prepared[1], 1, &c, &b);
+    assert_int_equal(b.points, 0);
+    release_all(plain, N);
+    release_all(prepared, N);
+}
+
 /* The worked examples of docs/rules.md, so the page stays true. */
 static void test_docs_examples_give_the_documented_points(void **state)
 {
@@ -1118,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_date_window_includes_start_and_excludes_end),
         cmocka_unit_test(test_inactive_and_other_event_rules_give_nothing),
         cmocka_unit_test(test_evaluation_is_deterministic_in_any_input_order),
+        cmocka_unit_test(test_prepared_rules_evaluate_as_unprepared_ones),
         cmocka_unit_test(test_docs_examples_give_the_documented_points),
         cmocka_unit_test(test_validation_names_each_bad_field),
         cmocka_unit_test(test_definition_is_kept_in_normal_form),
