@@ -151,7 +151,15 @@ static void set_birthday(member *m, json_t *v, const member_rules *r, errlist *e
     }
     char today[TIMEFMT_LEN], gdate[48];
     timefmt_rfc3339(r->now_ms, today);
-    if (calendar_to_gregorian(cal, y, mo, d, &gy, &gm, &gd) != 0 || gy < 1900) {
+    /* A Gregorian date that calendar_date_parse found real is its own Gregorian date: no ICU round trip. */
+    if (cal == CALENDAR_GREGORIAN) {
+        gy = y;
+        gm = mo;
+        gd = d;
+    } else if (calendar_to_gregorian(cal, y, mo, d, &gy, &gm, &gd) != 0) {
+        gy = 0;
+    }
+    if (gy < 1900) {
         errlist_add(e, "birthday.date", "must be after 1900");
         return;
     }

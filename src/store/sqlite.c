@@ -158,6 +158,95 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* ---- indexes set aside by an import ----
+ * Keeping a dozen secondary indexes of members up to date costs every inserted row a B-tree descent and a page
+ * write in each; building one at the end is a single sort of the whole table. So an import into an empty members
+ * table drops them and builds them again when it is done. Each dropped index's CREATE statement is recorded in
+ * pending_indexes in the transaction that drops it, and deleted in the one that builds it again, so no crash
+ * can lose one: store_open builds whatever is still recorded. The unique indexes stay, since they are how the
+ * import finds a row's member and reports a duplicate. */
+
+/* The first row of a query of one text column, copied into a fresh sqlite3 string (NULL when there is none). */
+static char *first_text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        out = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Runs sql, a statement built by sqlite3_mprintf (freed here; NULL is out of memory). */
+static int exec_owned(sqlite3 *db, char *sql, char **msg)
+{
+    int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, msg) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* Builds every index recorded in pending_indexes and deletes its row, in one transaction. */
+static int pending_indexes_build(sqlite3 *db, char *err, size_t errlen)
+{
+    char *msg = NULL, *name = NULL;
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    while (rc == SQLITE_OK && (name = first_text(db, "SELECT name FROM pending_indexes ORDER BY name LIMIT 1"))) {
+        /* Absent from sqlite_schema unless a build was committed without its DELETE, which one transaction rules
+         * out; checked anyway, as CREATE INDEX of an existing name fails. */
+        char *sql = sqlite3_mprintf("SELECT sql FROM pending_indexes WHERE name = %Q AND NOT EXISTS (SELECT 1 FROM "
+                                    "sqlite_schema WHERE type = 'index' AND name = %Q)",
+                                    name, name);
+        char *create = sql ? first_text(db, sql) : NULL;
+        sqlite3_free(sql);
+        if (create) {
+            log_msg(LOG_INFO, "index_build", "index=%s", name);
+            rc = sqlite3_exec(db, create, NULL, NULL, &msg);
+            sqlite3_free(create);
+        }
+        if (rc == SQLITE_OK)
+            rc = exec_owned(db, sqlite3_mprintf("DELETE FROM pending_indexes WHERE name = %Q", name), &msg);
+        sqlite3_free(name);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot build the indexes an import set aside: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+/* When members is empty: records and drops its non-unique indexes, in one transaction. */
+static int pending_indexes_drop(sqlite3 *db)
+{
+    char *msg = NULL, *name = NULL;
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    char *any = rc == SQLITE_OK ? first_text(db, "SELECT 1 FROM members LIMIT 1") : NULL;
+    if (rc == SQLITE_OK && !any)
+        rc = sqlite3_exec(db,
+                          "INSERT OR REPLACE INTO pending_indexes (name, sql) SELECT name, sql FROM sqlite_schema "
+                          "WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT NULL AND "
+                          "sql NOT LIKE 'CREATE UNIQUE %'",
+                          NULL, NULL, &msg);
+    sqlite3_free(any);
+    while (rc == SQLITE_OK && (name = first_text(db, "SELECT p.name FROM pending_indexes p JOIN sqlite_schema s "
+                                                     "ON s.type = 'index' AND s.name = p.name LIMIT 1"))) {
+        rc = exec_owned(db, sqlite3_mprintf("DROP INDEX \"%w\"", name), &msg);
+        sqlite3_free(name);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_msg(LOG_WARN, "index_drop", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
 /* Process-wide SQLite settings, before its first use: every connection belongs to one thread (the writer or a
  * loop), so SQLite's own connection mutexes and its allocation statistics (a global lock) are not needed. */
 static void sqlite_setup(void)
@@ -188,7 +277,8 @@ int store_open(store **out, const char *data_dir, char *err, size_t errlen)
      * more write calls (measured: over half of the writer's write calls under the purchase load). */
     if (store_conn_open_vfs(&s->writer_tx.conn, s->path, store_walbuf_vfs(), err, errlen) != STORE_OK ||
         sqlite3_exec(s->writer_tx.conn.db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
-        migrate(s->writer_tx.conn.db, err, errlen) != STORE_OK) {
+        migrate(s->writer_tx.conn.db, err, errlen) != STORE_OK ||
+        pending_indexes_build(s->writer_tx.conn.db, err, errlen) != STORE_OK) {
         store_close(s);
         return STORE_ERROR;
     }
@@ -201,12 +291,19 @@ int store_import_begin(store *s)
     store_conn *c = &s->writer_tx.conn;
     int rc = sqlite3_exec(c->db, "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;", NULL,
                           NULL, NULL);
-    return store_status_of(c, rc, "import begin");
+    if (rc != SQLITE_OK)
+        return store_status_of(c, rc, "import begin");
+    return pending_indexes_drop(c->db);
 }
 
 int store_import_end(store *s)
 {
     store_conn *c = &s->writer_tx.conn;
+    char err[256];
+    /* Built while the import's cache is still large: the sort of a million rows fits in it. */
+    int built = pending_indexes_build(c->db, err, sizeof(err));
+    if (built != STORE_OK)
+        log_msg(LOG_ERROR, "index_build", "error=\"%s\"", err);
     int rc = sqlite3_exec(c->db,
                           "PRAGMA wal_autocheckpoint=" WAL_AUTOCHECKPOINT_PAGES_TEXT "; PRAGMA cache_size=" CACHE_KIB_TEXT
                           ";",
@@ -216,6 +313,8 @@ int store_import_end(store *s)
     /* A reader still on an old snapshot makes the checkpoint stop short (SQLITE_BUSY): the WAL then stays until
      * the next checkpoint, which is no loss. */
     rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (built != STORE_OK)
+        return STORE_ERROR;
     return rc == SQLITE_BUSY ? STORE_OK : store_status_of(c, rc, "import checkpoint");
 }
 

@@ -79,7 +79,10 @@ int store_run(store *s, store_write_fn fn, void *arg);
  * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once;
  * durability is unchanged: every commit is still synchronous=FULL in the WAL. store_import_end checkpoints the
  * WAL into the database (truncating it; a busy reader only postpones that) and restores the server's settings.
- * Both return STORE_OK or STORE_ERROR. */
+ * When the members table is empty, store_import_begin also drops its non-unique indexes (the unique ones stay:
+ * they report duplicate rows), recording each in pending_indexes in the same transaction, and
+ * store_import_end builds them again, once, over all the imported rows; store_open does the same for any an
+ * interrupted import left recorded. Both return STORE_OK or STORE_ERROR. */
 int store_import_begin(store *s);
 int store_import_end(store *s);
 /* Nested savepoints inside a job, for work that keeps what succeeded (the importer's rows). */
