@@ -208,6 +208,33 @@ static int refuse(int code, const char *field, const char *msg, int *http_status
     return STORE_INVALID;
 }
 
+static int by_name(const void *x, const void *y, void *arg)
+{
+    const population *pop = arg;
+    return strcmp(pop->names[*(const int *)x], pop->names[*(const int *)y]);
+}
+
+/* Puts the strata in name order, so that the allocation (whose ties go to the lower index) and the report never
+ * depend on the order in which the candidates were read. */
+static void strata_by_name(population *pop)
+{
+    int order[SAMPLING_STRATA_MAX], to[SAMPLING_STRATA_MAX];
+    for (int h = 0; h < pop->strata; h++)
+        order[h] = h;
+    qsort_r(order, (size_t)pop->strata, sizeof(order[0]), by_name, pop);
+    char names[SAMPLING_STRATA_MAX][STORE_PILOT_STRATUM_MAX + 1];
+    int64_t sizes[SAMPLING_STRATA_MAX];
+    for (int k = 0; k < pop->strata; k++) {
+        to[order[k]] = k;
+        memcpy(names[k], pop->names[order[k]], sizeof(names[k]));
+        sizes[k] = pop->sizes[order[k]];
+    }
+    memcpy(pop->names, names, sizeof(names[0]) * (size_t)pop->strata);
+    memcpy(pop->sizes, sizes, sizeof(sizes[0]) * (size_t)pop->strata);
+    for (size_t i = 0; i < pop->n; i++)
+        pop->units[i].stratum = to[pop->units[i].stratum];
+}
+
 /* Reads the candidates of c into pop. */
 static int population_read(store_tx *tx, const store_pilot_campaign *c, const pilot_request *p, population *pop,
                            int *http_status, errlist *e)
@@ -219,6 +246,8 @@ static int population_read(store_tx *tx, const store_pilot_campaign *c, const pi
                                            seg ? p->naudience : 0, collect, pop);
     if (status == STORE_OK && pop->too_many)
         return refuse(400, "stratify_by", "the audience has too many members or strata for one draw", http_status, e);
+    if (status == STORE_OK)
+        strata_by_name(pop);
     return status;
 }
 

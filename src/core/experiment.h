@@ -25,9 +25,10 @@ int experiment_allocate(const int64_t *sizes, int strata, int64_t want_a, int64_
 /* A count from a share of a total: ceil(share * total), at most the total. */
 int64_t experiment_share_count(double share, int64_t total);
 
-/* Draws with seed: orders units by stratum, draw and id, and sets arm[i] (for the reordered units[i]) to
- * EXPERIMENT_A for the first a[h] of each stratum h, EXPERIMENT_B for the next b[h], else EXPERIMENT_NONE.
- * Units with a stratum outside [0, strata) get none. counts[0..2] (may be NULL) receive how many of each. */
+/* Draws with seed: groups units by stratum (units with a stratum outside [0, strata) last, with no arm) and sets
+ * arm[i] (for the reordered units[i]) to EXPERIMENT_A for the first a[h] of each stratum h in the draw order (lower
+ * draw first, ties by id), EXPERIMENT_B for the next b[h], else EXPERIMENT_NONE; within a stratum the A come first,
+ * then the B, then the rest, each group in no set order. counts[0..2] (may be NULL) receive how many of each. */
 void experiment_draw(uint64_t seed, sampling_unit *units, size_t n, int strata, const int64_t *a, const int64_t *b,
                      unsigned char *arm, int64_t counts[3]);
 

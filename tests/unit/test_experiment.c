@@ -40,6 +40,9 @@ static void draw_by_id(uint64_t seed, unsigned shuffle, const int64_t *a, const 
         by_id[u[i].id - 1] = arm[i];
 }
 
+/* A before B before none. */
+static int arm_rank(unsigned char arm) { return arm == EXPERIMENT_A ? 0 : arm == EXPERIMENT_B ? 1 : 2; }
+
 static void test_allocation_is_proportional_and_disjoint(void **state)
 {
     int64_t sizes[3] = {1500, 1000, 500}, a[3], b[3];
@@ -105,10 +108,14 @@ static void test_strata_respected_and_arms_disjoint(void **state)
         assert_int_equal(per[h][EXPERIMENT_A], a[h]);
         assert_int_equal(per[h][EXPERIMENT_B], b[h]);
     }
-    /* each unit has exactly one arm by construction; the draw order within a stratum puts A before B */
+    /* within a stratum every A comes before every B, and every B before every one left, in the draw order (lower
+     * draw, ties by id); and the units are grouped by stratum */
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            if (u[i].stratum == u[j].stratum && arm_rank(arm[i]) < arm_rank(arm[j]))
+                assert_true(u[i].draw < u[j].draw || (u[i].draw == u[j].draw && u[i].id < u[j].id));
     for (int i = 1; i < N; i++)
-        if (u[i].stratum == u[i - 1].stratum)
-            assert_true(u[i - 1].draw <= u[i].draw);
+        assert_true(u[i - 1].stratum <= u[i].stratum);
 }
 
 /* A later wave over those not yet drawn: the people of the first wave are not offered to it, and the second

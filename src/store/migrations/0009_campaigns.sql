@@ -87,7 +87,6 @@ CREATE INDEX campaign_assignments_arm ON campaign_assignments(campaign_id, arm, 
 -- The treated still waiting for their grant.
 CREATE INDEX campaign_assignments_due ON campaign_assignments(campaign_id, member_id)
     WHERE granted_at IS NULL AND refused IS NULL AND arm IN ('pilot', 'rollout');
-CREATE INDEX campaign_assignments_member ON campaign_assignments(member_id);
 
 -- A manager's decision after evaluation, with the evaluation it was made on.
 CREATE TABLE campaign_decisions (
