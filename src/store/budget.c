@@ -7,18 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "budget prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 /* Steps a statement that changes one row; STORE_NOTFOUND when it changed none. */
 static int change_one(store_conn *c, sqlite3_stmt *st, const char *what)
 {
@@ -57,7 +45,7 @@ static void line_row(sqlite3_stmt *st, store_budget_line *l)
 
 static int line_get(store_conn *c, int64_t id, store_budget_line *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " LINE_COLUMNS " FROM budget_lines l WHERE l.id = ?1");
+    sqlite3_stmt *st = store_prepare(c, "SELECT " LINE_COLUMNS " FROM budget_lines l WHERE l.id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -89,7 +77,7 @@ static void bind_line(sqlite3_stmt *st, const store_budget_line *l)
 
 int store_tx_budget_line_insert(store_tx *tx, store_budget_line *l)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO budget_lines (category, period, starts_at, ends_at, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO budget_lines (category, period, starts_at, ends_at, "
                                           "planned_minor, note, created_by, created_at, updated_at) "
                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st)
@@ -103,7 +91,7 @@ int store_tx_budget_line_insert(store_tx *tx, store_budget_line *l)
 
 int store_tx_budget_line_update(store_tx *tx, const store_budget_line *l)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE budget_lines SET category = ?1, period = ?2, starts_at = ?3, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE budget_lines SET category = ?1, period = ?2, starts_at = ?3, "
                                           "ends_at = ?4, planned_minor = ?5, note = ?6, updated_at = ?9 WHERE id = ?10");
     if (st)
         bind_line(st, l);
@@ -112,7 +100,7 @@ int store_tx_budget_line_update(store_tx *tx, const store_budget_line *l)
 
 int store_tx_budget_line_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM budget_lines WHERE id = ?1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM budget_lines WHERE id = ?1");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     return change_one(&tx->conn, st, "budget line delete");
@@ -121,7 +109,7 @@ int store_tx_budget_line_delete(store_tx *tx, int64_t id)
 int store_tx_budget_line_overlap(store_tx *tx, int64_t id, const char *category, int64_t from, int64_t to,
                                  char period[16])
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT period FROM budget_lines WHERE category = ?1 AND id <> ?2 AND "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT period FROM budget_lines WHERE category = ?1 AND id <> ?2 AND "
                                           "starts_at < ?4 AND ends_at > ?3 LIMIT 1");
     if (!st)
         return STORE_ERROR;
@@ -140,7 +128,7 @@ int store_tx_budget_line_overlap(store_tx *tx, int64_t id, const char *category,
 int store_budget_lines(store_reader *r, const char *category, int64_t from, int64_t to,
                        void (*cb)(const store_budget_line *l, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " LINE_COLUMNS " FROM budget_lines l WHERE (?1 IS NULL OR "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " LINE_COLUMNS " FROM budget_lines l WHERE (?1 IS NULL OR "
                                          "l.category = ?1) AND l.starts_at >= ?2 AND (?3 = 0 OR l.ends_at <= ?3) "
                                          "ORDER BY l.starts_at, l.category, l.id LIMIT ?4");
     if (!st)
@@ -162,7 +150,7 @@ int store_budget_lines(store_reader *r, const char *category, int64_t from, int6
 /* ---- costs ---- */
 int store_tx_budget_cost_insert(store_tx *tx, store_cost *c)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO costs (category, amount_minor, at, source, campaign_id, ref, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO costs (category, amount_minor, at, source, campaign_id, ref, "
                                           "note, actor, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st)
         return STORE_ERROR;
@@ -185,7 +173,7 @@ int store_tx_budget_cost_insert(store_tx *tx, store_cost *c)
 int store_budget_costs(store_reader *r, const store_cost_filter *f, void (*cb)(const store_cost *c, void *arg),
                        void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT id, category, amount_minor, at, source, campaign_id, ref, note, "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT id, category, amount_minor, at, source, campaign_id, ref, note, "
                                          "actor, created_at FROM costs WHERE (?1 IS NULL OR category = ?1) AND "
                                          "(?2 = 0 OR campaign_id = ?2) AND at >= ?3 AND (?4 = 0 OR at < ?4) AND "
                                          "(?5 = 0 OR id < ?5) ORDER BY id DESC LIMIT ?6");
@@ -220,7 +208,7 @@ int store_budget_costs(store_reader *r, const store_cost_filter *f, void (*cb)(c
 /* One integer from sql with (?1 text or NULL, ?2, ?3) bound. */
 static int sum_of(store_conn *c, const char *sql, const char *text, int64_t a, int64_t b, int64_t *out)
 {
-    sqlite3_stmt *st = prepare(c, sql);
+    sqlite3_stmt *st = store_prepare(c, sql);
     if (!st)
         return STORE_ERROR;
     store_bind_text_or_null(st, 1, text ? text : "");
@@ -264,7 +252,7 @@ int store_budget_points_outstanding(store_reader *r, int64_t *points)
 int store_budget_campaigns(store_reader *r, int64_t from, int64_t to, int limit,
                            void (*cb)(const store_campaign_cost *c, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn,
+    sqlite3_stmt *st = store_prepare(&r->conn,
                                "SELECT k.id, k.name, k.state, (SELECT coalesce(sum(c.amount_minor), 0) FROM costs c "
                                "WHERE c.campaign_id = k.id), (SELECT coalesce(sum(c.amount_minor), 0) FROM costs c "
                                "WHERE c.campaign_id = k.id AND c.at >= ?1 AND c.at < ?2), (SELECT d.evaluation FROM "

@@ -10,18 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "campaign prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 /* Steps a statement that returns no rows and finalises it. */
 static int run(store_conn *c, sqlite3_stmt *st, const char *what)
 {
@@ -65,8 +53,9 @@ void store_campaign_release(store_campaign *c)
     "budget_money_minor, budget_points, spent_money_minor, spent_points, state, holdout_share_permille, "         \
     "created_by, created_at, updated_at"
 
-static void campaign_from_row(sqlite3_stmt *st, store_campaign *c)
+static void campaign_from_row(sqlite3_stmt *st, void *out)
 {
+    store_campaign *c = out;
     memset(c, 0, sizeof(*c));
     c->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, c->name, sizeof(c->name));
@@ -92,15 +81,8 @@ static void campaign_from_row(sqlite3_stmt *st, store_campaign *c)
 
 static int campaign_get(store_conn *c, int64_t id, store_campaign *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        campaign_from_row(st, out);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "campaign get");
+    return store_get_by_id(c, "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?", id, campaign_from_row, out,
+                           "campaign get");
 }
 
 int store_campaign_get(store_reader *r, int64_t id, store_campaign *out) { return campaign_get(&r->conn, id, out); }
@@ -109,7 +91,7 @@ int store_tx_campaign_get(store_tx *tx, int64_t id, store_campaign *out) { retur
 int store_campaign_list(store_reader *r, const char *state, int64_t after_id, int limit,
                         void (*cb)(const store_campaign *c, void *arg), void *arg, int *count)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id > ?1 AND "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id > ?1 AND "
                                          "(?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3");
     if (!st)
         return STORE_ERROR;
@@ -159,7 +141,7 @@ static void bind_campaign(sqlite3_stmt *st, const store_campaign *c)
 
 int store_tx_campaign_insert(store_tx *tx, store_campaign *c)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO campaigns (name, goal, metric, metric_days, survey_id, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO campaigns (name, goal, metric, metric_days, survey_id, "
                                           "audience, starts_at, ends_at, offer, message, budget_money_minor, "
                                           "budget_points, holdout_share_permille, updated_at, created_by, created_at, "
                                           "state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
@@ -176,7 +158,7 @@ int store_tx_campaign_insert(store_tx *tx, store_campaign *c)
     snprintf(c->state, sizeof(c->state), "draft");
     store_cache_forget(tx);
     /* The campaign's ledger account: the points it gives leave from here (its balance is minus what it gave). */
-    st = prepare(&tx->conn, "INSERT INTO club_accounts (account, balance) VALUES ('campaign:' || ?, 0)");
+    st = store_prepare(&tx->conn, "INSERT INTO club_accounts (account, balance) VALUES ('campaign:' || ?, 0)");
     if (st)
         sqlite3_bind_int64(st, 1, c->id);
     return run(&tx->conn, st, "campaign account");
@@ -184,7 +166,7 @@ int store_tx_campaign_insert(store_tx *tx, store_campaign *c)
 
 int store_tx_campaign_update(store_tx *tx, const store_campaign *c)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaigns SET name = ?1, goal = ?2, metric = ?3, metric_days = ?4, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET name = ?1, goal = ?2, metric = ?3, metric_days = ?4, "
                                           "survey_id = ?5, audience = ?6, starts_at = ?7, ends_at = ?8, offer = ?9, "
                                           "message = ?10, budget_money_minor = ?11, budget_points = ?12, "
                                           "holdout_share_permille = ?13, updated_at = ?14 WHERE id = ?15");
@@ -200,7 +182,7 @@ int store_tx_campaign_update(store_tx *tx, const store_campaign *c)
 /* Moves the row from `from` to `to`: STORE_CONFLICT when it is no longer in `from`. */
 static int state_move(store_tx *tx, int64_t id, const char *from, const char *to, int64_t now)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaigns SET state = ?3, updated_at = ?4 WHERE id = ?1 AND "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET state = ?3, updated_at = ?4 WHERE id = ?1 AND "
                                           "state = ?2");
     if (!st)
         return STORE_ERROR;
@@ -219,7 +201,7 @@ int store_tx_campaign_state(store_tx *tx, int64_t id, const char *from, const ch
     int status = from ? state_move(tx, id, from, to, now) : STORE_OK;
     if (status != STORE_OK)
         return status;
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO campaign_changes (campaign_id, from_state, to_state, actor, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO campaign_changes (campaign_id, from_state, to_state, actor, "
                                           "reason, at) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st)
         return STORE_ERROR;
@@ -235,7 +217,7 @@ int store_tx_campaign_state(store_tx *tx, int64_t id, const char *from, const ch
 
 int store_campaign_changes(store_reader *r, int64_t campaign_id, int64_t after_id, int limit, json_t *items)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT id, from_state, to_state, actor, reason, at FROM campaign_changes "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT id, from_state, to_state, actor, reason, at FROM campaign_changes "
                                          "WHERE campaign_id = ? AND id > ? ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
@@ -274,7 +256,7 @@ int store_tx_campaign_wave_insert(store_tx *tx, int64_t campaign_id, const char 
                                   int64_t seed, int64_t audience_size, int64_t treated, int64_t control,
                                   const char *strata_json, const char *actor, int64_t now, int64_t *wave_id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO campaign_waves (campaign_id, kind, stratify_by, seed, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO campaign_waves (campaign_id, kind, stratify_by, seed, "
                                           "audience_size, treated, control, strata, actor, at) VALUES "
                                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
@@ -298,7 +280,7 @@ int store_tx_campaign_wave_insert(store_tx *tx, int64_t campaign_id, const char 
 int store_tx_campaign_wave_progress(store_tx *tx, int64_t wave_id, int64_t audience_size, int64_t treated,
                                     int64_t control, int64_t assigned_upto)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaign_waves SET audience_size = audience_size + ?, treated = "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaign_waves SET audience_size = audience_size + ?, treated = "
                                           "treated + ?, control = control + ?, assigned_upto = ? WHERE id = ?");
     if (!st)
         return STORE_ERROR;
@@ -312,7 +294,7 @@ int store_tx_campaign_wave_progress(store_tx *tx, int64_t wave_id, int64_t audie
 
 int store_tx_campaign_waves_assigning(store_tx *tx, store_campaign_wave_open *out, int cap, int *n)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT w.id, w.campaign_id, w.seed, w.assigned_upto FROM campaign_waves w "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT w.id, w.campaign_id, w.seed, w.assigned_upto FROM campaign_waves w "
                                           "JOIN campaigns c ON c.id = w.campaign_id WHERE w.assigned_upto IS NOT NULL "
                                           "AND c.state IN ('pilot', 'evaluating', 'running') ORDER BY w.id LIMIT ?");
     *n = 0;
@@ -379,7 +361,7 @@ static sqlite3_stmt *audience_stmt(store_conn *c, const store_campaign_audience 
     if (!sql)
         abort();
     snprintf(sql, len, "%s erased_at IS NULL AND (%s)%s", head, cond, tail);
-    sqlite3_stmt *st = prepare(c, sql);
+    sqlite3_stmt *st = store_prepare(c, sql);
     free(sql);
     if (!st)
         return NULL;
@@ -505,7 +487,7 @@ int store_tx_campaign_assignment(store_tx *tx, int64_t campaign_id, int64_t memb
 
 static int ids_query(store_conn *c, const char *sql, int64_t a, int64_t *ids, int cap, int *n, const char *what)
 {
-    sqlite3_stmt *st = prepare(c, sql);
+    sqlite3_stmt *st = store_prepare(c, sql);
     *n = 0;
     if (!st)
         return STORE_ERROR;

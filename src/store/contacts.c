@@ -9,18 +9,6 @@
     "id, kind, organisation, department, external_ref, given_name, family_name, phone, email, locale, time_zone, " \
     "consent_email, consent_sms, created_at, updated_at"
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "contact prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 void store_contact_release(store_contact *c) { member_release(&c->person); }
 
 static void contact_from_row(sqlite3_stmt *st, store_contact *c)
@@ -48,7 +36,7 @@ static void contact_from_row(sqlite3_stmt *st, store_contact *c)
 
 static int contact_one(store_conn *c, const char *sql, int64_t id, const char *text, store_contact *out)
 {
-    sqlite3_stmt *st = prepare(c, sql);
+    sqlite3_stmt *st = store_prepare(c, sql);
     if (!st)
         return STORE_ERROR;
     if (text)
@@ -84,7 +72,7 @@ int store_contact_list(store_reader *r, const store_contact_filter *f, void (*cb
                        void *arg, int *count)
 {
     *count = 0;
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id > ? AND "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id > ? AND "
                                          "(?2 IS NULL OR kind = ?2) ORDER BY id LIMIT ?3");
     if (!st)
         return STORE_ERROR;
@@ -137,7 +125,7 @@ static int step_write(store_conn *c, sqlite3_stmt *st, const char *what)
 
 int store_tx_contact_insert(store_tx *tx, store_contact *c)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO contacts (kind, organisation, department, external_ref, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO contacts (kind, organisation, department, external_ref, "
                                           "given_name, family_name, phone, email, locale, time_zone, consent_email, "
                                           "consent_sms, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st)
@@ -150,7 +138,7 @@ int store_tx_contact_insert(store_tx *tx, store_contact *c)
 
 int store_tx_contact_update(store_tx *tx, const store_contact *c)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE contacts SET kind = ?, organisation = ?, department = ?, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE contacts SET kind = ?, organisation = ?, department = ?, "
                                           "external_ref = ?, given_name = ?, family_name = ?, phone = ?, email = ?, "
                                           "locale = ?, time_zone = ?, consent_email = ?, consent_sms = ?, "
                                           "created_at = ?, updated_at = ? WHERE id = ?");
@@ -166,7 +154,7 @@ int store_tx_contact_update(store_tx *tx, const store_contact *c)
 
 int store_tx_contact_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM contacts WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM contacts WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     int status = step_write(&tx->conn, st, "contact delete");

@@ -280,6 +280,13 @@ void store_conn_close(store_conn *c);
 sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql);
 /* Maps an SQLite result code to a store_status, logging unexpected errors. */
 int store_status_of(store_conn *c, int rc, const char *what);
+/* A statement prepared for one use (finalised by the caller), for SQL that runs too seldom to keep cached or that
+ * is built at run time; NULL (and the error logged) when it does not prepare. */
+sqlite3_stmt *store_prepare(store_conn *c, const char *sql);
+/* Runs sql, whose one parameter is an id, and fills out from its row with from_row: STORE_OK, STORE_NOTFOUND, or
+ * the error (logged as `what`). */
+int store_get_by_id(store_conn *c, const char *sql, int64_t id, void (*from_row)(sqlite3_stmt *st, void *out),
+                    void *out, const char *what);
 /* ---- the writer's cache (cache.c) ---- */
 /* Marks everything cached as stale. */
 void store_cache_forget(store_tx *tx);

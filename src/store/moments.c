@@ -14,18 +14,6 @@
     "id, name, kind, coalesce(attribute, ''), calendar, gift_points, coalesce(gift_reward_id, 0), message, "     \
     "send_hour, holdout_permille, leap_policy, active, created_by, created_at, updated_at"
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "moment prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 void store_moment_release(store_moment *m)
 {
     if (!m)
@@ -34,8 +22,9 @@ void store_moment_release(store_moment *m)
     m->message = NULL;
 }
 
-static void moment_from_row(sqlite3_stmt *st, store_moment *m)
+static void moment_from_row(sqlite3_stmt *st, void *out)
 {
+    store_moment *m = out;
     memset(m, 0, sizeof(*m));
     m->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, m->name, sizeof(m->name));
@@ -111,7 +100,7 @@ int store_tx_moment_insert(store_tx *tx, store_moment *m)
     int status = custom ? attribute_index(tx, m->attribute) : STORE_OK;
     if (status != STORE_OK)
         return status;
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO moments (name, calendar, gift_points, gift_reward_id, message, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO moments (name, calendar, gift_points, gift_reward_id, message, "
                                           "send_hour, holdout_permille, leap_policy, active, updated_at, kind, "
                                           "attribute, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
@@ -131,7 +120,7 @@ int store_tx_moment_insert(store_tx *tx, store_moment *m)
 
 int store_tx_moment_update(store_tx *tx, const store_moment *m)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE moments SET name = ?1, calendar = ?2, gift_points = ?3, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE moments SET name = ?1, calendar = ?2, gift_points = ?3, "
                                           "gift_reward_id = ?4, message = ?5, send_hour = ?6, holdout_permille = ?7, "
                                           "leap_policy = ?8, active = ?9, updated_at = ?10 WHERE id = ?11");
     if (!st)
@@ -147,15 +136,8 @@ int store_tx_moment_update(store_tx *tx, const store_moment *m)
 
 static int moment_get(store_conn *c, int64_t id, store_moment *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " MOMENT_COLUMNS " FROM moments WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        moment_from_row(st, out);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "moment get");
+    return store_get_by_id(c, "SELECT " MOMENT_COLUMNS " FROM moments WHERE id = ?", id, moment_from_row, out,
+                           "moment get");
 }
 
 int store_tx_moment_get(store_tx *tx, int64_t id, store_moment *out) { return moment_get(&tx->conn, id, out); }
@@ -165,7 +147,7 @@ int store_moment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(c
                       void *arg, int *count)
 {
     *count = 0;
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " MOMENT_COLUMNS " FROM moments WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " MOMENT_COLUMNS " FROM moments WHERE id > ? ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
@@ -185,7 +167,7 @@ int store_moment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(c
 int store_tx_moments_active(store_tx *tx, store_moment *out, int cap, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT " MOMENT_COLUMNS " FROM moments WHERE active = 1 ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT " MOMENT_COLUMNS " FROM moments WHERE active = 1 ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int(st, 1, cap);
@@ -215,7 +197,7 @@ int store_tx_moment_candidates(store_tx *tx, const store_moment *m, const char *
         snprintf(sql, sizeof(sql), "SELECT id, time_zone, 0 FROM members INDEXED BY members_attr_md_%s "
                                    "WHERE %s = ?2", m->attribute, expr);
     }
-    sqlite3_stmt *st = prepare(&tx->conn, sql);
+    sqlite3_stmt *st = store_prepare(&tx->conn, sql);
     if (!st)
         return STORE_ERROR;
     if (strcmp(m->kind, "birthday") == 0)
@@ -235,7 +217,7 @@ int store_tx_moment_candidates(store_tx *tx, const store_moment *m, const char *
 int store_tx_moment_attribute(store_tx *tx, const store_moment *m, int64_t member_id, char *out, size_t cap)
 {
     out[0] = '\0';
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT json_extract(attributes, '$.' || ?1) FROM members WHERE id = ?2");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT json_extract(attributes, '$.' || ?1) FROM members WHERE id = ?2");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, m->attribute, -1, SQLITE_STATIC);
@@ -265,7 +247,7 @@ int store_tx_moment_granted(store_tx *tx, int64_t moment_id, int64_t member_id, 
 
 int store_tx_moment_grant_insert(store_tx *tx, const store_moment_grant *g)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO moment_grants (moment_id, member_id, year, outcome, reason, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO moment_grants (moment_id, member_id, year, outcome, reason, "
                                           "points, redemption_id, message_id, message, cost_minor, at) "
                                           "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
@@ -312,7 +294,7 @@ int store_tx_moment_cost(store_tx *tx, int64_t moment_id, const char *category, 
 int store_moment_grants(store_reader *r, int64_t moment_id, int limit,
                         void (*cb)(const store_moment_grant *g, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT member_id, year, outcome, coalesce(reason, ''), points, "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT member_id, year, outcome, coalesce(reason, ''), points, "
                                          "coalesce(redemption_id, 0), coalesce(message_id, 0), message, cost_minor, at "
                                          "FROM moment_grants WHERE moment_id = ? ORDER BY at DESC, member_id DESC "
                                          "LIMIT ?");

@@ -12,18 +12,6 @@
 
 #define DAY_MS 86400000LL
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "pilot prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 static int run(store_conn *c, sqlite3_stmt *st, const char *what)
 {
     if (!st)
@@ -39,7 +27,7 @@ static int run(store_conn *c, sqlite3_stmt *st, const char *what)
 
 static int campaign_get(store_conn *c, int64_t id, store_pilot_campaign *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT id, state, metric, metric_days, coalesce(survey_id, 0), "
+    sqlite3_stmt *st = store_prepare(c, "SELECT id, state, metric, metric_days, coalesce(survey_id, 0), "
                                   "json_extract(audience, '$.kind'), coalesce(json_extract(audience, '$.class'), ''), "
                                   "coalesce(json_extract(audience, '$.segment_id'), 0), budget_money_minor, "
                                   "spent_money_minor FROM campaigns WHERE id = ?");
@@ -88,7 +76,7 @@ static const char candidate_sql[] =
 int store_tx_pilot_candidates(store_tx *tx, const store_pilot_campaign *c, const int64_t *ids, size_t n,
                               void (*cb)(int64_t id, const char *cls, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, ids ? candidate_sql : candidates_sql);
+    sqlite3_stmt *st = store_prepare(&tx->conn, ids ? candidate_sql : candidates_sql);
     if (!st)
         return STORE_ERROR;
     int rc = SQLITE_DONE;
@@ -113,7 +101,7 @@ int store_tx_pilot_candidates(store_tx *tx, const store_pilot_campaign *c, const
 int store_pilot_candidate_count(store_reader *r, const store_pilot_campaign *c, const int64_t *ids, size_t n,
                                 int64_t *count)
 {
-    sqlite3_stmt *st = prepare(&r->conn, ids ? candidate_sql
+    sqlite3_stmt *st = store_prepare(&r->conn, ids ? candidate_sql
                                              : "SELECT count(*) FROM members m WHERE m.erased_at IS NULL AND (?2 IS "
                                                "NULL OR m.class = ?2) AND NOT EXISTS (SELECT 1 FROM "
                                                "campaign_assignments a WHERE a.campaign_id = ?1 AND a.member_id = "
@@ -143,7 +131,7 @@ int store_pilot_candidate_count(store_reader *r, const store_pilot_campaign *c, 
 
 int store_tx_pilot_wave_insert(store_tx *tx, store_pilot_wave *w)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO campaign_waves (campaign_id, kind, stratify_by, seed, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO campaign_waves (campaign_id, kind, stratify_by, seed, "
                                           "audience_size, treated, control, strata, actor, at) "
                                           "VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (st) {
@@ -168,7 +156,7 @@ int store_tx_pilot_assign(store_tx *tx, int64_t campaign_id, int64_t wave_id, in
                           const int64_t *ids, const char *const *arms, const int *strata,
                           const char (*names)[STORE_PILOT_STRATUM_MAX + 1])
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO campaign_assignments (campaign_id, member_id, arm, wave_id, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO campaign_assignments (campaign_id, member_id, arm, wave_id, "
                                           "stratum, assigned_at) VALUES (?,?,?,?,?,?)");
     if (!st)
         return STORE_ERROR;
@@ -194,7 +182,7 @@ int store_tx_pilot_assign(store_tx *tx, int64_t campaign_id, int64_t wave_id, in
 int store_tx_pilot_set_state(store_tx *tx, int64_t campaign_id, const char *from, const char *to, const char *actor,
                              const char *reason, int64_t now)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaigns SET state = ?2, updated_at = ?3 WHERE id = ?1 AND "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET state = ?2, updated_at = ?3 WHERE id = ?1 AND "
                                           "(?4 IS NULL OR state = ?4) RETURNING 1");
     if (!st)
         return STORE_ERROR;
@@ -214,7 +202,7 @@ int store_tx_pilot_set_state(store_tx *tx, int64_t campaign_id, const char *from
         return STORE_CONFLICT;
     if (from && strcmp(from, to) == 0)
         return STORE_OK; /* another wave of the same state: no change to record */
-    st = prepare(&tx->conn, "INSERT INTO campaign_changes (campaign_id, from_state, to_state, actor, reason, at) "
+    st = store_prepare(&tx->conn, "INSERT INTO campaign_changes (campaign_id, from_state, to_state, actor, reason, at) "
                             "VALUES (?,?,?,?,?,?)");
     if (st) {
         sqlite3_bind_int64(st, 1, campaign_id);
@@ -229,7 +217,7 @@ int store_tx_pilot_set_state(store_tx *tx, int64_t campaign_id, const char *from
 
 int store_tx_pilot_holdout_set(store_tx *tx, int64_t campaign_id, int permille, int64_t now)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE campaigns SET holdout_share_permille = ?, updated_at = ? "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET holdout_share_permille = ?, updated_at = ? "
                                           "WHERE id = ?");
     if (st) {
         sqlite3_bind_int(st, 1, permille);
@@ -242,7 +230,7 @@ int store_tx_pilot_holdout_set(store_tx *tx, int64_t campaign_id, int permille, 
 int store_tx_pilot_decision_insert(store_tx *tx, int64_t campaign_id, const char *decision, const char *reason,
                                    const char *evaluation_json, const char *actor, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO campaign_decisions (campaign_id, decision, reason, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO campaign_decisions (campaign_id, decision, reason, "
                                           "evaluation, actor, at) VALUES (?,?,?,?,?,?)");
     if (st) {
         sqlite3_bind_int64(st, 1, campaign_id);
@@ -260,7 +248,7 @@ int store_tx_pilot_decision_insert(store_tx *tx, int64_t campaign_id, const char
 
 int store_tx_pilot_last_decision(store_tx *tx, int64_t campaign_id, char *out, size_t cap)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT decision FROM campaign_decisions WHERE campaign_id = ? "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT decision FROM campaign_decisions WHERE campaign_id = ? "
                                           "ORDER BY id DESC LIMIT 1");
     if (!st)
         return STORE_ERROR;
@@ -318,7 +306,7 @@ static int sums(store_conn *c, const char *rel, const char *metric, int64_t camp
     else
         snprintf(sql, sizeof(sql), "WITH a AS (%s) SELECT count(*), total(v), total(v * v) FROM (SELECT %s AS v "
                                    "FROM a)", rel, e);
-    sqlite3_stmt *st = prepare(c, sql);
+    sqlite3_stmt *st = store_prepare(c, sql);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, campaign_id);
@@ -359,7 +347,7 @@ int store_pilot_baseline_sums(store_reader *r, const store_pilot_campaign *c, in
     static const char rel_class[] = "SELECT m.id AS member_id, ?7 AS assigned_at FROM members m WHERE m.erased_at "
                                     "IS NULL AND m.class = ?2 AND m.id % ?8 = 0";
     bool by_class = strcmp(c->audience_kind, "class") == 0;
-    sqlite3_stmt *st = prepare(&r->conn, by_class ? "SELECT count(*) FROM members WHERE erased_at IS NULL AND "
+    sqlite3_stmt *st = store_prepare(&r->conn, by_class ? "SELECT count(*) FROM members WHERE erased_at IS NULL AND "
                                                     "class = ?"
                                                   : "SELECT count(*) FROM members WHERE erased_at IS NULL");
     if (!st)
@@ -385,7 +373,7 @@ int store_pilot_baseline_sums(store_reader *r, const store_pilot_campaign *c, in
 
 int store_pilot_planned(store_reader *r, int64_t campaign_id, const char *kind, int64_t *treated, int64_t *control)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT total(treated), total(control) FROM campaign_waves WHERE "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT total(treated), total(control) FROM campaign_waves WHERE "
                                          "campaign_id = ? AND kind = ?");
     if (!st)
         return STORE_ERROR;
@@ -400,7 +388,7 @@ int store_pilot_planned(store_reader *r, int64_t campaign_id, const char *kind, 
 
 int store_pilot_history(store_reader *r, int64_t campaign_id, json_t *waves, json_t *decisions)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT id, kind, stratify_by, seed, audience_size, treated, control, "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT id, kind, stratify_by, seed, audience_size, treated, control, "
                                          "strata, actor, at FROM campaign_waves WHERE campaign_id = ? ORDER BY id");
     if (!st)
         return STORE_ERROR;
@@ -423,7 +411,7 @@ int store_pilot_history(store_reader *r, int64_t campaign_id, json_t *waves, jso
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return store_status_of(&r->conn, rc, "campaign waves");
-    st = prepare(&r->conn, "SELECT id, decision, reason, evaluation, actor, at FROM campaign_decisions WHERE "
+    st = store_prepare(&r->conn, "SELECT id, decision, reason, evaluation, actor, at FROM campaign_decisions WHERE "
                            "campaign_id = ? ORDER BY id");
     if (!st)
         return STORE_ERROR;

@@ -5,18 +5,6 @@
 
 #include <string.h>
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "plans prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 static int change_one(store_conn *c, sqlite3_stmt *st, const char *what)
 {
     if (!st)
@@ -59,7 +47,7 @@ static void plan_row(sqlite3_stmt *st, store_plan *p)
 
 static int plan_get(store_conn *c, int64_t id, store_plan *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE id = ?1");
+    sqlite3_stmt *st = store_prepare(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -89,7 +77,7 @@ static void bind_plan(sqlite3_stmt *st, const store_plan *p)
 
 int store_tx_plan_insert(store_tx *tx, store_plan *p)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO plans (title, horizon, starts_at, ends_at, created_by, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO plans (title, horizon, starts_at, ends_at, created_by, "
                                           "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (st)
         bind_plan(st, p);
@@ -101,7 +89,7 @@ int store_tx_plan_insert(store_tx *tx, store_plan *p)
 
 int store_tx_plan_update(store_tx *tx, const store_plan *p)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE plans SET title = ?1, horizon = ?2, starts_at = ?3, ends_at = ?4, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE plans SET title = ?1, horizon = ?2, starts_at = ?3, ends_at = ?4, "
                                           "updated_at = ?7 WHERE id = ?8");
     if (st)
         bind_plan(st, p);
@@ -110,7 +98,7 @@ int store_tx_plan_update(store_tx *tx, const store_plan *p)
 
 int store_tx_plan_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM plan_goals WHERE plan_id = ?1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM plan_goals WHERE plan_id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -118,7 +106,7 @@ int store_tx_plan_delete(store_tx *tx, int64_t id)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return store_status_of(&tx->conn, rc, "plan goals delete");
-    st = prepare(&tx->conn, "DELETE FROM plans WHERE id = ?1");
+    st = store_prepare(&tx->conn, "DELETE FROM plans WHERE id = ?1");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     return change_one(&tx->conn, st, "plan delete");
@@ -126,7 +114,7 @@ int store_tx_plan_delete(store_tx *tx, int64_t id)
 
 int store_plans(store_reader *r, void (*cb)(const store_plan *p, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " PLAN_COLUMNS " FROM plans ORDER BY starts_at, id LIMIT ?1");
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " PLAN_COLUMNS " FROM plans ORDER BY starts_at, id LIMIT ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int(st, 1, STORE_BUDGET_LIST_MAX);
@@ -156,7 +144,7 @@ static void goal_row(sqlite3_stmt *st, store_plan_goal *g)
 
 int store_tx_plan_goal_get(store_tx *tx, int64_t id, store_plan_goal *out)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT " GOAL_COLUMNS " FROM plan_goals WHERE id = ?1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT " GOAL_COLUMNS " FROM plan_goals WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -188,7 +176,7 @@ static void bind_goal(sqlite3_stmt *st, const store_plan_goal *g)
 
 int store_tx_plan_goal_insert(store_tx *tx, store_plan_goal *g)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO plan_goals (plan_id, metric, survey_id, target, due_at, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO plan_goals (plan_id, metric, survey_id, target, due_at, "
                                           "baseline, baseline_at, note, created_by, created_at, updated_at) "
                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (st)
@@ -201,7 +189,7 @@ int store_tx_plan_goal_insert(store_tx *tx, store_plan_goal *g)
 
 int store_tx_plan_goal_update(store_tx *tx, const store_plan_goal *g)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE plan_goals SET metric = ?2, survey_id = ?3, target = ?4, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE plan_goals SET metric = ?2, survey_id = ?3, target = ?4, "
                                           "due_at = ?5, baseline = ?6, baseline_at = ?7, note = ?8, updated_at = ?11 "
                                           "WHERE id = ?12 AND plan_id = ?1");
     if (st)
@@ -211,7 +199,7 @@ int store_tx_plan_goal_update(store_tx *tx, const store_plan_goal *g)
 
 int store_tx_plan_goal_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM plan_goals WHERE id = ?1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM plan_goals WHERE id = ?1");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     return change_one(&tx->conn, st, "goal delete");
@@ -220,7 +208,7 @@ int store_tx_plan_goal_delete(store_tx *tx, int64_t id)
 int store_plan_goals(store_reader *r, int64_t plan_id, int limit, void (*cb)(const store_plan_goal *g, void *arg),
                      void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " GOAL_COLUMNS " FROM plan_goals WHERE plan_id = ?1 ORDER BY id "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " GOAL_COLUMNS " FROM plan_goals WHERE plan_id = ?1 ORDER BY id "
                                          "LIMIT ?2");
     if (!st)
         return STORE_ERROR;
@@ -247,7 +235,7 @@ static void note_row(sqlite3_stmt *st, store_competitor_note *n)
 
 int store_tx_competitor_note_get(store_tx *tx, int64_t id, store_competitor_note *out)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT " NOTE_COLUMNS " FROM competitor_notes WHERE id = ?1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT " NOTE_COLUMNS " FROM competitor_notes WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -274,7 +262,7 @@ static void bind_note(sqlite3_stmt *st, const store_competitor_note *n)
 
 int store_tx_competitor_note_insert(store_tx *tx, store_competitor_note *n)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO competitor_notes (competitor, offer, observed_on, source, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO competitor_notes (competitor, offer, observed_on, source, "
                                           "written_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (st)
         bind_note(st, n);
@@ -286,7 +274,7 @@ int store_tx_competitor_note_insert(store_tx *tx, store_competitor_note *n)
 
 int store_tx_competitor_note_update(store_tx *tx, const store_competitor_note *n)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE competitor_notes SET competitor = ?1, offer = ?2, observed_on = ?3, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE competitor_notes SET competitor = ?1, offer = ?2, observed_on = ?3, "
                                           "source = ?4, updated_at = ?7 WHERE id = ?8");
     if (st)
         bind_note(st, n);
@@ -295,7 +283,7 @@ int store_tx_competitor_note_update(store_tx *tx, const store_competitor_note *n
 
 int store_tx_competitor_note_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM competitor_notes WHERE id = ?1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM competitor_notes WHERE id = ?1");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     return change_one(&tx->conn, st, "competitor note delete");
@@ -304,7 +292,7 @@ int store_tx_competitor_note_delete(store_tx *tx, int64_t id)
 int store_competitor_notes(store_reader *r, const char *competitor, int limit,
                            void (*cb)(const store_competitor_note *n, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " NOTE_COLUMNS " FROM competitor_notes WHERE (?1 IS NULL OR "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " NOTE_COLUMNS " FROM competitor_notes WHERE (?1 IS NULL OR "
                                          "competitor = ?1) ORDER BY observed_on DESC, id DESC LIMIT ?2");
     if (!st)
         return STORE_ERROR;

@@ -9,18 +9,6 @@
 
 #define DAY_MS 86400000LL
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "report prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 /* Steps st once, copying its first n integer columns into out; finalises it. */
 static int one_row(store_conn *c, sqlite3_stmt *st, int64_t **out, int n, const char *what)
 {
@@ -37,7 +25,7 @@ static int one_row(store_conn *c, sqlite3_stmt *st, int64_t **out, int n, const 
 /* Every store: the member row's aggregates. */
 static int figures_club(store_conn *c, int64_t now, store_figures *f)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT count(*), coalesce(sum(purchase_count >= 1), 0), "
+    sqlite3_stmt *st = store_prepare(c, "SELECT count(*), coalesce(sum(purchase_count >= 1), 0), "
                                   "coalesce(sum(purchase_count >= 2), 0), coalesce(sum(last_purchase_at >= ?1), 0), "
                                   "coalesce(sum(last_purchase_at >= ?2), 0), coalesce(sum(total_spent_minor), 0), "
                                   "coalesce(sum(points_lifetime > 0), 0), "
@@ -55,7 +43,7 @@ static int figures_club(store_conn *c, int64_t now, store_figures *f)
 /* One store: its transactions, per member. */
 static int figures_shop(store_conn *c, int64_t now, const char *shop, store_figures *f)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT coalesce(sum(n >= 1), 0), coalesce(sum(n >= 2), 0), "
+    sqlite3_stmt *st = store_prepare(c, "SELECT coalesce(sum(n >= 1), 0), coalesce(sum(n >= 2), 0), "
                                   "coalesce(sum(last >= ?2), 0), coalesce(sum(last >= ?3), 0), coalesce(sum(spent), 0) "
                                   "FROM (SELECT t.member_id, sum(t.type = 'purchase') AS n, "
                                   "max(CASE WHEN t.type = 'purchase' THEN t.occurred_at END) AS last, "
@@ -80,7 +68,7 @@ int store_report_figures(store_reader *r, int64_t now_ms, const char *shop, stor
         status = figures_shop(c, now_ms, shop, out);
     if (status != STORE_OK)
         return status;
-    sqlite3_stmt *st = prepare(c, "SELECT count(DISTINCT d.member_id) FROM redemptions d JOIN members m ON "
+    sqlite3_stmt *st = store_prepare(c, "SELECT count(DISTINCT d.member_id) FROM redemptions d JOIN members m ON "
                                   "m.id = d.member_id WHERE d.status <> 'cancelled' AND m.erased_at IS NULL");
     int64_t *cols[] = {&out->redeemers};
     return one_row(c, st, cols, 1, "report redeemers");
@@ -90,7 +78,7 @@ int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *
                             void *arg)
 {
     store_conn *c = &r->conn;
-    sqlite3_stmt *st = prepare(c, "SELECT cls, count(*) FROM (SELECT coalesce((SELECT x.to_class FROM class_changes x "
+    sqlite3_stmt *st = store_prepare(c, "SELECT cls, count(*) FROM (SELECT coalesce((SELECT x.to_class FROM class_changes x "
                                   "WHERE x.member_id = m.id AND x.at < ?1 ORDER BY x.at DESC, x.id DESC LIMIT 1), "
                                   "'prospect') AS cls FROM members m WHERE m.created_at < ?1 AND "
                                   "(m.erased_at IS NULL OR m.erased_at >= ?1)) GROUP BY cls ORDER BY cls");
@@ -164,16 +152,16 @@ int store_report_classes_series(store_reader *r, const int64_t *ends, int n, con
     if (n == 0)
         return STORE_OK;
     class_tally t = {ends, n, classes, nclasses, counts};
-    int status = tally_rows(c, prepare(c, "SELECT created_at, NULL, 'prospect' FROM members WHERE created_at < ?1"), &t,
+    int status = tally_rows(c, store_prepare(c, "SELECT created_at, NULL, 'prospect' FROM members WHERE created_at < ?1"), &t,
                             "report joins");
     if (status == STORE_OK)
-        status = tally_rows(c, prepare(c, "SELECT m.erased_at, coalesce((SELECT x.to_class FROM class_changes x WHERE "
+        status = tally_rows(c, store_prepare(c, "SELECT m.erased_at, coalesce((SELECT x.to_class FROM class_changes x WHERE "
                                           "x.member_id = m.id AND x.at < m.erased_at ORDER BY x.at DESC, x.id DESC "
                                           "LIMIT 1), 'prospect'), NULL FROM members m WHERE m.erased_at < ?1 AND "
                                           "m.created_at <= m.erased_at"),
                             &t, "report erasures");
     if (status == STORE_OK)
-        status = tally_rows(c, prepare(c, "SELECT x.at, lag(x.to_class, 1, 'prospect') OVER (PARTITION BY x.member_id "
+        status = tally_rows(c, store_prepare(c, "SELECT x.at, lag(x.to_class, 1, 'prospect') OVER (PARTITION BY x.member_id "
                                           "ORDER BY x.at, x.id), x.to_class FROM class_changes x JOIN members m ON "
                                           "m.id = x.member_id WHERE x.at < ?1 AND (m.erased_at IS NULL OR x.at < "
                                           "m.erased_at)"),
@@ -187,7 +175,7 @@ int store_report_classes_series(store_reader *r, const int64_t *ends, int n, con
 int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg)
 {
     store_conn *c = &r->conn;
-    sqlite3_stmt *st = prepare(c, "SELECT class, count(*) FROM members WHERE erased_at IS NULL GROUP BY class "
+    sqlite3_stmt *st = store_prepare(c, "SELECT class, count(*) FROM members WHERE erased_at IS NULL GROUP BY class "
                                   "ORDER BY class");
     if (!st)
         return STORE_ERROR;
@@ -200,7 +188,7 @@ int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_
 
 int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT count(*) FROM members WHERE created_at >= ? AND created_at < ?");
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT count(*) FROM members WHERE created_at >= ? AND created_at < ?");
     if (st) {
         sqlite3_bind_int64(st, 1, from);
         sqlite3_bind_int64(st, 2, to);
@@ -218,7 +206,7 @@ int store_report_points(store_reader *r, int64_t from, int64_t to, const char *s
     "at < ?2" shop_only ") - (SELECT coalesce(sum(points), 0) FROM postings WHERE to_account = '" account "' AND " \
     "at >= ?1 AND at < ?2" shop_only ")))"
 #define SHOP " AND (?3 IS NULL OR transaction_id IN (SELECT id FROM transactions WHERE store = ?3))"
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " NET("club:issued", "", SHOP) ", " NET("club:redeemed", "-", "")
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " NET("club:issued", "", SHOP) ", " NET("club:redeemed", "-", "")
                                          ", " NET("club:expired", "-", "") ", " NET("club:adjustment", "", ""));
 #undef NET
 #undef SHOP
@@ -235,7 +223,7 @@ int store_report_points(store_reader *r, int64_t from, int64_t to, const char *s
 int store_report_sales(store_reader *r, int64_t from, int64_t to, const char *shop, int64_t *count,
                        int64_t *amount_minor, int64_t *buyers)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT coalesce(sum(type = 'purchase'), 0), coalesce(sum(CASE WHEN type = "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT coalesce(sum(type = 'purchase'), 0), coalesce(sum(CASE WHEN type = "
                                          "'purchase' THEN amount_minor ELSE -amount_minor END), 0), count(DISTINCT "
                                          "CASE WHEN type = 'purchase' THEN member_id END) FROM transactions WHERE "
                                          "occurred_at >= ?1 AND occurred_at < ?2 AND (?3 IS NULL OR store = ?3)");

@@ -7,18 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "segment prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 /* Steps a statement that returns no rows and finalises it. */
 static int run(store_conn *c, sqlite3_stmt *st, const char *what)
 {
@@ -37,8 +25,9 @@ void store_segment_release(store_segment *g)
 
 #define SEGMENT_COLUMNS "id, name, description, kind, filter, member_count, created_at, updated_at"
 
-static void segment_from_row(sqlite3_stmt *st, store_segment *g)
+static void segment_from_row(sqlite3_stmt *st, void *out)
 {
+    store_segment *g = out;
     memset(g, 0, sizeof(*g));
     g->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, g->name, sizeof(g->name));
@@ -57,15 +46,8 @@ static void segment_from_row(sqlite3_stmt *st, store_segment *g)
 
 static int segment_get(store_conn *c, int64_t id, store_segment *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        segment_from_row(st, out);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "segment get");
+    return store_get_by_id(c, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE id = ?", id, segment_from_row, out,
+                           "segment get");
 }
 
 int store_segment_get(store_reader *r, int64_t id, store_segment *out) { return segment_get(&r->conn, id, out); }
@@ -75,7 +57,7 @@ int store_segment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(
                        void *arg, int *count)
 {
     *count = 0;
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE id > ? ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
@@ -107,7 +89,7 @@ static void bind_segment(sqlite3_stmt *st, const store_segment *g)
 
 int store_tx_segment_insert(store_tx *tx, store_segment *g)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO segments (name, description, kind, filter, member_count, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO segments (name, description, kind, filter, member_count, "
                                           "created_at, updated_at) VALUES (?,?,?,?,?,?,?)");
     if (!st)
         return STORE_ERROR;
@@ -120,7 +102,7 @@ int store_tx_segment_insert(store_tx *tx, store_segment *g)
 
 int store_tx_segment_update(store_tx *tx, const store_segment *g)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE segments SET name = ?1, description = ?2, kind = ?3, filter = ?4, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE segments SET name = ?1, description = ?2, kind = ?3, filter = ?4, "
                                           "member_count = ?5, created_at = ?6, updated_at = ?7 WHERE id = ?8");
     if (!st)
         return STORE_ERROR;
@@ -134,7 +116,7 @@ int store_tx_segment_update(store_tx *tx, const store_segment *g)
 
 static int members_clear(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM segment_members WHERE segment_id = ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM segment_members WHERE segment_id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     return run(&tx->conn, st, "segment members clear");
@@ -145,7 +127,7 @@ int store_tx_segment_delete(store_tx *tx, int64_t id)
     int status = members_clear(tx, id);
     if (status != STORE_OK)
         return status;
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM segments WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM segments WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     status = run(&tx->conn, st, "segment delete");
@@ -160,7 +142,7 @@ int store_tx_segment_members_set(store_tx *tx, int64_t id, const int64_t *ids, i
     if (status != STORE_OK)
         return status;
     /* INSERT ... SELECT skips ids of no member and of erased ones; OR IGNORE skips repeats. */
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT OR IGNORE INTO segment_members (segment_id, member_id) "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT OR IGNORE INTO segment_members (segment_id, member_id) "
                                           "SELECT ?1, id FROM members WHERE id = ?2 AND erased_at IS NULL");
     if (!st)
         return STORE_ERROR;
@@ -179,7 +161,7 @@ int store_tx_segment_members_set(store_tx *tx, int64_t id, const int64_t *ids, i
 
 int store_tx_member_id_by_ref(store_tx *tx, const char *external_ref, int64_t *id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT id FROM members WHERE external_ref = ? AND erased_at IS NULL");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT id FROM members WHERE external_ref = ? AND erased_at IS NULL");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, external_ref, -1, SQLITE_STATIC);
@@ -216,7 +198,7 @@ static sqlite3_stmt *segment_stmt(store_conn *c, const store_segment_query *q, c
     if (!sql)
         abort();
     snprintf(sql, len, "%s(%s)%s", head, cond, tail);
-    sqlite3_stmt *st = prepare(c, sql);
+    sqlite3_stmt *st = store_prepare(c, sql);
     free(sql);
     if (!st)
         return NULL;

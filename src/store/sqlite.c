@@ -88,6 +88,33 @@ sqlite3_stmt *store_stmt(store_conn *c, int idx, const char *sql)
     return stmt_get(c, idx, sql);
 }
 
+sqlite3_stmt *store_prepare(store_conn *c, const char *sql)
+{
+    if (c->wal_header)
+        held_renew(c); /* as store_stmt: a held read sees every commit finished before it */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERROR, "sql_prepare", "error=\"%s\" sql=\"%.80s\"", sqlite3_errmsg(c->db), sql);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+int store_get_by_id(store_conn *c, const char *sql, int64_t id, void (*from_row)(sqlite3_stmt *st, void *out),
+                    void *out, const char *what)
+{
+    sqlite3_stmt *st = store_prepare(c, sql);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        from_row(st, out);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, what);
+}
+
 int store_status_of(store_conn *c, int rc, const char *what)
 {
     switch (rc & 0xff) {

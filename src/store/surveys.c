@@ -6,18 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "survey prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 static int run(store_conn *c, sqlite3_stmt *st, const char *what)
 {
     if (!st)
@@ -49,8 +37,9 @@ void store_survey_release(store_survey *s)
     "id, title_en, title_fa, questions, opens_at, closes_at, anonymous, k_min, target_permille, reminder_days, " \
     "reminder_max, created_at, updated_at"
 
-static void survey_from_row(sqlite3_stmt *st, store_survey *s)
+static void survey_from_row(sqlite3_stmt *st, void *out)
 {
+    store_survey *s = out;
     memset(s, 0, sizeof(*s));
     s->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, s->title_en, sizeof(s->title_en));
@@ -72,15 +61,8 @@ static void survey_from_row(sqlite3_stmt *st, store_survey *s)
 
 static int survey_get(store_conn *c, int64_t id, store_survey *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " SURVEY_COLUMNS " FROM surveys WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        survey_from_row(st, out);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "survey get");
+    return store_get_by_id(c, "SELECT " SURVEY_COLUMNS " FROM surveys WHERE id = ?", id, survey_from_row, out,
+                           "survey get");
 }
 
 int store_survey_get(store_reader *r, int64_t id, store_survey *out) { return survey_get(&r->conn, id, out); }
@@ -90,7 +72,7 @@ int store_survey_list(store_reader *r, int64_t after_id, int limit, void (*cb)(c
                       void *arg, int *count)
 {
     *count = 0;
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " SURVEY_COLUMNS " FROM surveys WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " SURVEY_COLUMNS " FROM surveys WHERE id > ? ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
@@ -127,7 +109,7 @@ static void bind_survey(sqlite3_stmt *st, const store_survey *s, char **text)
 
 int store_tx_survey_insert(store_tx *tx, store_survey *s)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO surveys (title_en, title_fa, questions, opens_at, closes_at, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO surveys (title_en, title_fa, questions, opens_at, closes_at, "
                                           "anonymous, k_min, target_permille, reminder_days, reminder_max, "
                                           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     char *text = NULL;
@@ -142,7 +124,7 @@ int store_tx_survey_insert(store_tx *tx, store_survey *s)
 
 int store_tx_survey_update(store_tx *tx, const store_survey *s)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE surveys SET title_en = ?, title_fa = ?, questions = ?, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE surveys SET title_en = ?, title_fa = ?, questions = ?, "
                                           "opens_at = ?, closes_at = ?, anonymous = ?, k_min = ?, "
                                           "target_permille = ?, reminder_days = ?, reminder_max = ?, created_at = ?, "
                                           "updated_at = ? WHERE id = ?");
@@ -158,7 +140,7 @@ int store_tx_survey_update(store_tx *tx, const store_survey *s)
 
 int store_tx_survey_has_waves(store_tx *tx, int64_t id, bool *yes)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT 1 FROM survey_waves WHERE survey_id = ? LIMIT 1");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT 1 FROM survey_waves WHERE survey_id = ? LIMIT 1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -176,7 +158,7 @@ int store_tx_survey_delete(store_tx *tx, int64_t id)
         return status;
     if (waves)
         return STORE_CONFLICT;
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM surveys WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM surveys WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     status = run(&tx->conn, st, "survey delete");
@@ -198,7 +180,7 @@ int store_tx_audience_each(store_tx *tx, const char *audience, const char *value
         sql = "SELECT id, class FROM members WHERE erased_at IS NULL AND class = ?1 ORDER BY id";
     else
         sql = "SELECT id, class FROM members WHERE erased_at IS NULL ORDER BY id";
-    sqlite3_stmt *st = prepare(&tx->conn, sql);
+    sqlite3_stmt *st = store_prepare(&tx->conn, sql);
     if (!st)
         return STORE_ERROR;
     if (value && sqlite3_bind_parameter_count(st) >= 1)
@@ -220,7 +202,7 @@ int store_tx_audience_each(store_tx *tx, const char *audience, const char *value
 
 int store_tx_member_class(store_tx *tx, int64_t id, char *out, size_t cap)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT class FROM members WHERE id = ? AND erased_at IS NULL");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT class FROM members WHERE id = ? AND erased_at IS NULL");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -233,7 +215,7 @@ int store_tx_member_class(store_tx *tx, int64_t id, char *out, size_t cap)
 
 int store_tx_survey_invited(store_tx *tx, int64_t survey_id, const char *person_kind, int64_t person_id, bool *yes)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT 1 FROM survey_invitations WHERE survey_id = ? AND "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT 1 FROM survey_invitations WHERE survey_id = ? AND "
                                           "person_kind = ? AND person_id = ?");
     if (!st)
         return STORE_ERROR;
@@ -249,7 +231,7 @@ int store_tx_survey_invited(store_tx *tx, int64_t survey_id, const char *person_
 int store_tx_survey_wave_insert(store_tx *tx, int64_t survey_id, const char *audience_json, const char *stratify_by,
                                 int64_t seed, int64_t now, int64_t *wave_id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO survey_waves (survey_id, audience, stratify_by, seed, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO survey_waves (survey_id, audience, stratify_by, seed, "
                                           "created_at) VALUES (?,?,?,?,?)");
     if (st) {
         sqlite3_bind_int64(st, 1, survey_id);
@@ -267,7 +249,7 @@ int store_tx_survey_wave_insert(store_tx *tx, int64_t survey_id, const char *aud
 int store_tx_survey_stratum_insert(store_tx *tx, int64_t wave_id, const char *stratum, int64_t population,
                                    int64_t invited)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO survey_strata (wave_id, stratum, population, invited) "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO survey_strata (wave_id, stratum, population, invited) "
                                           "VALUES (?,?,?,?)");
     if (st) {
         sqlite3_bind_int64(st, 1, wave_id);
@@ -302,7 +284,7 @@ static void invitation_from_row(sqlite3_stmt *st, store_invitation *v)
 
 int store_tx_invitation_insert(store_tx *tx, store_invitation *v)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO survey_invitations (survey_id, wave_id, person_kind, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO survey_invitations (survey_id, wave_id, person_kind, "
                                           "person_id, stratum, token_hash, channel, created_at, last_sent_at) "
                                           "VALUES (?,?,?,?,?,?,?,?,?)");
     if (st) {
@@ -324,7 +306,7 @@ int store_tx_invitation_insert(store_tx *tx, store_invitation *v)
 
 static int invitation_by_token(store_conn *c, const uint8_t token_hash[32], store_invitation *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " INVITATION_COLUMNS " FROM survey_invitations WHERE token_hash = ?");
+    sqlite3_stmt *st = store_prepare(c, "SELECT " INVITATION_COLUMNS " FROM survey_invitations WHERE token_hash = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
@@ -347,7 +329,7 @@ int store_tx_invitation_by_token(store_tx *tx, const uint8_t token_hash[32], sto
 
 int store_tx_invitation_answered(store_tx *tx, int64_t id, int64_t at)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE survey_invitations SET answered_at = ? WHERE id = ? AND "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE survey_invitations SET answered_at = ? WHERE id = ? AND "
                                           "answered_at IS NULL");
     if (st) {
         sqlite3_bind_int64(st, 1, at);
@@ -362,7 +344,7 @@ int store_tx_invitation_answered(store_tx *tx, int64_t id, int64_t at)
 int store_tx_invitations_due(store_tx *tx, int64_t now, store_invitation *out, int cap, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = prepare(
+    sqlite3_stmt *st = store_prepare(
         &tx->conn,
         "SELECT i.id, i.survey_id, i.wave_id, i.person_kind, i.person_id, i.stratum, i.token_hash, i.channel, "
         "i.created_at, i.answered_at, i.reminders, i.last_sent_at FROM survey_invitations i JOIN surveys s ON "
@@ -382,7 +364,7 @@ int store_tx_invitations_due(store_tx *tx, int64_t now, store_invitation *out, i
 
 int store_tx_invitation_reminded(store_tx *tx, int64_t id, const uint8_t token_hash[32], int64_t now)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE survey_invitations SET token_hash = ?, reminders = reminders + 1, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE survey_invitations SET token_hash = ?, reminders = reminders + 1, "
                                           "last_sent_at = ? WHERE id = ?");
     if (st) {
         sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
@@ -395,7 +377,7 @@ int store_tx_invitation_reminded(store_tx *tx, int64_t id, const uint8_t token_h
 int store_tx_response_insert(store_tx *tx, int64_t survey_id, int64_t invitation_id, const char *stratum,
                              int64_t answered_at, const char *answers_json)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO survey_responses (survey_id, invitation_id, stratum, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO survey_responses (survey_id, invitation_id, stratum, "
                                           "answered_at, answers) VALUES (?,?,?,?,?)");
     if (st) {
         sqlite3_bind_int64(st, 1, survey_id);
@@ -435,7 +417,7 @@ int store_survey_coverage(store_reader *r, int64_t survey_id,
 {
     /* A stratum's population is the largest any wave saw (a second wave over the same audience tops up the
      * invitations, it does not add people); invited and answered come from the invitations themselves. */
-    sqlite3_stmt *st = prepare(
+    sqlite3_stmt *st = store_prepare(
         &r->conn, "SELECT t.stratum, MAX(t.population), "
                   "(SELECT COUNT(*) FROM survey_invitations i WHERE i.survey_id = ?1 AND i.stratum = t.stratum), "
                   "(SELECT COUNT(*) FROM survey_invitations i WHERE i.survey_id = ?1 AND i.stratum = t.stratum "
@@ -457,7 +439,7 @@ int store_survey_responses(store_reader *r, int64_t survey_id,
                            void (*cb)(const char *stratum, int64_t answered_at, json_t *answers, void *arg),
                            void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT stratum, answered_at, answers FROM survey_responses WHERE "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT stratum, answered_at, answers FROM survey_responses WHERE "
                                          "survey_id = ? ORDER BY id");
     if (!st)
         return STORE_ERROR;

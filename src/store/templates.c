@@ -5,18 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "template prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 void store_template_release(store_template *t)
 {
     if (!t)
@@ -42,7 +30,7 @@ static void from_row(sqlite3_stmt *st, store_template *t)
 
 static int one(store_conn *c, int64_t id, store_template *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " COLUMNS " FROM message_templates WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(c, "SELECT " COLUMNS " FROM message_templates WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -67,7 +55,7 @@ static int written(store_tx *tx, int rc, const char *what)
 
 int store_tx_template_insert(store_tx *tx, store_template *t)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO message_templates (name, content, created_by, created_at, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO message_templates (name, content, created_by, created_at, "
                                           "updated_at) VALUES (?,?,?,?,?)");
     if (!st)
         return STORE_ERROR;
@@ -86,7 +74,7 @@ int store_tx_template_insert(store_tx *tx, store_template *t)
 int store_tx_template_update(store_tx *tx, const store_template *t)
 {
     sqlite3_stmt *st =
-        prepare(&tx->conn, "UPDATE message_templates SET name = ?, content = ?, updated_at = ? WHERE id = ?");
+        store_prepare(&tx->conn, "UPDATE message_templates SET name = ?, content = ?, updated_at = ? WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
@@ -102,7 +90,7 @@ int store_tx_template_update(store_tx *tx, const store_template *t)
 
 int store_tx_template_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM message_templates WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM message_templates WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -116,7 +104,7 @@ int store_tx_template_delete(store_tx *tx, int64_t id)
 int store_template_list(store_reader *r, int64_t after_id, int limit,
                         void (*cb)(const store_template *t, void *arg), void *arg)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " COLUMNS " FROM message_templates WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " COLUMNS " FROM message_templates WHERE id > ? ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);

@@ -11,18 +11,6 @@
 
 #define WEBHOOK_COLUMNS "id, url, events, description, secret, active, created_by, created_at, updated_at"
 
-static sqlite3_stmt *prepare(store_conn *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        store_status_of(c, rc, "webhook prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 static void webhook_from_row(sqlite3_stmt *st, store_webhook *w)
 {
     memset(w, 0, sizeof(*w));
@@ -39,7 +27,7 @@ static void webhook_from_row(sqlite3_stmt *st, store_webhook *w)
 
 static int webhook_one(store_conn *c, int64_t id, store_webhook *out)
 {
-    sqlite3_stmt *st = prepare(c, "SELECT " WEBHOOK_COLUMNS " FROM webhook_subscriptions WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(c, "SELECT " WEBHOOK_COLUMNS " FROM webhook_subscriptions WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -66,7 +54,7 @@ static void bind_webhook(sqlite3_stmt *st, const store_webhook *w)
 
 int store_tx_webhook_insert(store_tx *tx, store_webhook *w)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "INSERT INTO webhook_subscriptions (url, events, description, active, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO webhook_subscriptions (url, events, description, active, "
                                           "updated_at, secret, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)");
     if (!st)
         return STORE_ERROR;
@@ -83,7 +71,7 @@ int store_tx_webhook_insert(store_tx *tx, store_webhook *w)
 
 int store_tx_webhook_update(store_tx *tx, const store_webhook *w)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "UPDATE webhook_subscriptions SET url = ?, events = ?, description = ?, "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE webhook_subscriptions SET url = ?, events = ?, description = ?, "
                                           "active = ?, updated_at = ? WHERE id = ?");
     if (!st)
         return STORE_ERROR;
@@ -98,7 +86,7 @@ int store_tx_webhook_update(store_tx *tx, const store_webhook *w)
 
 int store_tx_webhook_delete(store_tx *tx, int64_t id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "DELETE FROM webhook_subscriptions WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM webhook_subscriptions WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -111,7 +99,7 @@ int store_tx_webhook_delete(store_tx *tx, int64_t id)
 
 int store_tx_webhook_count(store_tx *tx, int64_t *n)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT count(*) FROM webhook_subscriptions");
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT count(*) FROM webhook_subscriptions");
     if (!st)
         return STORE_ERROR;
     int rc = sqlite3_step(st);
@@ -124,7 +112,7 @@ int store_webhook_list(store_reader *r, int64_t after_id, int limit, void (*cb)(
                        void *arg)
 {
     sqlite3_stmt *st =
-        prepare(&r->conn, "SELECT " WEBHOOK_COLUMNS " FROM webhook_subscriptions WHERE id > ? ORDER BY id LIMIT ?");
+        store_prepare(&r->conn, "SELECT " WEBHOOK_COLUMNS " FROM webhook_subscriptions WHERE id > ? ORDER BY id LIMIT ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
@@ -227,7 +215,7 @@ int store_tx_webhook_fanout(store_tx *tx, uint32_t mask, const char *type, const
 int store_webhook_delivery_get(store_reader *r, int64_t message_id, store_webhook_delivery *out)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT d.subscription_id, d.event_id, s.id IS NOT NULL, s.active, s.url, "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT d.subscription_id, d.event_id, s.id IS NOT NULL, s.active, s.url, "
                                          "s.secret FROM webhook_deliveries d LEFT JOIN webhook_subscriptions s "
                                          "ON s.id = d.subscription_id WHERE d.message_id = ?");
     if (!st)
@@ -278,7 +266,7 @@ static json_t *delivery_from_row(sqlite3_stmt *st)
 
 int store_webhook_deliveries(store_reader *r, int64_t subscription_id, int64_t before_id, int limit, json_t *items)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " DELIVERY_COLUMNS ", (SELECT detail FROM message_attempts a "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " DELIVERY_COLUMNS ", (SELECT detail FROM message_attempts a "
                                          "WHERE a.message_id = o.id ORDER BY a.id DESC LIMIT 1) "
                                          "FROM webhook_deliveries d JOIN message_outbox o ON o.id = d.message_id "
                                          "WHERE d.subscription_id = ? AND d.message_id < ? "
@@ -300,7 +288,7 @@ int store_webhook_deliveries(store_reader *r, int64_t subscription_id, int64_t b
 
 static int attempts_json(store_reader *r, int64_t message_id, json_t *items)
 {
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT at, outcome, detail, duration_ms FROM message_attempts "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT at, outcome, detail, duration_ms FROM message_attempts "
                                          "WHERE message_id = ? ORDER BY id");
     if (!st)
         return STORE_ERROR;
@@ -317,7 +305,7 @@ static int attempts_json(store_reader *r, int64_t message_id, json_t *items)
 int store_webhook_delivery_json(store_reader *r, int64_t message_id, json_t **out)
 {
     *out = NULL;
-    sqlite3_stmt *st = prepare(&r->conn, "SELECT " DELIVERY_COLUMNS ", o.body_text FROM webhook_deliveries d "
+    sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " DELIVERY_COLUMNS ", o.body_text FROM webhook_deliveries d "
                                          "JOIN message_outbox o ON o.id = d.message_id WHERE d.message_id = ?");
     if (!st)
         return STORE_ERROR;
@@ -344,7 +332,7 @@ int store_webhook_delivery_json(store_reader *r, int64_t message_id, json_t **ou
 
 int store_tx_webhook_replay(store_tx *tx, int64_t message_id, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st = prepare(&tx->conn, "SELECT d.subscription_id, s.url, o.subject, d.event_id, o.body_text "
+    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT d.subscription_id, s.url, o.subject, d.event_id, o.body_text "
                                           "FROM webhook_deliveries d JOIN message_outbox o ON o.id = d.message_id "
                                           "JOIN webhook_subscriptions s ON s.id = d.subscription_id "
                                           "WHERE d.message_id = ?");
