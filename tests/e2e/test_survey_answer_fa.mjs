@@ -3,7 +3,8 @@
 // only the database holds it) opens the answering page in a browser whose language is English, so Persian comes
 // from the member's locale: right to left, Persian digits. Sending with nothing chosen names the missing
 // questions and sends nothing; the answers typed and clicked are counted in the survey's results; the link then
-// says it was used, and the API refuses it (409 link-used). The same address still answers JSON to an API client.
+// says it was used, and the API refuses it (409 link-used); a closed survey's link says it closed. The same
+// address still answers JSON to an API client.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { check, run } from './harness.mjs';
@@ -138,6 +139,21 @@ await run('survey-answer-fa', async ({ server, b, shot }) => {
   check(again.status === 409 && problem.type.endsWith('/link-used'), `a second answer is refused (${again.status} ${JSON.stringify(problem)})`);
   const after = (await apiFrom(staff, 'GET', `/api/v1/surveys/${s.body.id}/results`)).body;
   check(after.coverage.total.answered === 1 && after.questions.find((x) => x.key === 'recommend').answers === 1, 'still one answer');
+
+  // A link to a survey that has closed says so (a second member, invited before the close).
+  const m2 = await apiFrom(staff, 'POST', '/api/v1/members', {
+    given_name: 'Omid', email: 'omid@example.org', phone: '09125558888', consent: { email: true, sms: false }, locale: 'en',
+  });
+  check(m2.status === 201, `a second member (${m2.status})`);
+  const inv2 = await apiFrom(staff, 'POST', `/api/v1/surveys/${s.body.id}/invitations`, { audience: { members: 'all' } });
+  check(inv2.status === 201, `the second member is invited (${JSON.stringify(inv2.body)})`);
+  const link2 = linkOf(server.data, m2.body.id);
+  const closed = await apiFrom(staff, 'PATCH', `/api/v1/surveys/${s.body.id}`, { closes_at: new Date(Date.now() - 60000).toISOString() });
+  check(closed.status === 200, `the survey is closed (${closed.status} ${JSON.stringify(closed.body)})`);
+  await page.goto(`${server.base}${link2}`);
+  await page.getByTestId('survey-closed').waitFor();
+  check((await page.getByRole('heading', { name: 'This survey is closed' }).count()) === 1, 'an English speaker is told the survey closed');
+  await shot(page, 'survey-closed-en');
 
   // An unknown link gets its own message.
   await page.goto(`${server.base}/s/${'A'.repeat(43)}?lang=fa`);
