@@ -337,6 +337,12 @@ void http_static_register(h2o_pathconf_t *path, const char *dir);
 /* For a request no route took: true when the web app answers it (then the API handler returns -1 to pass it on
  * to the file handler, or has already answered with index.html for an app route). */
 bool http_static_take(http_request *r, bool *answered);
+/* Whether the Accept headers rank HTML (text/html or XHTML) above JSON (application/json, problem+json or a
+ * wildcard that covers them): a browser's navigation does, an API client (or no Accept at all) does not. */
+bool http_prefers_html(h2o_req_t *req);
+/* Answers with the app's index.html for a page the API answers too (GET /s/{token}); false when no app is served
+ * (the caller answers JSON then). */
+bool http_static_send_index(http_request *r);
 /* classes.c: class history, the recompute, and the programme's "classes" settings */
 void http_member_class_history(http_request *r);
 void http_classes_recompute(http_request *r);

@@ -6,6 +6,7 @@
  * Vite names its built assets by content hash (/assets/index-3f2a1c.js): those are cached for a year; the rest
  * (index.html) is revalidated on every load. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -113,4 +114,80 @@ bool http_static_take(http_request *r, bool *answered)
         return false;
     *answered = true;
     return true;
+}
+
+/* ---- pages the API answers too (content negotiation) ---- */
+
+/* The q of one media range's parameters ("; q=0.8"), 1 when absent. */
+static double range_q(const char *params, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (params[i] != ';')
+            continue;
+        size_t j = i + 1;
+        while (j < len && (params[j] == ' ' || params[j] == '\t'))
+            j++;
+        if (j + 1 < len && (params[j] == 'q' || params[j] == 'Q') && params[j + 1] == '=') {
+            char num[8] = {0};
+            size_t n = len - j - 2 < sizeof(num) - 1 ? len - j - 2 : sizeof(num) - 1;
+            memcpy(num, params + j + 2, n);
+            return strtod(num, NULL);
+        }
+    }
+    return 1;
+}
+
+/* Whether a media range (without its parameters, spaces trimmed) is name, case-insensitively. */
+static bool range_is(const char *range, size_t len, const char *name)
+{
+    return h2o_lcstris(range, len, name, strlen(name));
+}
+
+/* Where in v[from, len) the character c first is, or len. */
+static size_t find_char(const char *v, size_t from, size_t len, char c)
+{
+    while (from < len && v[from] != c)
+        from++;
+    return from;
+}
+
+bool http_prefers_html(h2o_req_t *req)
+{
+    double html = 0, json = 0;
+    for (ssize_t at = -1; (at = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, at)) != -1;) {
+        const char *v = req->headers.entries[at].value.base;
+        size_t len = req->headers.entries[at].value.len;
+        for (size_t i = 0; i < len;) {
+            size_t stop = find_char(v, i, len, ',');
+            while (i < stop && (v[i] == ' ' || v[i] == '\t'))
+                i++;
+            size_t type_end = find_char(v, i, stop, ';'), params = type_end;
+            while (type_end > i && (v[type_end - 1] == ' ' || v[type_end - 1] == '\t'))
+                type_end--;
+            const char *range = v + i;
+            size_t n = type_end - i;
+            double q = range_q(v + params, stop - params);
+            if (range_is(range, n, "text/html") || range_is(range, n, "application/xhtml+xml"))
+                html = q > html ? q : html;
+            else if (range_is(range, n, "application/json") || range_is(range, n, "application/problem+json") ||
+                     range_is(range, n, "application/*") || range_is(range, n, "*/*"))
+                json = q > json ? q : json;
+            i = stop + 1;
+        }
+    }
+    return html > 0 && html > json;
+}
+
+bool http_static_send_index(http_request *r)
+{
+    h2o_req_t *req = r->req;
+    if (!web_dir[0])
+        return false;
+    char index[STATIC_PATH_MAX + 16];
+    snprintf(index, sizeof(index), "%s/index.html", web_dir);
+    add_named_header(req, "x-content-type-options", "nosniff");
+    add_named_header(req, "content-security-policy", content_policy);
+    add_named_header(req, "referrer-policy", "no-referrer"); /* the address may hold a personal token */
+    add_header(req, H2O_TOKEN_CACHE_CONTROL, cache_revalidate);
+    return h2o_file_send(req, 200, "OK", index, h2o_iovec_init(H2O_STRLIT("text/html; charset=utf-8")), 0) == 0;
 }

@@ -449,8 +449,32 @@ static void path_token(http_request *r, char out[72])
     snprintf(out, 72, "%.*s", (int)(len > 3 ? len - 3 : 0), p + 3);
 }
 
+/* The invited person's locale ("en" or "fa"; "en" when the person is gone), so the page speaks their language. */
+static void person_locale(http_request *r, const store_invitation *v, char out[8])
+{
+    snprintf(out, 8, "en");
+    if (strcmp(v->person_kind, "member") == 0) {
+        member m;
+        if (store_member_get(r->thread->reader, v->person_id, &m) == STORE_OK) {
+            snprintf(out, 8, "%s", strcmp(m.locale, "fa") == 0 ? "fa" : "en");
+            member_release(&m);
+        }
+    } else if (v->person_id) {
+        store_contact c;
+        if (store_contact_get(r->thread->reader, v->person_id, &c) == STORE_OK) {
+            snprintf(out, 8, "%s", strcmp(c.person.locale, "fa") == 0 ? "fa" : "en");
+            store_contact_release(&c);
+        }
+    }
+}
+
+/* GET /s/{token}: a browser opening the personal link gets the web app's page (which reads this same address
+ * as JSON); anything else gets the JSON. The answer depends on Accept, so caches are told. */
 void http_survey_public_get(http_request *r)
 {
+    h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept"));
+    if (http_prefers_html(r->req) && http_static_send_index(r))
+        return;
     char token[72];
     path_token(r, token);
     uint8_t hash[32];
@@ -469,9 +493,11 @@ void http_survey_public_get(http_request *r)
         return;
     }
     bool open = !(s.closes_at && r->now_ms >= s.closes_at) && !(s.opens_at && r->now_ms < s.opens_at);
-    json_t *o = json_pack("{s:s, s:s, s:O, s:o, s:b, s:b, s:b}", "title_en", s.title_en, "title_fa", s.title_fa,
+    char locale[8];
+    person_locale(r, &v, locale);
+    json_t *o = json_pack("{s:s, s:s, s:O, s:o, s:b, s:b, s:b, s:s}", "title_en", s.title_en, "title_fa", s.title_fa,
                           "questions", s.questions, "closes_at", s.closes_at ? timefmt_json(s.closes_at) : json_null(),
-                          "anonymous", s.anonymous, "open", open, "answered", v.answered_at != 0);
+                          "anonymous", s.anonymous, "open", open, "answered", v.answered_at != 0, "locale", locale);
     store_survey_release(&s);
     http_reply_json(r, 200, o);
 }
