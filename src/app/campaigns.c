@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/webhooks.h"
 #include "base/log.h"
 #include "core/sampling.h"
 #include "core/segment_filter.h"
@@ -373,7 +374,7 @@ int campaigns_grant_run(store_tx *tx, int64_t now, int limit, int *done)
     if (status == STORE_OK)
         status = store_tx_campaigns_pilot_ended(tx, now, ids, 64, &n);
     for (int i = 0; status == STORE_OK && i < n; i++)
-        status = store_tx_campaign_state(tx, ids[i], "pilot", "evaluating", "system", "the pilot's window ended", now);
+        status = campaigns_state_change(tx, ids[i], "pilot", "evaluating", "system", "the pilot's window ended", now);
     int64_t after = 0;
     while (status == STORE_OK && *done < limit) {
         if ((status = store_tx_campaigns_live(tx, after, ids, 64, &n)) != STORE_OK || n == 0)
@@ -461,5 +462,17 @@ int campaigns_on_purchase(store_tx *tx, const points_programme *p, int64_t membe
             continue;
         status = multiplier_apply(tx, p, &ms[i], member_id, base, now, res);
     }
+    return status;
+}
+
+int campaigns_state_change(store_tx *tx, int64_t id, const char *from, const char *to, const char *actor,
+                           const char *reason, int64_t now)
+{
+    if (from && strcmp(from, to) == 0)
+        return store_tx_campaign_touch(tx, id, from, now); /* another wave of the same state: nothing to record */
+    int status = store_tx_campaign_state(tx, id, from, to, actor, reason, now);
+    if (status == STORE_OK)
+        status = webhooks_emit(tx, WEBHOOK_CAMPAIGN_STATE_CHANGED, now, "{s:I, s:s?, s:s, s:s, s:s}", "campaign",
+                               (json_int_t)id, "from", from, "to", to, "actor", actor, "reason", reason ? reason : "");
     return status;
 }

@@ -23,6 +23,11 @@
  * refused NULL), if the campaign is live and its window has begun; *granted counts the rows handled (granted or
  * refused). Declared here for the pilots' draw, which may call it to start granting at once. */
 int campaign_grant_due(store_tx *tx, int64_t campaign_id, int64_t now, int limit, int *granted);
+/* Moves campaign id from state `from` to `to` (from NULL: its creation, only recorded), records the change with
+ * who and why, and emits the webhook event campaign.state_changed, all in the caller's job. A move to the state it
+ * is already in records nothing. STORE_CONFLICT when the campaign is not in `from`. */
+int campaigns_state_change(store_tx *tx, int64_t id, const char *from, const char *to, const char *actor,
+                           const char *reason, int64_t now);
 
 /* The executor's job: one more chunk of each launch still being assigned, pilots whose window ended move to
  * evaluating, then live campaigns are granted, at most limit rows in all; *done is how many were handled (limit when

@@ -378,7 +378,7 @@ int pilot_draw_run(store_tx *tx, int64_t campaign_id, const pilot_request *p, co
             status = draw_wave(tx, campaign_id, p, &wp, &pop, actor, now, report, http_status, e);
     }
     if (status == STORE_OK)
-        status = store_tx_pilot_set_state(tx, campaign_id, c.state, "pilot", actor, "pilot drawn", now);
+        status = campaigns_state_change(tx, campaign_id, c.state, "pilot", actor, "pilot drawn", now);
     int granted = 0; /* the first chunk at once; the executor's job grants the rest */
     if (status == STORE_OK)
         status = campaign_grant_due(tx, campaign_id, now, CAMPAIGN_GRANT_CHUNK, &granted);
@@ -421,7 +421,7 @@ int pilot_rollout_run(store_tx *tx, int64_t campaign_id, const pilot_request *p,
     if (status == STORE_OK)
         status = store_tx_pilot_holdout_set(tx, campaign_id, permille, now);
     if (status == STORE_OK)
-        status = store_tx_pilot_set_state(tx, campaign_id, c.state, "running", actor, "rolled out", now);
+        status = campaigns_state_change(tx, campaign_id, c.state, "running", actor, "rolled out", now);
     int granted = 0;
     if (status == STORE_OK)
         status = campaign_grant_due(tx, campaign_id, now, CAMPAIGN_GRANT_CHUNK, &granted);

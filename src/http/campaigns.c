@@ -401,7 +401,7 @@ static int create_write(store_tx *tx, http_write *w)
     int status = apply_on_writer(tx, w, &c, ch, true) ? store_tx_campaign_insert(tx, &c) : STORE_INVALID;
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_campaign_state(tx, c.id, NULL, "draft", w->who.key, "created", w->now_ms);
+        status = campaigns_state_change(tx, c.id, NULL, "draft", w->who.key, "created", w->now_ms);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "campaign.create", "campaign", c.id, NULL, campaign_json(&c));
     char location[64];
@@ -526,7 +526,7 @@ static int state_write(store_tx *tx, http_write *w)
         }
     }
     if (status == STORE_OK)
-        status = store_tx_campaign_state(tx, c.id, c.state, ch->to, w->who.key, ch->reason, w->now_ms);
+        status = campaigns_state_change(tx, c.id, c.state, ch->to, w->who.key, ch->reason, w->now_ms);
     store_actor actor = http_actor(&w->who);
     json_t *change = json_pack("{s:s, s:s, s:s}", "from", c.state, "to", ch->to, "reason", ch->reason);
     if (status == STORE_OK)

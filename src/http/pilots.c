@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/campaigns.h"
 #include "app/pilots.h"
 #include "http/http.h"
 #include "http/segments.h"
@@ -304,7 +305,7 @@ static int decision_write(store_tx *tx, http_write *w)
         status = store_tx_pilot_decision_insert(tx, j->id, j->decision, j->reason, j->evaluation, w->who.key,
                                                 w->now_ms, &id);
     if (status == STORE_OK && strcmp(j->decision, "stop") == 0)
-        status = store_tx_pilot_set_state(tx, j->id, c.state, "stopped", w->who.key, j->reason, w->now_ms);
+        status = campaigns_state_change(tx, j->id, c.state, "stopped", w->who.key, j->reason, w->now_ms);
     json_t *out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)id, "campaign_id", (json_int_t)j->id,
                             "decision", j->decision, "reason", j->reason, "state",
                             strcmp(j->decision, "stop") == 0 ? "stopped" : c.state, "evaluation",

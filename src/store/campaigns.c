@@ -195,6 +195,19 @@ static int state_move(store_tx *tx, int64_t id, const char *from, const char *to
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_CONFLICT : status;
 }
 
+int store_tx_campaign_touch(store_tx *tx, int64_t id, const char *state, int64_t now)
+{
+    sqlite3_stmt *st =
+        store_prepare(&tx->conn, "UPDATE campaigns SET updated_at = ?3 WHERE id = ?1 AND state = ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    int status = run(&tx->conn, st, "campaign touch");
+    return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_CONFLICT : status;
+}
+
 int store_tx_campaign_state(store_tx *tx, int64_t id, const char *from, const char *to, const char *actor,
                             const char *reason, int64_t now)
 {

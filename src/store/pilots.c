@@ -179,42 +179,6 @@ int store_tx_pilot_assign(store_tx *tx, int64_t campaign_id, int64_t wave_id, in
 
 /* ---- state, holdout and decisions ---- */
 
-int store_tx_pilot_set_state(store_tx *tx, int64_t campaign_id, const char *from, const char *to, const char *actor,
-                             const char *reason, int64_t now)
-{
-    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET state = ?2, updated_at = ?3 WHERE id = ?1 AND "
-                                          "(?4 IS NULL OR state = ?4) RETURNING 1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, campaign_id);
-    sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    if (from)
-        sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool moved = rc == SQLITE_ROW;
-    if (moved)
-        rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return store_status_of(&tx->conn, rc, "campaign state");
-    if (!moved)
-        return STORE_CONFLICT;
-    if (from && strcmp(from, to) == 0)
-        return STORE_OK; /* another wave of the same state: no change to record */
-    st = store_prepare(&tx->conn, "INSERT INTO campaign_changes (campaign_id, from_state, to_state, actor, reason, at) "
-                            "VALUES (?,?,?,?,?,?)");
-    if (st) {
-        sqlite3_bind_int64(st, 1, campaign_id);
-        store_bind_text_or_null(st, 2, from ? from : "");
-        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, now);
-    }
-    return run(&tx->conn, st, "campaign change insert");
-}
-
 int store_tx_pilot_holdout_set(store_tx *tx, int64_t campaign_id, int permille, int64_t now)
 {
     sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET holdout_share_permille = ?, updated_at = ? "

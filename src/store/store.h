@@ -1051,8 +1051,10 @@ int store_campaign_list(store_reader *r, const char *state, int64_t after_id, in
 int store_tx_campaign_insert(store_tx *tx, store_campaign *c);
 /* Writes every column a person may change (not spent_*, not state); the writer's cached campaigns are forgotten. */
 int store_tx_campaign_update(store_tx *tx, const store_campaign *c);
+/* Touches a campaign that stays in `state` (updated_at); STORE_CONFLICT when it is not in it. */
+int store_tx_campaign_touch(store_tx *tx, int64_t id, const char *state, int64_t now);
 /* Moves the campaign from state `from` to `to` and records the change (who, why); STORE_CONFLICT when it is no
- * longer in `from`. from NULL records the creation (to "draft") only. */
+ * longer in `from`. from NULL records the creation (to "draft") only. Callers go through campaigns_state_change. */
 int store_tx_campaign_state(store_tx *tx, int64_t id, const char *from, const char *to, const char *actor,
                             const char *reason, int64_t now);
 /* Appends up to limit changes of the campaign with id above after_id, oldest first, as {id, from, to, actor,
@@ -1292,10 +1294,6 @@ int store_tx_pilot_wave_insert(store_tx *tx, store_pilot_wave *w); /* sets w->id
 /* Assignment rows for n members of one wave: ids[i] into arms[i] with strata[i] (an index into names). */
 int store_tx_pilot_assign(store_tx *tx, int64_t campaign_id, int64_t wave_id, int64_t now, size_t n,
                           const int64_t *ids, const char *const *arms, const int *strata, const char (*names)[STORE_PILOT_STRATUM_MAX + 1]);
-/* Moves the campaign from state from (NULL: any) to state to, with a campaign_changes row; STORE_CONFLICT when
- * it was not in from. */
-int store_tx_pilot_set_state(store_tx *tx, int64_t campaign_id, const char *from, const char *to, const char *actor,
-                             const char *reason, int64_t now);
 int store_tx_pilot_holdout_set(store_tx *tx, int64_t campaign_id, int permille, int64_t now);
 int store_tx_pilot_decision_insert(store_tx *tx, int64_t campaign_id, const char *decision, const char *reason,
                                    const char *evaluation_json, const char *actor, int64_t now, int64_t *id);

@@ -124,6 +124,23 @@ class DeliveryTest(HookCase):
                          [("purchase", m["id"], 120000), ("return", m["id"], 20000)])
         self.assertTrue(all(g["verified"] for g in got), got)
 
+    def test_a_campaigns_changes_of_state_are_events(self):
+        hook, path = self.subscribe(["campaign.state_changed"])
+        r = self.owner.post(API + "/campaigns", {"name": "Hook %d" % uniq(), "audience": {"kind": "all"},
+                                                  "offer": {"kind": "message"}, "budget": {"money": 0, "points": 0}})
+        self.assertEqual(r.status, 201, r)
+        cid = r.body["id"]
+        r = self.owner.post("%s/campaigns/%d/state" % (API, cid), {"to": "running", "reason": "go"})
+        self.assertEqual(r.status, 200, r)
+        r = self.owner.post("%s/campaigns/%d/state" % (API, cid), {"to": "stopped", "reason": "enough"})
+        self.assertEqual(r.status, 200, r)
+        got = self.peer.wait(path, 3)
+        self.assertTrue(all(g["verified"] and g["body"]["type"] == "campaign.state_changed" for g in got), got)
+        moves = sorted(((g["body"]["data"]["from"], g["body"]["data"]["to"], g["body"]["data"]["reason"])
+                        for g in got if g["body"]["data"]["campaign"] == cid), key=lambda m: str(m[0]))
+        want = [(None, "draft", "created"), ("draft", "running", "go"), ("running", "stopped", "enough")]
+        self.assertEqual(moves, sorted(want, key=lambda m: str(m[0])))
+
     def test_failures_are_retried_with_backoff_and_logged(self):
         hook, path = self.subscribe(["member.created"])
         self.peer.endpoint(path).fail_next = 2
