@@ -1,6 +1,7 @@
 /* The delivery worker thread (see delivery.h): due messages -> channels -> one writer job per batch recording the
  * outcomes. Only this thread touches its reader and its channels (one CURL handle each, reused). */
 #include "jobs/delivery.h"
+#include "jobs/outbox_thread.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -17,93 +18,23 @@
 #include "core/sms.h"
 
 typedef struct batch_job {
-    store_job job;
     store_outbox_outcome outcomes[DELIVERY_BATCH_MAX];
     char details[DELIVERY_BATCH_MAX][CHANNEL_DETAIL_MAX];
     int n;
-    int finished; /* under lock */
 } batch_job;
 
 static struct {
-    store *s;
+    outbox_thread t;
     const delivery_settings *cfg;
     pthread_t tid;
     bool running;
-    int stopping; /* under lock */
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-} worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} worker = {.t = OUTBOX_THREAD_INIT("delivery")};
 
 static int64_t monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool stopping(void)
-{
-    pthread_mutex_lock(&worker.lock);
-    bool stop = worker.stopping != 0;
-    pthread_mutex_unlock(&worker.lock);
-    return stop;
-}
-
-/* Sleeps up to ms, waking early when asked to stop. */
-static void nap(int64_t ms)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&worker.lock);
-    if (!worker.stopping)
-        pthread_cond_timedwait(&worker.wake, &worker.lock, &until);
-    pthread_mutex_unlock(&worker.lock);
-}
-
-static int record_batch(store_tx *tx, void *arg)
-{
-    batch_job *b = arg;
-    for (int i = 0; i < b->n; i++) {
-        int status = store_tx_outbox_record(tx, &b->outcomes[i]);
-        if (status != STORE_OK)
-            return status;
-    }
-    return STORE_OK;
-}
-
-static void batch_done(store_job *job)
-{
-    batch_job *b = (batch_job *)job;
-    pthread_mutex_lock(&worker.lock);
-    b->finished = 1;
-    pthread_cond_broadcast(&worker.wake);
-    pthread_mutex_unlock(&worker.lock);
-}
-
-/* Hands the outcomes to the writer and waits for their commit (a full queue is waited out). Returns the job's
- * status; on failure the messages stay due and are sent again: at least once. */
-static int record(batch_job *b)
-{
-    b->job = (store_job){.fn = record_batch, .arg = b, .done = batch_done};
-    b->finished = 0;
-    int status;
-    while ((status = store_submit(worker.s, &b->job)) == STORE_FULL)
-        nap(50);
-    if (status != STORE_OK)
-        return status;
-    pthread_mutex_lock(&worker.lock);
-    while (!b->finished)
-        pthread_cond_wait(&worker.wake, &worker.lock);
-    pthread_mutex_unlock(&worker.lock);
-    if (b->job.status != STORE_OK)
-        log_msg(LOG_WARN, "delivery_record_failed", "status=%d messages=%d", b->job.status, b->n);
-    return b->job.status;
 }
 
 typedef struct channels {
@@ -249,7 +180,7 @@ static void rate_wait(const char *channel)
         return;
     int64_t *next = email ? &next_email_ms : &next_sms_ms, now = monotonic_ms();
     if (*next > now)
-        nap(*next - now);
+        outbox_thread_nap(&worker.t, *next - now);
     *next = (*next > now ? *next : now) + 1000 / rate;
 }
 
@@ -331,7 +262,7 @@ static int round_once(store_reader *reader, channels *ch, batch_job *b)
         b->n++;
     }
     if (b->n > 0)
-        record(b);
+        outbox_thread_record(&worker.t, b->outcomes, b->n);
     for (int i = 0; i < n; i++)
         store_outbox_item_release(&items[i]);
     return n;
@@ -340,7 +271,7 @@ static int round_once(store_reader *reader, channels *ch, batch_job *b)
 static void *worker_main(void *arg)
 {
     (void)arg;
-    store_reader *reader = store_reader_open(worker.s);
+    store_reader *reader = store_reader_open(worker.t.s);
     channels ch = {0};
     const delivery_settings *cfg = worker.cfg;
     if (cfg->email.smtp_url && *cfg->email.smtp_url && !(ch.email = email_channel_new(&cfg->email)))
@@ -352,9 +283,9 @@ static void *worker_main(void *arg)
     if (!reader || !b)
         abort(); /* out of memory at start-up */
     log_msg(LOG_INFO, "delivery_started", "email=%s sms=%s", ch.email ? "on" : "off", ch.sms ? "on" : "off");
-    while (!stopping()) {
+    while (!outbox_thread_stopping(&worker.t)) {
         if (round_once(reader, &ch, b) < DELIVERY_BATCH_MAX)
-            nap(cfg->poll_ms);
+            outbox_thread_nap(&worker.t, cfg->poll_ms);
     }
     free(b);
     sodium_memzero(ch.unsubscribe_key, sizeof(ch.unsubscribe_key));
@@ -367,9 +298,9 @@ static void *worker_main(void *arg)
 int delivery_start(store *s, const delivery_settings *cfg)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread uses curl */
-    worker.s = s;
+    worker.t.s = s;
     worker.cfg = cfg;
-    worker.stopping = 0;
+    worker.t.stopping = 0;
     if (pthread_create(&worker.tid, NULL, worker_main, NULL) != 0)
         return -1;
     worker.running = true;
@@ -381,10 +312,7 @@ void delivery_stop(void)
     webhook_delivery_stop();
     if (!worker.running)
         return;
-    pthread_mutex_lock(&worker.lock);
-    worker.stopping = 1;
-    pthread_cond_broadcast(&worker.wake);
-    pthread_mutex_unlock(&worker.lock);
+    outbox_thread_stop(&worker.t);
     pthread_join(worker.tid, NULL);
     worker.running = false;
 }

@@ -12,89 +12,23 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "jobs/delivery.h"
+#include "jobs/outbox_thread.h"
 
 typedef struct round_state {
-    store_job job;
     store_outbox_item items[WEBHOOK_BATCH_MAX];
     store_webhook_delivery subs[WEBHOOK_BATCH_MAX];
     webhook_request reqs[WEBHOOK_BATCH_MAX];
     int req_of[WEBHOOK_BATCH_MAX]; /* item -> its request, or -1 when settled without one */
     store_outbox_outcome outcomes[WEBHOOK_BATCH_MAX];
     int n;
-    int finished; /* under lock */
 } round_state;
 
 static struct {
-    store *s;
+    outbox_thread t;
     const delivery_settings *cfg;
     pthread_t tid;
     bool running;
-    int stopping; /* under lock */
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-} hooks = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
-
-static bool stopping(void)
-{
-    pthread_mutex_lock(&hooks.lock);
-    bool stop = hooks.stopping != 0;
-    pthread_mutex_unlock(&hooks.lock);
-    return stop;
-}
-
-static void nap(int64_t ms)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&hooks.lock);
-    if (!hooks.stopping)
-        pthread_cond_timedwait(&hooks.wake, &hooks.lock, &until);
-    pthread_mutex_unlock(&hooks.lock);
-}
-
-static int record_round(store_tx *tx, void *arg)
-{
-    round_state *b = arg;
-    for (int i = 0; i < b->n; i++) {
-        int status = store_tx_outbox_record(tx, &b->outcomes[i]);
-        if (status != STORE_OK)
-            return status;
-    }
-    return STORE_OK;
-}
-
-static void round_done(store_job *job)
-{
-    round_state *b = (round_state *)job;
-    pthread_mutex_lock(&hooks.lock);
-    b->finished = 1;
-    pthread_cond_broadcast(&hooks.wake);
-    pthread_mutex_unlock(&hooks.lock);
-}
-
-/* Hands the outcomes to the writer and waits for their commit; on failure the messages stay due (at least once). */
-static void record(round_state *b)
-{
-    b->job = (store_job){.fn = record_round, .arg = b, .done = round_done};
-    b->finished = 0;
-    int status;
-    while ((status = store_submit(hooks.s, &b->job)) == STORE_FULL)
-        nap(50);
-    if (status != STORE_OK)
-        return;
-    pthread_mutex_lock(&hooks.lock);
-    while (!b->finished)
-        pthread_cond_wait(&hooks.wake, &hooks.lock);
-    pthread_mutex_unlock(&hooks.lock);
-    if (b->job.status != STORE_OK)
-        log_msg(LOG_WARN, "webhook_record_failed", "status=%d messages=%d", b->job.status, b->n);
-}
+} hooks = {.t = OUTBOX_THREAD_INIT("webhooks")};
 
 /* Settles the items that need no request (subscription gone or paused) and prepares the others' requests. */
 static int prepare(store_reader *reader, round_state *b, int64_t now)
@@ -166,7 +100,7 @@ static int round_once(store_reader *reader, webhook_channel *ch, round_state *b)
     for (int i = 0; i < b->n; i++)
         if (b->req_of[i] >= 0)
             judge(&b->items[i], &b->reqs[b->req_of[i]], after, &b->outcomes[i]);
-    record(b);
+    outbox_thread_record(&hooks.t, b->outcomes, b->n);
     int n = b->n;
     for (int i = 0; i < n; i++)
         store_outbox_item_release(&b->items[i]);
@@ -177,7 +111,7 @@ static int round_once(store_reader *reader, webhook_channel *ch, round_state *b)
 static void *hooks_main(void *arg)
 {
     (void)arg;
-    store_reader *reader = store_reader_open(hooks.s);
+    store_reader *reader = store_reader_open(hooks.t.s);
     webhook_channel *ch = webhook_channel_new(&hooks.cfg->webhook);
     round_state *b = calloc(1, sizeof(*b));
     if (!reader || !b)
@@ -186,9 +120,9 @@ static void *hooks_main(void *arg)
         log_msg(LOG_ERROR, "webhook_unavailable", "reason=curl");
     log_msg(LOG_INFO, "webhooks_started", "allow_private=%s timeout_ms=%lld",
             hooks.cfg->webhook.allow_private ? "on" : "off", (long long)hooks.cfg->webhook.timeout_ms);
-    while (!stopping()) {
+    while (!outbox_thread_stopping(&hooks.t)) {
         if (!ch || round_once(reader, ch, b) < WEBHOOK_BATCH_MAX)
-            nap(hooks.cfg->poll_ms);
+            outbox_thread_nap(&hooks.t, hooks.cfg->poll_ms);
     }
     free(b);
     webhook_channel_free(ch);
@@ -198,9 +132,9 @@ static void *hooks_main(void *arg)
 
 int webhook_delivery_start(store *s, const delivery_settings *cfg)
 {
-    hooks.s = s;
+    hooks.t.s = s;
     hooks.cfg = cfg;
-    hooks.stopping = 0;
+    hooks.t.stopping = 0;
     if (pthread_create(&hooks.tid, NULL, hooks_main, NULL) != 0)
         return -1;
     hooks.running = true;
@@ -211,10 +145,7 @@ void webhook_delivery_stop(void)
 {
     if (!hooks.running)
         return;
-    pthread_mutex_lock(&hooks.lock);
-    hooks.stopping = 1;
-    pthread_cond_broadcast(&hooks.wake);
-    pthread_mutex_unlock(&hooks.lock);
+    outbox_thread_stop(&hooks.t);
     pthread_join(hooks.tid, NULL);
     hooks.running = false;
 }
