@@ -144,7 +144,8 @@ typedef struct population {
     char names[SAMPLING_STRATA_MAX][STORE_PILOT_STRATUM_MAX + 1];
     int64_t sizes[SAMPLING_STRATA_MAX];
     int strata;
-    bool too_many;
+    int last; /* the stratum of the candidate before, or -1 */
+    bool too_many, by_class, by_segment;
     const pilot_request *p;
 } population;
 
@@ -176,23 +177,25 @@ static void segment_stratum(const pilot_request *p, int64_t id, char *out, size_
     snprintf(out, cap, "other");
 }
 
+/* One candidate. Rows of one stratum mostly come together (the class index is read in class order), so the
+ * stratum of the row before is tried first, and a name is copied only for a stratum not seen before. */
 static void collect(int64_t id, const char *cls, void *arg)
 {
     population *pop = arg;
-    char name[STORE_PILOT_STRATUM_MAX + 1];
-    if (strcmp(pop->p->stratify_by, "class") == 0)
-        snprintf(name, sizeof(name), "%s", cls ? cls : "");
-    else if (strcmp(pop->p->stratify_by, "segment") == 0)
-        segment_stratum(pop->p, id, name, sizeof(name));
-    else
-        snprintf(name, sizeof(name), "all");
-    int h = stratum_index(pop, name);
+    char seg[STORE_PILOT_STRATUM_MAX + 1];
+    const char *name = "all";
+    if (pop->by_class)
+        name = cls ? cls : "";
+    else if (pop->by_segment)
+        segment_stratum(pop->p, id, seg, sizeof(seg)), name = seg;
+    int h = pop->last >= 0 && strcmp(pop->names[pop->last], name) == 0 ? pop->last : stratum_index(pop, name);
     if (h < 0 || pop->n >= PILOT_AUDIENCE_MAX) {
         pop->too_many = true;
         return;
     }
+    pop->last = h;
     if (pop->n == pop->cap) {
-        pop->cap = pop->cap ? pop->cap * 2 : 4096;
+        pop->cap = pop->cap ? pop->cap * 2 : 65536;
         pop->units = realloc(pop->units, pop->cap * sizeof(*pop->units));
         if (!pop->units)
             abort();
@@ -241,6 +244,9 @@ static int population_read(store_tx *tx, const store_pilot_campaign *c, const pi
 {
     memset(pop, 0, sizeof(*pop));
     pop->p = p;
+    pop->last = -1;
+    pop->by_class = strcmp(p->stratify_by, "class") == 0;
+    pop->by_segment = strcmp(p->stratify_by, "segment") == 0;
     bool seg = strcmp(c->audience_kind, "segment") == 0;
     int status = store_tx_pilot_candidates(tx, c, seg ? (p->audience_ids ? p->audience_ids : (int64_t[]){0}) : NULL,
                                            seg ? p->naudience : 0, collect, pop);

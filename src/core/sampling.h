@@ -1,6 +1,6 @@
-/* Reproducible stratified random sampling for survey invitations. Each person's draw is a keyed BLAKE2b hash
- * (libsodium's crypto_generichash, a fixed, portable function) of their id under a key derived from the
- * recorded seed, so the same seed over the same people gives the same sample on any machine, in any input
+/* Reproducible stratified random sampling for survey invitations. Each person's draw is a keyed hash (SipHash-2-4,
+ * libsodium's crypto_shorthash, a fixed, portable function) of their id under a key derived from the recorded
+ * seed, so the same seed over the same people gives the same sample on any machine, in any input
  * order; within each stratum the lowest draws are chosen. Allocation is proportional to each stratum's size
  * (largest remainder), raised where needed to at least a minimum share of every stratum. Pure; called by the
  * invitation use case (src/app/surveys.c). */
@@ -24,7 +24,8 @@ typedef struct sampling_unit {
  * Writes alloc[0 .. strata - 1] and returns the total, or -1 for bad arguments. */
 int64_t sampling_allocate(const int64_t *sizes, int strata, int64_t want, double min_share, int64_t *alloc);
 
-/* Each unit's draw for a seed: the first 8 bytes (little-endian) of BLAKE2b-64 keyed by the seed's key. */
+/* Each unit's draw for a seed: SipHash-2-4 of the id (8 bytes little-endian) under the seed's key (the first 16
+ * bytes of BLAKE2b-256("bashgah.sample.v2" || seed little-endian)), read as a little-endian integer. */
 uint64_t sampling_draw(uint64_t seed, int64_t id);
 
 /* Sets units[i].draw = sampling_draw(seed, units[i].id) for all n, deriving the key once. */

@@ -63,6 +63,11 @@ static const struct check {
      "coalesce(m.last_purchase_at, 0) FROM members m LEFT JOIN t ON t.member_id = m.id WHERE coalesce(t.n, 0) != "
      "m.purchase_count OR coalesce(t.spent, 0) != m.total_spent_minor OR coalesce(t.last, 0) != "
      "coalesce(m.last_purchase_at, 0)"},
+    {"a campaign assignment names a member and a wave of its own campaign (migration 0014: no foreign keys)",
+     "SELECT 'campaign ' || a.campaign_id || ' member ' || a.member_id, 'a member and a wave of the campaign', "
+     "'wave ' || a.wave_id FROM campaign_assignments a WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = "
+     "a.member_id) OR NOT EXISTS (SELECT 1 FROM campaign_waves w WHERE w.id = a.wave_id AND w.campaign_id = "
+     "a.campaign_id)"},
     {"a purchase never has more points reversed than it earned, nor more money returned than it was",
      "SELECT 'transaction ' || id, points || '/' || amount_minor, points_reversed || '/' || amount_returned_minor "
      "FROM transactions WHERE type = 'purchase' AND (points_reversed > points OR amount_returned_minor > amount_minor)"},

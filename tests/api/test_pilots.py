@@ -117,6 +117,31 @@ class PilotCase(harness.ServerCase):
         v = harness.run_cli(self.server.data_dir, "verify")
         self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))
 
+    def test_verify_names_an_assignment_without_its_member_or_wave(self):
+        """campaign_assignments has no foreign keys (migration 0014): `bashgah verify` checks its references."""
+        cid = self.campaign()
+        self.pilot(cid, {"sample": {"count": 2}, "control": {"count": 2}, "seed": 11})
+        path = os.path.join(self.server.data_dir, "bashgah.db")
+        rule = "a campaign assignment names a member and a wave of its own campaign"
+        for bad in ("INSERT INTO campaign_assignments (campaign_id, member_id, arm, wave_id, assigned_at) "
+                    "SELECT %d, 999999999, 'control', wave_id, 0 FROM campaign_assignments WHERE campaign_id = %d "
+                    "LIMIT 1" % (cid, cid),
+                    "UPDATE campaign_assignments SET wave_id = 999999999 WHERE campaign_id = %d AND member_id = "
+                    "(SELECT min(member_id) FROM campaign_assignments WHERE campaign_id = %d)" % (cid, cid)):
+            with sqlite3.connect(path, timeout=30) as c:
+                saved = c.execute("SELECT member_id, wave_id FROM campaign_assignments WHERE campaign_id = ?",
+                                  (cid,)).fetchall()
+                c.execute(bad)
+            v = harness.run_cli(self.server.data_dir, "verify")
+            self.assertEqual(v.returncode, 1, (bad, v.stdout, v.stderr))
+            self.assertIn(rule, v.stdout + v.stderr)
+            with sqlite3.connect(path, timeout=30) as c:  # put it back for the other tests' verify
+                c.execute("DELETE FROM campaign_assignments WHERE campaign_id = ? AND member_id = 999999999", (cid,))
+                c.executemany("UPDATE campaign_assignments SET wave_id = ? WHERE campaign_id = ? AND member_id = ?",
+                              [(w, cid, m) for m, w in saved])
+            v = harness.run_cli(self.server.data_dir, "verify")
+            self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))
+
     def test_strata_respected_and_no_overlap(self):
         cid = self.campaign()
         r = self.pilot(cid, {"sample": {"count": 60}, "control": {"count": 90}, "seed": 7,
