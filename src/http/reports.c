@@ -212,11 +212,13 @@ void http_report_classes(http_request *r)
 }
 
 /* A time series report: names[k] is series k; fill sets v[k] (a new reference) for period i of q. */
-#define SERIES_MAX 4
+#define SERIES_MAX 5
 typedef int (*period_fill)(store_reader *rd, const report_query *q, int i, json_t **v);
 
 static void period_report(http_request *r, const char *const *names, int n, period_fill fill)
 {
+    if (n > SERIES_MAX)
+        abort(); /* a report with more series than SERIES_MAX: raise it */
     report_query *q = calloc(1, sizeof(*q));
     if (!q)
         abort();
@@ -263,7 +265,7 @@ void http_report_members(http_request *r)
     period_report(r, names, 2, members_fill);
 }
 
-/* Points issued, redeemed, expired and adjusted per period. */
+/* Points issued, redeemed, expired, adjusted and gifted (by campaigns and moments) per period. */
 static int points_fill(store_reader *rd, const report_query *q, int i, json_t **v)
 {
     store_points_moved m;
@@ -274,13 +276,14 @@ static int points_fill(store_reader *rd, const report_query *q, int i, json_t **
     v[1] = json_integer(m.redeemed);
     v[2] = json_integer(m.expired);
     v[3] = json_integer(m.adjusted);
+    v[4] = json_integer(m.gifted);
     return STORE_OK;
 }
 
 void http_report_points(http_request *r)
 {
-    static const char *const names[] = {"issued", "redeemed", "expired", "adjusted"};
-    period_report(r, names, 4, points_fill);
+    static const char *const names[] = {"issued", "redeemed", "expired", "adjusted", "gifted"};
+    period_report(r, names, 5, points_fill);
 }
 
 /* Purchases, money (less returns), buyers and the average spend per buyer, per period. */

@@ -206,9 +206,16 @@ int store_report_points(store_reader *r, int64_t from, int64_t to, const char *s
     "at < ?2" shop_only ") - (SELECT coalesce(sum(points), 0) FROM postings WHERE to_account = '" account "' AND " \
     "at >= ?1 AND at < ?2" shop_only ")))"
 #define SHOP " AND (?3 IS NULL OR transaction_id IN (SELECT id FROM transactions WHERE store = ?3))"
+    /* The same over the campaign and moment accounts, read by their name's prefix (a range of the index). */
+#define NET_GIFTS(side)                                                                                            \
+    "(SELECT coalesce(sum(points), 0) FROM postings WHERE " side " >= 'campaign:' AND " side " < 'campaign;' AND "     \
+    "at >= ?1 AND at < ?2) + (SELECT coalesce(sum(points), 0) FROM postings WHERE " side " >= 'moment:' AND " side \
+    " < 'moment;' AND at >= ?1 AND at < ?2)"
     sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " NET("club:issued", "", SHOP) ", " NET("club:redeemed", "-", "")
-                                         ", " NET("club:expired", "-", "") ", " NET("club:adjustment", "", ""));
+                                         ", " NET("club:expired", "-", "") ", " NET("club:adjustment", "", "")
+                                         ", " NET_GIFTS("from_account") " - (" NET_GIFTS("to_account") ")");
 #undef NET
+#undef NET_GIFTS
 #undef SHOP
     if (st) {
         sqlite3_bind_int64(st, 1, from);
@@ -216,8 +223,8 @@ int store_report_points(store_reader *r, int64_t from, int64_t to, const char *s
         if (shop)
             sqlite3_bind_text(st, 3, shop, -1, SQLITE_STATIC);
     }
-    int64_t *cols[] = {&out->issued, &out->redeemed, &out->expired, &out->adjusted};
-    return one_row(&r->conn, st, cols, 4, "report points");
+    int64_t *cols[] = {&out->issued, &out->redeemed, &out->expired, &out->adjusted, &out->gifted};
+    return one_row(&r->conn, st, cols, 5, "report points");
 }
 
 int store_report_sales(store_reader *r, int64_t from, int64_t to, const char *shop, int64_t *count,

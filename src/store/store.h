@@ -552,6 +552,7 @@ int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n);
  * taken by hand). shop limits issued to purchases and returns at that store. */
 typedef struct store_points_moved {
     int64_t issued, redeemed, expired, adjusted;
+    int64_t gifted; /* given from campaign and moment accounts (campaign:N, moment:N), less what came back */
 } store_points_moved;
 
 int store_report_points(store_reader *r, int64_t from, int64_t to, const char *shop, store_points_moved *out);

@@ -127,7 +127,7 @@ class SeriesTest(ReportCase):
         values, periods = self.series(doc)
         self.assertEqual(periods, self.JALALI)
         self.assertEqual(values, {"issued": [500, 0, 150], "redeemed": [0, 0, 100], "expired": [0, 0, 0],
-                                  "adjusted": [0, 0, 30]})
+                                  "adjusted": [0, 0, 30], "gifted": [0, 0, 0]})
         values, _ = self.series(self.get("/points?period=month&store=S1" + self.MONTHS))
         self.assertEqual(values["issued"], [0, 0, 150])
 
@@ -167,3 +167,32 @@ class SeriesTest(ReportCase):
 
 if __name__ == "__main__":
     harness.main()
+
+
+class GiftedTest(harness.ServerCase):
+    """A campaign's bonus counts as gifted, not as issued: 20 points to each of two members at T2."""
+
+    server_kwargs = {"clock_ms": T2}
+
+    def test_campaign_points_are_gifted(self):
+        c = self.owner
+        ids = [c.post(API + "/members", {"given_name": n}).body["id"] for n in ("G1", "G2")]
+        seg = c.post(API + "/segments", {"name": "gifted", "members": ids})
+        self.assertEqual(seg.status, 201, seg)
+        r = c.post(API + "/campaigns", {"name": "gift", "audience": {"kind": "segment", "segment_id": seg.body["id"]},
+                                        "offer": {"kind": "bonus_points", "points": 20},
+                                        "budget": {"money": 10 ** 12, "points": 1000}})
+        self.assertEqual(r.status, 201, r)
+        cid = r.body["id"]
+        r = c.post("%s/campaigns/%d/state" % (API, cid), {"to": "running"})
+        self.assertEqual(r.status, 200, r)
+        values = {}
+        for _ in range(100):  # the grants are the writer's job: the first chunk comes at once, at most a moment later
+            self.server.advance(61 * 1000)
+            values = {s["name"]: [p["value"] for p in s["points"]] for s in
+                      c.get(REPORTS + "/points?period=month&from=2026-01-01&to=2026-03-01").body["series"]}
+            if values["gifted"][-1] == 40:
+                break
+        self.assertEqual(values["gifted"], [0, 0, 40])
+        self.assertEqual(values["issued"], [0, 0, 0])
+        self.assertEqual(values["redeemed"], [0, 0, 0])

@@ -89,7 +89,7 @@ export function ReportsDashboard() {
       <div class="charts">
         <Figure i={i} title={w.classesOverTime} kind="bar" stacked report={classes} />
         <Figure i={i} title={w.activeMembers} kind="line" report={r.members} />
-        <Figure i={i} title={w.pointsFlow} kind="bar" report={r.points} names={['issued', 'redeemed', 'expired']} />
+        <Figure i={i} title={w.pointsFlow} kind="bar" report={r.points} names={['issued', 'gifted', 'redeemed', 'expired']} />
         <Figure i={i} title={w.salesChart} kind="line" report={r.sales} names={['purchases', 'buyers']} />
       </div>
     </section>

@@ -35,7 +35,7 @@ export const fa: ConsoleWords = {
   liability: 'تعهد امتیازها',
   classesOverTime: 'اعضا بر پایهٔ دسته در گذر زمان',
   activeMembers: 'اعضای جدید و فعال',
-  pointsFlow: 'امتیازهای داده‌شده، خرج‌شده و منقضی‌شده',
+  pointsFlow: 'امتیازهای داده‌شده، هدیه‌شده، خرج‌شده و منقضی‌شده',
   salesChart: 'فروش',
   series: {
     new: 'جدید',
@@ -44,6 +44,7 @@ export const fa: ConsoleWords = {
     redeemed: 'خرج‌شده',
     expired: 'منقضی‌شده',
     adjusted: 'اصلاح دستی',
+    gifted: 'هدیهٔ کمپین‌ها و مناسبت‌ها',
     purchases: 'خریدها',
     spend_minor: 'مبلغ خرید',
     buyers: 'خریداران',

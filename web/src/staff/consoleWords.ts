@@ -39,7 +39,7 @@ export const en = {
   liability: 'Points liability',
   classesOverTime: 'Members by class over time',
   activeMembers: 'New and active members',
-  pointsFlow: 'Points issued, redeemed and expired',
+  pointsFlow: 'Points issued, gifted, redeemed and expired',
   salesChart: 'Sales',
   series: {
     new: 'New',
@@ -48,6 +48,7 @@ export const en = {
     redeemed: 'Redeemed',
     expired: 'Expired',
     adjusted: 'Adjusted',
+    gifted: 'Gifted by campaigns and moments',
     purchases: 'Purchases',
     spend_minor: 'Spend',
     buyers: 'Buyers',
