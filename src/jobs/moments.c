@@ -105,6 +105,14 @@ static int message_enqueue(run_ctx *c, const store_moment *m, const member *mb, 
                            .not_after = c->now + 24LL * 3600 * 1000};
     int status = store_outbox_enqueue(c->tx, &om, &g->message_id);
     snprintf(g->message, sizeof(g->message), "queued");
+    /* what the message costs (programme, by channel), as a campaign's messages count against it */
+    int64_t cost = sms ? c->prog.message_cost_sms_minor : email ? c->prog.message_cost_email_minor : 0;
+    if (status == STORE_OK && cost > 0) {
+        char ref[48];
+        snprintf(ref, sizeof(ref), "message:%lld", (long long)g->message_id);
+        status = store_tx_moment_cost(c->tx, m->id, "messages", cost, c->now, ref);
+        g->cost_minor += cost;
+    }
     free(subject);
     free(body);
     json_decref(data);

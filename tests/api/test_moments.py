@@ -200,6 +200,8 @@ class MomentsJobTest(PeopleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.server.set_clock(utc_ms(2025, 6, 14, 12))
+        r = cls.owner.patch(API + "/programme", {"message_cost_email_minor": 250})
+        assert r.status == 200, r
         r = cls.owner.post(MOMENTS, {"name": "Birthday", "kind": "birthday", "gift": {"points": 300},
                                      "message": MESSAGE, "send_hour": 10})
         assert r.status == 201, r
@@ -241,6 +243,10 @@ class MomentsJobTest(PeopleCase):
                          [(-300 * len(want),)])
         self.assertEqual(db(self.server, "SELECT count(*) FROM costs WHERE source = 'moment' AND category = 'points' "
                                          "AND note = ?", account), [(len(want),)])
+        # and each email queued costs the programme's price of one, as a campaign's do (Angeles gave no consent)
+        self.assertEqual(db(self.server, "SELECT count(*), sum(amount_minor) FROM costs WHERE source = 'moment' AND "
+                                         "category = 'messages' AND note = ?", account),
+                         [(len(want) - 1, 250 * (len(want) - 1))])
         # the message in the member's language, with a dedupe key
         rows = db(self.server, "SELECT subject, data FROM message_outbox WHERE kind = 'moment' AND member_id = ?",
                   ids["Jalali"])
