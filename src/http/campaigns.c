@@ -36,6 +36,7 @@ typedef struct campaign_change {
     int64_t id;
     bool has_guard;
     campaign_guard guard;
+    int64_t guard_at; /* when it was estimated (0: now, at the save that answers with it) */
     int guard_discount_max, guard_giveback_max;
     /* POST .../state */
     char to[16];
@@ -230,11 +231,38 @@ static json_t *guard_json(const campaign_change *c)
     if (!c->has_guard)
         return json_null();
     const campaign_guard *g = &c->guard;
-    return json_pack("{s:I, s:i, s:I, s:i, s:I, s:I, s:b}", "discount_permille", (json_int_t)g->discount_permille,
+    return json_pack("{s:I, s:i, s:I, s:i, s:I, s:I, s:b, s:o}", "discount_permille", (json_int_t)g->discount_permille,
                      "discount_max_permille", c->guard_discount_max, "giveback_permille",
                      (json_int_t)g->giveback_permille, "giveback_max_permille", c->guard_giveback_max,
                      "give_max_minor", (json_int_t)g->give_max_minor, "revenue_minor", (json_int_t)g->revenue_minor,
-                     "ok", g->discount_permille <= c->guard_discount_max && g->giveback_permille <= c->guard_giveback_max);
+                     "ok", g->discount_permille <= c->guard_discount_max && g->giveback_permille <= c->guard_giveback_max,
+                     "estimated_at", timefmt_json(c->guard_at));
+}
+
+/* The estimate a save made (or none) onto c's row, as of now. */
+static int guard_store(store_tx *tx, store_campaign *c, campaign_change *ch, int64_t now)
+{
+    ch->guard_at = ch->has_guard ? now : 0;
+    c->guard_discount_permille = ch->guard.discount_permille;
+    c->guard_giveback_permille = ch->guard.giveback_permille;
+    c->guard_give_max_minor = ch->guard.give_max_minor;
+    c->guard_revenue_minor = ch->guard.revenue_minor;
+    c->guard_at = ch->guard_at;
+    return store_tx_campaign_guard_set(tx, c);
+}
+
+/* The estimate stored with c, against the programme's ceilings as they are now. */
+static void guard_stored(http_request *r, const store_campaign *c, campaign_change *out)
+{
+    store_programme p;
+    if (!c->guard_at || store_programme_read(r->thread->reader, &p) != STORE_OK)
+        return;
+    out->has_guard = true;
+    out->guard = (campaign_guard){c->guard_discount_permille, c->guard_giveback_permille, c->guard_give_max_minor,
+                                  c->guard_revenue_minor};
+    out->guard_at = c->guard_at;
+    out->guard_discount_max = p.guard_discount_max_permille;
+    out->guard_giveback_max = p.guard_giveback_max_permille;
 }
 
 /* Estimates the guard rails of c from its audience's recent spend (the thread's reader). 0, or -1 when they cannot
@@ -399,6 +427,8 @@ static int create_write(store_tx *tx, http_write *w)
     c.created_at = c.updated_at = w->now_ms;
     snprintf(c.created_by, sizeof(c.created_by), "%s", w->who.key);
     int status = apply_on_writer(tx, w, &c, ch, true) ? store_tx_campaign_insert(tx, &c) : STORE_INVALID;
+    if (status == STORE_OK)
+        status = guard_store(tx, &c, ch, w->now_ms);
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = campaigns_state_change(tx, c.id, NULL, "draft", w->who.key, "created", w->now_ms);
@@ -430,6 +460,8 @@ static int update_write(store_tx *tx, http_write *w)
     json_t *before = campaign_json(&c);
     c.updated_at = w->now_ms;
     status = apply_on_writer(tx, w, &c, ch, false) ? store_tx_campaign_update(tx, &c) : STORE_INVALID;
+    if (status == STORE_OK)
+        status = guard_store(tx, &c, ch, w->now_ms);
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "campaign.update", "campaign", c.id, json_incref(before),
@@ -598,7 +630,7 @@ void http_campaign_get(http_request *r)
         return;
     }
     campaign_change ch = {0};
-    guard_compute(r, &c, &ch); /* shown as null when the audience cannot be read */
+    guard_stored(r, &c, &ch); /* null when never estimated */
     json_t *o = campaign_answer(&c, &ch);
     store_campaign_release(&c);
     http_reply_json(r, 200, o);

@@ -51,7 +51,8 @@ void store_campaign_release(store_campaign *c)
 #define CAMPAIGN_COLUMNS                                                                                          \
     "id, name, goal, metric, metric_days, survey_id, audience, starts_at, ends_at, offer, message, "               \
     "budget_money_minor, budget_points, spent_money_minor, spent_points, state, holdout_share_permille, "         \
-    "created_by, created_at, updated_at"
+    "created_by, created_at, updated_at, guard_discount_permille, guard_giveback_permille, guard_give_max_minor, " \
+    "guard_revenue_minor, coalesce(guard_at, 0)"
 
 static void campaign_from_row(sqlite3_stmt *st, void *out)
 {
@@ -77,6 +78,11 @@ static void campaign_from_row(sqlite3_stmt *st, void *out)
     store_column_text(st, 17, c->created_by, sizeof(c->created_by));
     c->created_at = sqlite3_column_int64(st, 18);
     c->updated_at = sqlite3_column_int64(st, 19);
+    c->guard_discount_permille = sqlite3_column_int64(st, 20);
+    c->guard_giveback_permille = sqlite3_column_int64(st, 21);
+    c->guard_give_max_minor = sqlite3_column_int64(st, 22);
+    c->guard_revenue_minor = sqlite3_column_int64(st, 23);
+    c->guard_at = sqlite3_column_int64(st, 24);
 }
 
 static int campaign_get(store_conn *c, int64_t id, store_campaign *out)
@@ -177,6 +183,22 @@ int store_tx_campaign_update(store_tx *tx, const store_campaign *c)
     store_cache_forget(tx); /* the writer's cached multiplier campaigns */
     int status = run(&tx->conn, st, "campaign update");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
+}
+
+int store_tx_campaign_guard_set(store_tx *tx, const store_campaign *c)
+{
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE campaigns SET guard_discount_permille = ?2, "
+                                          "guard_giveback_permille = ?3, guard_give_max_minor = ?4, "
+                                          "guard_revenue_minor = ?5, guard_at = ?6 WHERE id = ?1");
+    if (st) {
+        sqlite3_bind_int64(st, 1, c->id);
+        sqlite3_bind_int64(st, 2, c->guard_discount_permille);
+        sqlite3_bind_int64(st, 3, c->guard_giveback_permille);
+        sqlite3_bind_int64(st, 4, c->guard_give_max_minor);
+        sqlite3_bind_int64(st, 5, c->guard_revenue_minor);
+        sqlite3_bind_int64(st, 6, c->guard_at);
+    }
+    return run(&tx->conn, st, "campaign guard");
 }
 
 /* Moves the row from `from` to `to`: STORE_CONFLICT when it is no longer in `from`. */
@@ -426,10 +448,14 @@ int store_campaign_audience_stats_read(store_reader *r, const store_campaign_aud
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
         return store_status_of(&r->conn, rc, "campaign audience count");
+    /* A join rather than "member_id IN (audience)": SQLite flattens the subquery and may start from the recent
+     * purchases (transactions_occurred, then each buyer by rowid) instead of first listing every member of a large
+     * audience (measured: 0.9 s for "all" over a million members, against nothing with no recent purchases). */
     st = audience_stmt(&r->conn, a,
-                       "SELECT count(*), coalesce(sum(t.amount_minor), 0), coalesce(sum(t.points), 0) FROM "
-                       "transactions t WHERE t.type = 'purchase' AND t.member_id IN (SELECT id FROM members WHERE",
-                       ") AND t.occurred_at >= ?", &k);
+                       "SELECT count(*), coalesce(sum(t.amount_minor), 0), coalesce(sum(t.points), 0) FROM (SELECT id "
+                       "AS audience_id FROM members WHERE",
+                       ") a JOIN transactions t ON t.member_id = a.audience_id WHERE t.type = 'purchase' AND "
+                       "t.occurred_at >= ?", &k);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, k, since);

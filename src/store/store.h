@@ -1020,6 +1020,8 @@ typedef struct store_campaign {
     int holdout_share_permille;
     char created_by[96];
     int64_t created_at, updated_at;
+    /* the guard rails' estimate as of guard_at (0: none yet), stored when the campaign was saved */
+    int64_t guard_discount_permille, guard_giveback_permille, guard_give_max_minor, guard_revenue_minor, guard_at;
 } store_campaign;
 
 /* Who an audience holds, as the store reads it: every member, a class, or a segment (a compiled filter, or a
@@ -1052,6 +1054,8 @@ int store_campaign_list(store_reader *r, const char *state, int64_t after_id, in
 int store_tx_campaign_insert(store_tx *tx, store_campaign *c);
 /* Writes every column a person may change (not spent_*, not state); the writer's cached campaigns are forgotten. */
 int store_tx_campaign_update(store_tx *tx, const store_campaign *c);
+/* Stores c's guard_* estimate (as of c->guard_at) on its row. */
+int store_tx_campaign_guard_set(store_tx *tx, const store_campaign *c);
 /* Touches a campaign that stays in `state` (updated_at); STORE_CONFLICT when it is not in it. */
 int store_tx_campaign_touch(store_tx *tx, int64_t id, const char *state, int64_t now);
 /* Moves the campaign from state `from` to `to` and records the change (who, why); STORE_CONFLICT when it is no

@@ -295,6 +295,7 @@ class GuardCase(harness.ServerCase):
         self.assertEqual(r.status, 201, r)
         self.assertEqual(r.body["guard"]["discount_permille"], 200)
         self.assertTrue(r.body["guard"]["ok"])
+        deep_id, deep_guard, deep_updated = r.body["id"], r.body["guard"], r.body["updated_at"]
         # x4 on 10 points per 100,000 with a point worth 1,000: 3 x 100 per mille
         body = {"name": "mult", "audience": {"kind": "all"}, "offer": {"kind": "multiplier", "factor": 4},
                 "budget": {"money": 1000, "points": 1}}
@@ -307,6 +308,23 @@ class GuardCase(harness.ServerCase):
         body = {"name": "wide", "audience": {"kind": "all"}, "offer": {"kind": "bonus_points", "points": 10},
                 "budget": {"money": 400000, "points": 1000}}
         assert_problem(self, c.post(CAMPAIGNS, body), 400, field="budget.money")
+        # GET shows the estimate of the save (kept with the campaign), not a new one: a larger purchase since leaves
+        # it as it was, against the ceiling as it is now; the next save estimates again
+        deep, estimated = deep_id, deep_guard["estimated_at"]
+        self.assertEqual(estimated, deep_updated)
+        r = c.post(API + "/transactions", {"type": "purchase", "store": "S", "txn_id": "G-big", "member_id": mid,
+                                           "amount": 600000})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(c.patch(API + "/programme", {"guard_discount_max_permille": 150}).status, 200)
+        g = c.get("%s/%d" % (CAMPAIGNS, deep)).body["guard"]
+        self.assertEqual((g["discount_permille"], g["discount_max_permille"], g["ok"], g["estimated_at"]),
+                         (200, 150, False, estimated))
+        self.assertEqual(c.patch(API + "/programme", {"guard_discount_max_permille": 300}).status, 200)
+        r = c.patch("%s/%d" % (CAMPAIGNS, deep), {"name": "deep 2"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body["guard"]["discount_permille"], 100)  # 20,000 against an average of 200,000 now
+        g = c.get("%s/%d" % (CAMPAIGNS, deep)).body["guard"]
+        self.assertEqual((g["discount_permille"], g["estimated_at"]), (100, r.body["updated_at"]))
 
 
 class ExactlyOnceCase(unittest.TestCase):

@@ -15,7 +15,7 @@ const W = {
     verdicts: ['Not enough data', 'No clear difference', 'did better', 'did worse'], decision: 'Decision',
     reason: 'Reason', decide: 'Record the decision', decided: 'Decision recorded.',
     holdout: 'Long-lived holdout (share, such as 0.05)', rollOut: 'Roll out to the rest of the audience',
-    rolledOut: 'Rolled out to', guard: 'Guard rails',
+    rolledOut: 'Rolled out to', guard: 'Guard rails', estimated: 'Estimated from the audience’s purchases when',
   },
   fa: {
     username: 'نام کاربری', password: 'گذرواژه', signIn: 'ورود', dashboard: 'داشبورد', campaigns: 'کمپین‌ها',
@@ -26,7 +26,7 @@ const W = {
     evaluate: 'ارزیابی کن', verdicts: ['هنوز دادهٔ کافی', 'هنوز تفاوت روشنی', 'بهتر بوده', 'بدتر بوده'],
     decision: 'تصمیم', reason: 'دلیل', decide: 'ثبت تصمیم', decided: 'تصمیم ثبت شد.',
     holdout: 'گروه کنار گذاشته‌شدهٔ بلندمدت (سهم، مثل 0.05)', rollOut: 'اجرای گسترده برای بقیهٔ مخاطبان',
-    rolledOut: 'برای', guard: 'حدهای حفاظتی',
+    rolledOut: 'برای', guard: 'حدهای حفاظتی', estimated: 'برآورد از خریدهای مخاطبان در زمان ذخیره',
   },
 };
 
@@ -71,6 +71,10 @@ export async function campaignFlow(lang, { server, b, shot }) {
   await staff.getByRole('heading', { name }).waitFor();
   check(/\/campaigns\/\d+/.test(staff.url()), `campaign page after create (${staff.url()})`);
   await staff.getByRole('heading', { name: w.guard }).waitFor();
+  // the estimate kept with the campaign, and when it was made (a Jalali date with Persian digits in fa)
+  const estimate = await staff.locator('section.guard p.hint').innerText();
+  check(estimate.includes(w.estimated), `the guard rails say when they were estimated (${estimate})`);
+  check(!fa || PERSIAN_DIGIT.test(estimate), `the estimate's date in Persian digits (${estimate})`);
   check((await staff.locator('dd[data-state]').innerText()).includes(w.draft), 'the new campaign is a draft');
   await shot(staff, 'campaign-created');
 

@@ -85,6 +85,7 @@ export function CampaignPage({ id, canWrite, canDecide }: { id: number; canWrite
           <p>{w.guardDiscount(i.num(g.discount_permille), i.num(g.discount_max_permille))}</p>
           <p>{w.guardGiveback(i.num(g.giveback_permille), i.num(g.giveback_max_permille))}</p>
           <Alert kind={g.ok ? 'ok' : 'error'}>{g.ok ? w.guardOk : w.guardBroken}</Alert>
+          {g.estimated_at && <p class="hint">{w.guardEstimated(i.date(g.estimated_at))}</p>}
         </section>
       )}
       <FieldStudy campaign={c} state={d.pilot} canWrite={canWrite} canDecide={canDecide} onChange={reload} />

@@ -25,6 +25,7 @@ export interface Campaign {
     giveback_permille: number;
     giveback_max_permille: number;
     ok: boolean;
+    estimated_at?: string;
   } | null;
 }
 
