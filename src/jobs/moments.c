@@ -248,9 +248,9 @@ static int candidate(run_ctx *c, const store_moment *m, moments_leap policy, cal
     moments_date origin = {0, md / 100, md % 100};
     bool anniversary = strcmp(m->kind, "anniversary") == 0;
     if (anniversary) {
+        /* the local day of joining in the moment's calendar (md is the Gregorian UTC month-day it was found by) */
         int hour;
-        if (calendar_local(CALENDAR_GREGORIAN, cd->time_zone, cd->created_at, &origin.y, &origin.m, &origin.d,
-                           &hour) != 0)
+        if (calendar_local(cal, cd->time_zone, cd->created_at, &origin.y, &origin.m, &origin.d, &hour) != 0)
             return STORE_OK;
     }
     int year;
@@ -266,8 +266,12 @@ static int candidate(run_ctx *c, const store_moment *m, moments_leap policy, cal
 static int moment_calendar(run_ctx *c, const store_moment *m, moments_leap policy, calendar_kind cal)
 {
     int mds[MOMENTS_MDS_MAX];
-    /* a day of joining is read as a UTC month-day: a member's own zone may put it a day to either side */
-    int n = moments_candidate_mds(cal, c->now, strcmp(m->kind, "anniversary") == 0 ? 1 : 0, mds);
+    /* A day of joining is indexed as a Gregorian UTC month-day: a member's own zone may put it a day to either side,
+     * and a Jalali anniversary falls on Gregorian days that move by a day or two from year to year (Nowruz is on 20,
+     * 21 or 22 March), so its search is wider; the day itself is then checked in the member's zone and calendar. */
+    bool anniversary = strcmp(m->kind, "anniversary") == 0;
+    int n = anniversary ? moments_candidate_mds(CALENDAR_GREGORIAN, c->now, cal == CALENDAR_GREGORIAN ? 1 : 3, mds)
+                        : moments_candidate_mds(cal, c->now, 0, mds);
     if (n < 0)
         return STORE_ERROR;
     for (int i = 0; i < n && c->done < c->limit; i++) {
@@ -287,7 +291,7 @@ static int moment_run(run_ctx *c, const store_moment *m)
     moments_leap policy = MOMENTS_LEAP_BEFORE;
     moments_leap_from_name(m->leap_policy, &policy);
     calendar_kind own = CALENDAR_GREGORIAN;
-    if (strcmp(m->kind, "custom") == 0 && calendar_from_name(m->calendar, &own) != 0)
+    if (strcmp(m->kind, "birthday") != 0 && calendar_from_name(m->calendar, &own) != 0)
         return STORE_OK;
     if (strcmp(m->kind, "birthday") != 0)
         return moment_calendar(c, m, policy, own);

@@ -282,6 +282,45 @@ class MomentsAnniversaryTest(PeopleCase):
                             "moment:%d" % self.anniversary), [(0,)])
 
 
+class MomentsJalaliAnniversaryTest(harness.ServerCase):
+    """Joined at 10:00 in Tehran on 20 March 2024, which was 1 Farvardin 1403: the Gregorian anniversary is 20 March
+    2025 and the Jalali one 1 Farvardin 1404, which was 21 March 2025 (that year's equinox came after noon in
+    Tehran, so Nowruz was the next day)."""
+    server_kwargs = {"clock_ms": utc_ms(2024, 3, 20, 6, 30)}
+
+    def test_an_anniversary_counts_in_its_own_calendar(self):
+        r = self.owner.post(MEMBERS, {"given_name": "Nowruz", "time_zone": "Asia/Tehran"})
+        self.assertEqual(r.status, 201, r)
+        mid = r.body["id"]
+        ids = {}
+        for calendar in ("gregorian", "persian"):
+            r = self.owner.post(MOMENTS, {"name": "A year (%s)" % calendar, "kind": "anniversary",
+                                          "calendar": calendar, "gift": {"points": 10}, "send_hour": 0})
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(r.body["calendar"], calendar)
+            ids[calendar] = r.body["id"]
+
+        def granted(calendar):
+            return [(g["member_id"], g["year"]) for g in
+                    self.owner.get("%s/%d/grants" % (MOMENTS, ids[calendar])).body["items"]]
+
+        def settle(calendar, want):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and granted(calendar) != want:
+                time.sleep(0.1)
+            time.sleep(1.0)  # long enough for a gift that should not come to show
+            return granted(calendar)
+
+        self.server.set_clock(utc_ms(2025, 3, 20, 8, 30))  # 12:00 on 20 March in Tehran: 30 Esfand 1403
+        self.assertEqual(settle("gregorian", [(mid, 2025)]), [(mid, 2025)])
+        self.assertEqual(granted("persian"), [])
+        self.server.set_clock(utc_ms(2025, 3, 20, 21, 0))  # 00:30 on 21 March in Tehran: 1 Farvardin 1404
+        self.assertEqual(settle("persian", [(mid, 1404)]), [(mid, 1404)])
+        self.assertEqual(granted("gregorian"), [(mid, 2025)])
+        p = self.server.cli("verify")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
 N_CRASH = 700
 
 

@@ -210,7 +210,7 @@ export function MomentEditor({ id, canWrite }: { id?: number; canWrite: boolean 
         {f.kind === 'custom' && (
           <Field label={w.attribute} name="attribute" hint={w.attributeHint} value={f.attribute} onInput={set('attribute')} error={fe('attribute')} />
         )}
-        {f.kind === 'custom' && select(w.calendar, 'calendar', w.calendars)}
+        {(f.kind === 'custom' || f.kind === 'anniversary') && select(w.calendar, 'calendar', w.calendars)}
         <Field label={w.giftPoints} name="points" inputMode="numeric" value={f.points} onInput={set('points')} error={fe('gift.points') ?? fe('gift')} />
         {select(w.reward, 'reward', rewardOptions, false, 'gift.reward_id')}
         <Field label={w.sendHour} name="send_hour" inputMode="numeric" value={f.hour} onInput={set('hour')} error={fe('send_hour')} />
