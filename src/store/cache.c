@@ -62,6 +62,7 @@ void store_cache_free(store_tx *tx)
         return;
     for (int i = 0; i < STORE_CACHE_EVENTS; i++)
         store_cache_rules_clear(&tx->cache->events[i]);
+    free(tx->cache->multipliers);
     free(tx->cache);
     tx->cache = NULL;
 }

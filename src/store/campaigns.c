@@ -565,7 +565,13 @@ static int multipliers_load(store_tx *tx, store_cache *c)
         return STORE_ERROR;
     int rc;
     c->nmultipliers = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->nmultipliers < STORE_CAMPAIGN_MULTIPLIERS_MAX) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (c->nmultipliers == c->multipliers_cap) {
+            c->multipliers_cap = c->multipliers_cap ? 2 * c->multipliers_cap : 16;
+            c->multipliers = realloc(c->multipliers, (size_t)c->multipliers_cap * sizeof(*c->multipliers));
+            if (!c->multipliers)
+                abort(); /* out of memory */
+        }
         store_campaign_multiplier *m = &c->multipliers[c->nmultipliers++];
         m->id = sqlite3_column_int64(st, 0);
         m->factor_permille = sqlite3_column_int64(st, 1);

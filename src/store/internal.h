@@ -223,8 +223,8 @@ typedef struct store_cache {
     int ntiers;
     store_cache_rules events[STORE_CACHE_EVENTS];
     uint64_t multipliers_gen; /* the live multiplier campaigns (campaigns.c); 0: not loaded */
-    store_campaign_multiplier multipliers[STORE_CAMPAIGN_MULTIPLIERS_MAX];
-    int nmultipliers;
+    store_campaign_multiplier *multipliers; /* malloc'd, grown as needed: every live one, however many */
+    int nmultipliers, multipliers_cap;
     uint64_t class_gen; /* the class settings and RFM cuts (classes.c); 0: not loaded */
     class_settings class_settings;
     rfm_all_cuts class_cuts;

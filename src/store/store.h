@@ -1004,7 +1004,6 @@ int store_competitor_notes(store_reader *r, const char *competitor, int limit,
 #define STORE_CAMPAIGN_NAME_MAX 128
 #define STORE_CAMPAIGN_TEXT_MAX 2000
 #define STORE_CAMPAIGN_JSON_MAX 16384 /* bytes of an audience, offer or message as compact JSON */
-#define STORE_CAMPAIGN_MULTIPLIERS_MAX 32 /* live multiplier campaigns the writer keeps at once */
 
 typedef struct store_campaign {
     int64_t id;

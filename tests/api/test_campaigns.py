@@ -470,5 +470,44 @@ class CapUnderLoadCase(harness.ServerCase):
         self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))
 
 
+
+class ManyMultipliersCase(harness.ServerCase):
+    """Forty live multiplier campaigns at once (the writer keeps every live one, however many): a purchase gets the
+    extra of each, each named in its explanation and posted from its own account."""
+
+    server_kwargs = {"clock_ms": T0}
+    N = 40
+
+    def test_every_live_multiplier_applies(self):
+        c = self.owner
+        r = c.post(API + "/rules", {"name": "base", "event": "purchase", "priority": 1,
+                                    "definition": {"kind": "per_amount", "per_amount_minor": 1000}})
+        self.assertEqual(r.status, 201, r)
+        mid = c.post(API + "/members", {"given_name": "M"}).body["id"]
+        ids = []
+        for k in range(self.N):
+            r = c.post(CAMPAIGNS, {"name": "x1.5 #%d" % k, "audience": {"kind": "all"},
+                                   "offer": {"kind": "multiplier", "factor": 1.5},
+                                   "budget": {"money": 10 ** 12, "points": 1000}})
+            self.assertEqual(r.status, 201, r)
+            ids.append(r.body["id"])
+            r = c.post("%s/%d/state" % (CAMPAIGNS, ids[-1]), {"to": "running"})
+            self.assertEqual(r.status, 200, r)
+
+        def all_granted():  # the member's place in each is granted by the writer's job, at most a tick later
+            with db(self.server) as con:
+                return con.execute("SELECT count(*) FROM campaign_assignments WHERE member_id = ? AND granted_at IS "
+                                   "NOT NULL", (mid,)).fetchone()[0] == self.N
+        wait_for(self, all_granted, "the grants", server=self.server)
+        r = c.post(API + "/transactions", {"type": "purchase", "store": "S", "txn_id": "MM-1", "member_id": mid,
+                                           "amount": 10000})
+        self.assertEqual(r.status, 201, r)
+        lines = {line["rule"]: line["points"] for line in r.body["explanation"]}
+        for cid in ids:
+            self.assertEqual(lines.get("campaign %d x1.500" % cid), 5, r.body["explanation"])
+        self.assertEqual(r.body["points_earned"], 10 + 5 * self.N)
+        v = harness.run_cli(self.server.data_dir, "verify")
+        self.assertEqual(v.returncode, 0, (v.stdout, v.stderr))
+
 if __name__ == "__main__":
     harness.main()
