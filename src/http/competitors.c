@@ -180,10 +180,10 @@ static void append_note(const store_competitor_note *n, void *items) { json_arra
 /* GET /api/v1/competitors?competitor=&limit=: newest observation first. */
 void http_competitor_list(http_request *r)
 {
-    static const char *const allowed[] = {"competitor", "limit", NULL};
+    static const char *const allowed[] = {"competitor", "limit", "cursor", NULL};
     int limit;
-    int64_t unused;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &unused))
+    int64_t after_id;
+    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
         return;
     errlist e;
     errlist_init(&e);
@@ -195,11 +195,12 @@ void http_competitor_list(http_request *r)
     }
     json_t *items = json_array();
     store_reader_version(r->thread->reader); /* see every commit acknowledged before this request */
-    if (store_competitor_notes(r->thread->reader, has && competitor[0] ? competitor : NULL, limit, append_note,
-                               items) != STORE_OK) {
+    if (store_competitor_notes(r->thread->reader, has && competitor[0] ? competitor : NULL, after_id, limit + 1,
+                               append_note, items) != STORE_OK) {
         json_decref(items);
         http_reply_problem(r, 500, "internal", "the competitor notes could not be read", NULL);
         return;
     }
-    http_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    json_t *next = http_page_next(items, limit);
+    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }

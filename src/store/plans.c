@@ -289,14 +289,19 @@ int store_tx_competitor_note_delete(store_tx *tx, int64_t id)
     return change_one(&tx->conn, st, "competitor note delete");
 }
 
-int store_competitor_notes(store_reader *r, const char *competitor, int limit,
+int store_competitor_notes(store_reader *r, const char *competitor, int64_t after_id, int limit,
                            void (*cb)(const store_competitor_note *n, void *arg), void *arg)
 {
+    /* newest first; a page goes on below the note after_id, wherever its date puts it (a note deleted since ends the
+     * list there) */
     sqlite3_stmt *st = store_prepare(&r->conn, "SELECT " NOTE_COLUMNS " FROM competitor_notes WHERE (?1 IS NULL OR "
-                                         "competitor = ?1) ORDER BY observed_on DESC, id DESC LIMIT ?2");
+                                         "competitor = ?1) AND (?3 = 0 OR (observed_on, id) < (SELECT observed_on, id "
+                                         "FROM competitor_notes WHERE id = ?3)) ORDER BY observed_on DESC, id DESC "
+                                         "LIMIT ?2");
     if (!st)
         return STORE_ERROR;
     store_bind_text_or_null(st, 1, competitor ? competitor : "");
     sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, after_id);
     EACH_ROW(&r->conn, st, store_competitor_note, note_row, cb, arg, "competitor notes");
 }

@@ -996,8 +996,9 @@ int store_tx_competitor_note_get(store_tx *tx, int64_t id, store_competitor_note
 int store_tx_competitor_note_insert(store_tx *tx, store_competitor_note *n);
 int store_tx_competitor_note_update(store_tx *tx, const store_competitor_note *n);
 int store_tx_competitor_note_delete(store_tx *tx, int64_t id);
-/* Notes of competitor (NULL: all), newest observation first (then newest written), at most limit. */
-int store_competitor_notes(store_reader *r, const char *competitor, int limit,
+/* Notes of competitor (NULL: all), newest observation first (then newest written), at most limit, after the note
+ * after_id in that order (0: from the newest). */
+int store_competitor_notes(store_reader *r, const char *competitor, int64_t after_id, int limit,
                            void (*cb)(const store_competitor_note *n, void *arg), void *arg);
 /* ---- end of the club's money and plan ---- */
 /* ---- campaigns (campaigns.c): campaigns, their changes, waves and assignments, their grants and costs ---- */

@@ -205,6 +205,19 @@ class CompetitorTest(PlanCase):
                                          200)["items"]]
         self.assertEqual(ids, [b["id"], a["id"]])
         self.assertEqual([n["id"] for n in self.ok(c.get(COMPETITORS), 200)["items"]][:3], [b["id"], x["id"], a["id"]])
+        # pages of one: the same order, then the end; a note of an earlier date written later finds its place
+        y = self.ok(c.post(COMPETITORS, {"competitor": "Rival Mart", "offer": "Gift wrap", "observed_on": "2026-04-10"}))
+        seen, cursor = [], None
+        while True:
+            page = self.ok(c.get(COMPETITORS + "?competitor=" + harness.urlquote("Rival Mart") + "&limit=1" +
+                                 ("&cursor=" + cursor if cursor else "")), 200)
+            seen += [n["id"] for n in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(seen, [b["id"], y["id"], a["id"]])
+        assert_problem(self, c.get(COMPETITORS + "?cursor=nonsense"), 400, "validation", "cursor")
+        self.ok(c.delete("%s/%d" % (COMPETITORS, y["id"])), 204)
         got = self.ok(c.patch("%s/%d" % (COMPETITORS, a["id"]), {"offer": "Triple points on Fridays"}), 200)
         self.assertEqual((got["offer"], got["observed_on"], got["source"]),
                          ("Triple points on Fridays", "2026-04-10", "flyer"))
