@@ -62,7 +62,7 @@ function SecretOnce({ secret, note }: { secret: string; note?: string }) {
       <button type="button" class="secondary" onClick={copy}>
         {w.copy}
       </button>
-      <span role="status" class="muted">
+      <span role="status" class="muted copy-said">
         {said}
       </span>
     </div>
@@ -233,6 +233,7 @@ export function Webhooks() {
         onYes={() => rotating && rotate(rotating)}
         onNo={() => setRotating(null)}
       >
+        <p>{rotating && <Ltr>{rotating.url}</Ltr>}</p>
         <Select label={w.keepPrevious} value={keep} options={Object.entries(w.keepOptions)} onChange={setKeep} />
       </Confirm>
       <form class="card" aria-labelledby="webhook-form-title" onSubmit={create}>
