@@ -3,8 +3,8 @@
  * never holds up the others. Signatures follow the Standard Webhooks scheme: webhook-id, webhook-timestamp and
  * webhook-signature "v1,<base64 of HMAC-SHA256 over id.timestamp.body>" keyed by the subscription's secret
  * (docs/webhooks.md); during a rotation's overlap a second "v1,..." keyed by the previous secret follows it, space
- * separated, as the scheme allows. The address each request connects to is checked as it connects (after DNS), so a name that
- * resolves to an internal address is refused unless the owner allows it. */
+ * separated, as the scheme allows. The address each request connects to is checked as it connects (after DNS), so a
+ * name that resolves to an internal address is refused unless the owner allows it. */
 #ifndef BASHGAH_CHANNELS_WEBHOOK_H
 #define BASHGAH_CHANNELS_WEBHOOK_H
 
