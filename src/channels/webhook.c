@@ -128,7 +128,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 static bool prepare(webhook_channel *c, CURL *e, transfer *t)
 {
     webhook_request *q = t->req;
-    char signature[WEBHOOK_SIGNATURE_MAX], line[256];
+    char signature[WEBHOOK_SIGNATURE_MAX], previous[WEBHOOK_SIGNATURE_MAX], line[256];
     size_t body_len = strlen(q->body);
     if (webhook_sign(q->secret, q->event_id, q->timestamp_s, q->body, body_len, signature) != 0) {
         q->result = CHANNEL_REFUSED;
@@ -141,7 +141,12 @@ static bool prepare(webhook_channel *c, CURL *e, transfer *t)
     h = curl_slist_append(h, line);
     snprintf(line, sizeof(line), "webhook-timestamp: %lld", (long long)q->timestamp_s);
     h = curl_slist_append(h, line);
-    snprintf(line, sizeof(line), "webhook-signature: %s", signature);
+    /* during a rotation's overlap both keys sign: a receiver that still holds the old one verifies too */
+    if (q->previous_secret && q->previous_secret[0] &&
+        webhook_sign(q->previous_secret, q->event_id, q->timestamp_s, q->body, body_len, previous) == 0)
+        snprintf(line, sizeof(line), "webhook-signature: %s %s", signature, previous);
+    else
+        snprintf(line, sizeof(line), "webhook-signature: %s", signature);
     t->headers = curl_slist_append(h, line);
     curl_easy_reset(e);
     curl_easy_setopt(e, CURLOPT_URL, q->url);

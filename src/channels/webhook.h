@@ -2,8 +2,9 @@
  * time limit and answer limit, so a slow, erroring, oversized or malformed peer costs at most its own timeout and
  * never holds up the others. Signatures follow the Standard Webhooks scheme: webhook-id, webhook-timestamp and
  * webhook-signature "v1,<base64 of HMAC-SHA256 over id.timestamp.body>" keyed by the subscription's secret
- * (docs/webhooks.md). The address each request connects to is checked as it connects (after DNS), so a name that
- * resolves to an internal address is refused unless the owner allows it. */
+ * (docs/webhooks.md); during a rotation's overlap a second "v1,..." keyed by the previous secret follows it, space
+ * separated, as the scheme allows. The address each request connects to is checked as it connects (after DNS), so a
+ * name that resolves to an internal address is refused unless the owner allows it. */
 #ifndef BASHGAH_CHANNELS_WEBHOOK_H
 #define BASHGAH_CHANNELS_WEBHOOK_H
 
@@ -24,6 +25,7 @@ typedef struct webhook_settings {
 
 typedef struct webhook_request {
     const char *url, *event_id, *secret, *body; /* borrowed */
+    const char *previous_secret;                /* borrowed; NULL, or a rotated-out secret still signed with */
     int64_t timestamp_s;                        /* webhook-timestamp: seconds since 1970 */
     /* filled in by webhook_channel_send_all */
     channel_result result;

@@ -393,6 +393,7 @@ void http_webhook_delete(http_request *r);
 void http_webhook_deliveries(http_request *r);
 void http_webhook_delivery_get(http_request *r);
 void http_webhook_replay(http_request *r);
+void http_webhook_rotate_secret(http_request *r);
 
 /* templates.c, and what it shares with broadcasts.c */
 void http_template_list(http_request *r);

@@ -162,6 +162,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/webhooks/{id}/deliveries", http_webhook_deliveries, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
     {"GET", "/api/v1/webhooks/deliveries/{id}", http_webhook_delivery_get, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
     {"POST", "/api/v1/webhooks/deliveries/{id}/replay", http_webhook_replay, PERM_WEBHOOK_ADMIN, HTTP_BODY_NONE},
+    {"POST", "/api/v1/webhooks/{id}/secret", http_webhook_rotate_secret, PERM_WEBHOOK_ADMIN, HTTP_BODY_JSON},
     /* a campaign's pilot, evaluation, decision and roll-out (pilots.c) */
     {"POST", "/api/v1/campaigns/{id}/pilot", http_campaign_pilot, PERM_CAMPAIGN_WRITE, HTTP_BODY_JSON},
     {"GET", "/api/v1/campaigns/{id}/pilot", http_campaign_pilot_get, PERM_CAMPAIGN_READ, HTTP_BODY_NONE},

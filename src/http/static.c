@@ -69,6 +69,7 @@ static const char *const app_sections[] = {"/dashboard", "/members", "/cashier",
                                            "/rewards", "/tiers", "/rules", "/programme", "/segments", "/users",
                                            "/apikeys", "/audit", "/surveys", "/broadcasts", "/budget", "/plans",
                                            "/competitors", "/moments", "/campaigns",
+                                           "/webhooks", "/templates",
                                            NULL};
 
 /* A page of the app: in one of its sections, with no dot in the last segment (files have extensions). */

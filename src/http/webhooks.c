@@ -1,8 +1,10 @@
-/* /api/v1/webhooks: subscriptions of the company's other departments to the club's events, their delivery log and
- * replay by hand (docs/webhooks.md). A URL is checked when saved: http or https, and, unless the owner's
- * --webhook-allow-private setting is on, not an internal address: a literal is judged at once, a name is resolved
- * on the worker pool (never on the loop) and each of its addresses judged. The sender checks again as it connects. */
+/* /api/v1/webhooks: subscriptions of the company's other departments to the club's events, their delivery log,
+ * replay by hand, and rotating a secret with an overlap (docs/webhooks.md). A URL is checked when saved: http or
+ * https, and, unless the owner's --webhook-allow-private setting is on, not an internal address: a literal is
+ * judged at once, a name is resolved on the worker pool (never on the loop) and each of its addresses judged. The
+ * sender checks again as it connects. */
 #include <netdb.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,8 @@
 #include "http/http.h"
 
 #define DELIVERIES_PAGE_MAX 200
+#define KEEP_PREVIOUS_DEFAULT_S 86400  /* a rotated-out secret still signs for a day unless told otherwise */
+#define KEEP_PREVIOUS_MAX_S (7 * 86400)
 
 static json_t *events_json(uint32_t events)
 {
@@ -33,6 +37,9 @@ static json_t *webhook_json(const store_webhook *w, bool with_secret)
                           timefmt_json(w->updated_at));
     if (with_secret)
         json_object_set_new(o, "secret", json_string(w->secret));
+    /* while a rotated-out secret still signs (never the secret itself: the receiver has it already) */
+    bool overlap = w->previous_secret[0] && w->previous_until > clock_now_ms();
+    json_object_set_new(o, "previous_secret_expires_at", overlap ? timefmt_json(w->previous_until) : json_null());
     return o;
 }
 
@@ -48,6 +55,7 @@ typedef struct webhook_input {
     uint32_t events;
     char description[STORE_WEBHOOK_DESCRIPTION_MAX + 1];
     bool active;
+    int64_t keep_previous_s; /* rotation: how long the rotated-out secret still signs */
     const char *resolve_error; /* set on the worker pool */
 } webhook_input;
 
@@ -235,6 +243,77 @@ static int replay_write(store_tx *tx, http_write *w)
                                                  (json_int_t)in->id, "status", "queued"),
                                location);
     return status;
+}
+
+/* A new secret; the one it replaces keeps signing (a second v1 signature) for in->keep_previous_s. */
+static int rotate_write(store_tx *tx, http_write *w)
+{
+    webhook_input *in = w->arg;
+    store_webhook *h = malloc(sizeof(*h));
+    if (!h)
+        abort(); /* out of memory */
+    int status = not_found(w, store_tx_webhook_get(tx, in->id, h));
+    if (status == STORE_OK) {
+        if (in->keep_previous_s > 0) {
+            memcpy(h->previous_secret, h->secret, sizeof(h->previous_secret));
+            h->previous_until = w->now_ms + in->keep_previous_s * 1000;
+        } else {
+            h->previous_secret[0] = '\0';
+            h->previous_until = 0;
+        }
+        webhooks_secret_new(h->secret);
+        h->updated_at = w->now_ms;
+        status = store_tx_webhook_set_secret(tx, h);
+    }
+    store_actor actor = http_actor(&w->who);
+    if (status == STORE_OK) /* the audit never holds either secret */
+        status = store_tx_audit(tx, &actor, w->now_ms, "webhook.secret_rotated", "webhook", h->id, NULL,
+                                json_pack("{s:I, s:o}", "keep_previous_s", (json_int_t)in->keep_previous_s,
+                                          "previous_secret_expires_at",
+                                          in->keep_previous_s > 0 ? timefmt_json(h->previous_until) : json_null()));
+    if (status == STORE_OK)
+        http_write_answer_json(w, 200, webhook_json(h, true), NULL);
+    sodium_memzero(h, sizeof(*h));
+    free(h);
+    return status;
+}
+
+/* POST /api/v1/webhooks/{id}/secret, with no body or {"keep_previous_s": 0..KEEP_PREVIOUS_MAX_S}. */
+void http_webhook_rotate_secret(http_request *r)
+{
+    webhook_input *in = calloc(1, sizeof(*in));
+    if (!in)
+        abort(); /* out of memory */
+    in->id = r->id;
+    in->keep_previous_s = KEEP_PREVIOUS_DEFAULT_S;
+    if (r->req->entity.len > 0) {
+        static const char *const allowed[] = {"keep_previous_s", NULL};
+        if (!(in->body = http_body_json(r))) {
+            input_free(in);
+            return;
+        }
+        errlist e;
+        errlist_init(&e);
+        json_t *v;
+        if (!json_is_object(in->body))
+            errlist_add(&e, "", "the body must be a JSON object");
+        else {
+            errlist_only_fields(&e, in->body, allowed);
+            if ((v = json_object_get(in->body, "keep_previous_s"))) {
+                if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > KEEP_PREVIOUS_MAX_S)
+                    errlist_add(&e, "keep_previous_s", "must be a whole number of seconds from 0 to %d",
+                                KEEP_PREVIOUS_MAX_S);
+                else
+                    in->keep_previous_s = json_integer_value(v);
+            }
+        }
+        if (e.count) {
+            input_free(in);
+            http_reply_problem(r, 400, "validation", "some fields are not valid", &e);
+            return;
+        }
+    }
+    http_write_submit(r, rotate_write, in, input_free);
 }
 
 /* ---- resolving a URL's host off the loop ---- */

@@ -54,6 +54,8 @@ static int prepare(store_reader *reader, round_state *b, int64_t now)
         } else {
             b->req_of[i] = nreq;
             b->reqs[nreq++] = (webhook_request){.url = d->url, .event_id = d->event_id, .secret = d->secret,
+                                                 .previous_secret = d->previous_until > now ? d->previous_secret
+                                                                                            : NULL,
                                                  .body = it->body_text, .timestamp_s = now / 1000};
         }
     }

@@ -1201,6 +1201,8 @@ typedef struct store_webhook {
     bool active;
     char created_by[131]; /* the staff name or key name */
     int64_t created_at, updated_at;
+    char previous_secret[STORE_WEBHOOK_SECRET_MAX + 1]; /* the secret before the last rotation, or "" */
+    int64_t previous_until;                             /* deliveries are signed with it too until then (ms) */
 } store_webhook;
 
 int store_tx_webhook_insert(store_tx *tx, store_webhook *w); /* sets w->id */
@@ -1208,6 +1210,9 @@ int store_tx_webhook_update(store_tx *tx, const store_webhook *w);
 int store_tx_webhook_delete(store_tx *tx, int64_t id); /* STORE_NOTFOUND when there is none */
 int store_tx_webhook_get(store_tx *tx, int64_t id, store_webhook *out);
 int store_tx_webhook_count(store_tx *tx, int64_t *n);
+/* Writes w's secret, previous_secret ("" for none), previous_until and updated_at (migration 0017); STORE_NOTFOUND
+ * when there is no such subscription. */
+int store_tx_webhook_set_secret(store_tx *tx, const store_webhook *w);
 int store_webhook_get(store_reader *r, int64_t id, store_webhook *out);
 /* Up to limit subscriptions with id above after_id, in id order: cb once each. */
 int store_webhook_list(store_reader *r, int64_t after_id, int limit, void (*cb)(const store_webhook *w, void *arg),
@@ -1227,6 +1232,8 @@ typedef struct store_webhook_delivery {
     char event_id[STORE_WEBHOOK_EVENT_ID_MAX + 1];
     char url[STORE_WEBHOOK_URL_MAX + 1];
     char secret[STORE_WEBHOOK_SECRET_MAX + 1];
+    char previous_secret[STORE_WEBHOOK_SECRET_MAX + 1]; /* "" when none */
+    int64_t previous_until;                             /* sign with previous_secret too until then (ms) */
 } store_webhook_delivery;
 
 /* STORE_NOTFOUND when message_id is not a webhook delivery. */

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WEBHOOK_COLUMNS "id, url, events, description, secret, active, created_by, created_at, updated_at"
+#define WEBHOOK_COLUMNS                                                                                   \
+    "id, url, events, description, secret, active, created_by, created_at, updated_at, previous_secret, " \
+    "previous_until"
 
 static void webhook_from_row(sqlite3_stmt *st, store_webhook *w)
 {
@@ -23,6 +25,8 @@ static void webhook_from_row(sqlite3_stmt *st, store_webhook *w)
     store_column_text(st, 6, w->created_by, sizeof(w->created_by));
     w->created_at = sqlite3_column_int64(st, 7);
     w->updated_at = sqlite3_column_int64(st, 8);
+    store_column_text(st, 9, w->previous_secret, sizeof(w->previous_secret));
+    w->previous_until = sqlite3_column_int64(st, 10);
 }
 
 static int webhook_one(store_conn *c, int64_t id, store_webhook *out)
@@ -82,6 +86,26 @@ int store_tx_webhook_update(store_tx *tx, const store_webhook *w)
     if (rc == SQLITE_DONE && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return store_status_of(&tx->conn, rc, "webhook update");
+}
+
+int store_tx_webhook_set_secret(store_tx *tx, const store_webhook *w)
+{
+    sqlite3_stmt *st = store_prepare(&tx->conn, "UPDATE webhook_subscriptions SET secret = ?, previous_secret = ?, "
+                                          "previous_until = ?, updated_at = ? WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, w->secret, -1, SQLITE_STATIC);
+    if (w->previous_secret[0]) {
+        sqlite3_bind_text(st, 2, w->previous_secret, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, w->previous_until);
+    }
+    sqlite3_bind_int64(st, 4, w->updated_at);
+    sqlite3_bind_int64(st, 5, w->id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE && sqlite3_changes(tx->conn.db) == 0)
+        return STORE_NOTFOUND;
+    return store_status_of(&tx->conn, rc, "webhook secret");
 }
 
 int store_tx_webhook_delete(store_tx *tx, int64_t id)
@@ -216,7 +240,8 @@ int store_webhook_delivery_get(store_reader *r, int64_t message_id, store_webhoo
 {
     memset(out, 0, sizeof(*out));
     sqlite3_stmt *st = store_prepare(&r->conn, "SELECT d.subscription_id, d.event_id, s.id IS NOT NULL, s.active, s.url, "
-                                         "s.secret FROM webhook_deliveries d LEFT JOIN webhook_subscriptions s "
+                                         "s.secret, s.previous_secret, s.previous_until FROM webhook_deliveries d "
+                                         "LEFT JOIN webhook_subscriptions s "
                                          "ON s.id = d.subscription_id WHERE d.message_id = ?");
     if (!st)
         return STORE_ERROR;
@@ -229,6 +254,8 @@ int store_webhook_delivery_get(store_reader *r, int64_t message_id, store_webhoo
         out->active = sqlite3_column_int(st, 3) != 0;
         store_column_text(st, 4, out->url, sizeof(out->url));
         store_column_text(st, 5, out->secret, sizeof(out->secret));
+        store_column_text(st, 6, out->previous_secret, sizeof(out->previous_secret));
+        out->previous_until = sqlite3_column_int64(st, 7);
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW)

@@ -57,7 +57,8 @@ class WebTest(harness.ServerCase):
         for path in ("/members", "/members/12/edit", "/cashier", "/portal", "/dashboard?lang=fa",
                      "/rewards", "/tiers", "/rules", "/programme", "/segments", "/segments/3", "/users", "/apikeys",
                      "/audit", "/surveys", "/surveys/2?lang=fa", "/broadcasts", "/budget", "/plans",
-                     "/competitors", "/moments", "/moments/3", "/campaigns/7"):
+                     "/competitors", "/moments", "/moments/3", "/campaigns/7",
+                     "/webhooks", "/templates", "/templates?lang=fa"):
             with self.subTest(path=path):
                 r = self.get(path)
                 self.assertEqual(r.status, 200, r)

@@ -4,6 +4,7 @@ retries and backoff, a delivery log per subscription, replay by hand; a receiver
 much or not in HTTP never holds up the others; URLs that are not http(s) or that point at internal addresses are
 refused when saved and again when sent, unless the owner's --webhook-allow-private setting is on."""
 
+import json
 import os
 import sqlite3
 import sys
@@ -14,7 +15,7 @@ sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import API, assert_problem, uniq  # noqa: E402
-from webhook_peer import WebhookPeer  # noqa: E402
+from webhook_peer import WebhookPeer, signature_ok  # noqa: E402
 
 HOOKS = API + "/webhooks"
 FAST = ["--delivery-poll-ms", "20", "--delivery-backoff-ms", "50", "--delivery-backoff-max-ms", "200",
@@ -274,6 +275,105 @@ class DeliveryTest(HookCase):
                          403)
         manager = self.server.client(self.server.apikey("manager"))
         self.assertEqual(manager.get(HOOKS).status, 200)
+
+
+class RotationTest(HookCase):
+    """POST /webhooks/{id}/secret: a new secret at once, the previous one still signing for the window asked."""
+
+    def rotate(self, hook_id, body=None, **kw):
+        return self.owner.post("%s/%d/secret" % (HOOKS, hook_id), body, **kw) if body is not None else \
+            self.owner.post("%s/%d/secret" % (HOOKS, hook_id), **kw)
+
+    def test_after_rotation_deliveries_verify_with_the_new_secret_and_within_the_window_the_old(self):
+        hook, path = self.subscribe(["member.created"])
+        old = hook["secret"]
+        self.assertIsNone(hook["previous_secret_expires_at"])
+        r = self.rotate(hook["id"])
+        self.assertEqual(r.status, 200, r)
+        new = r.body["secret"]
+        self.assertTrue(new.startswith("whsec_"), r.body)
+        self.assertNotEqual(new, old)
+        self.assertIsNotNone(r.body["previous_secret_expires_at"], r.body)
+        self.assertEqual(self.owner.get("%s/%d" % (HOOKS, hook["id"])).body["secret"], new)
+        self.peer.endpoint(path).secret = new
+        self.member()
+        got = self.peer.wait(path, 1)
+        self.assertEqual(len(got), 1, got)
+        d = got[0]
+        self.assertTrue(d["verified"], "a delivery after rotation does not verify with the new secret")
+        self.assertTrue(signature_ok(old, d["headers"], d["raw"]),
+                        "within the window a delivery does not verify with the old secret too")
+        self.assertEqual(len(d["headers"]["webhook-signature"].split()), 2, d["headers"])
+        self.assertFalse(signature_ok("whsec_" + "QUJD" * 8, d["headers"], d["raw"]))
+
+    def test_without_a_window_the_old_secret_stops_at_once(self):
+        hook, path = self.subscribe(["member.created"])
+        old = hook["secret"]
+        r = self.rotate(hook["id"], {"keep_previous_s": 0})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.body["previous_secret_expires_at"])
+        self.peer.endpoint(path).secret = r.body["secret"]
+        self.member()
+        got = self.peer.wait(path, 1)
+        self.assertEqual(len(got), 1, got)
+        self.assertTrue(got[0]["verified"], got[0])
+        self.assertFalse(signature_ok(old, got[0]["headers"], got[0]["raw"]), "the rotated-out secret still signs")
+        self.assertEqual(len(got[0]["headers"]["webhook-signature"].split()), 1)
+
+    def test_a_window_that_has_passed_signs_with_the_new_secret_only(self):
+        hook, path = self.subscribe(["member.created"])
+        old = hook["secret"]
+        r = self.rotate(hook["id"], {"keep_previous_s": 1})
+        self.assertEqual(r.status, 200, r)
+        self.peer.endpoint(path).secret = r.body["secret"]
+        time.sleep(1.2)
+        self.member()
+        got = self.peer.wait(path, 1)
+        self.assertEqual(len(got), 1, got)
+        self.assertTrue(got[0]["verified"], got[0])
+        self.assertFalse(signature_ok(old, got[0]["headers"], got[0]["raw"]))
+        self.assertIsNone(self.owner.get("%s/%d" % (HOOKS, hook["id"])).body["previous_secret_expires_at"])
+
+    def test_a_repeated_request_with_its_idempotency_key_rotates_once(self):
+        hook, _ = self.subscribe(["tier.changed"])
+        key = "rotate-%d" % uniq()
+        r1 = self.rotate(hook["id"], headers={"Idempotency-Key": key})
+        r2 = self.rotate(hook["id"], headers={"Idempotency-Key": key})
+        self.assertEqual((r1.status, r2.status), (200, 200), (r1, r2))
+        self.assertEqual(r1.body["secret"], r2.body["secret"])
+        self.assertEqual(self.owner.get("%s/%d" % (HOOKS, hook["id"])).body["secret"], r1.body["secret"])
+        r3 = self.rotate(hook["id"])
+        self.assertNotEqual(r3.body["secret"], r1.body["secret"])
+
+    def test_the_rotation_is_audited_without_the_secret(self):
+        hook, _ = self.subscribe(["tier.changed"])
+        r = self.rotate(hook["id"], {"keep_previous_s": 3600})
+        self.assertEqual(r.status, 200, r)
+        found, cursor = [], None
+        for _ in range(100):
+            page = self.owner.get(API + "/audit?limit=500" + ("&cursor=" + harness.urlquote(cursor) if cursor else ""))
+            self.assertEqual(page.status, 200, page)
+            found += [a for a in page.body["items"] if a["action"] == "webhook.secret_rotated"
+                      and a["target"]["id"] == hook["id"]]
+            cursor = page.body.get("next_cursor")
+            if not cursor:
+                break
+        self.assertEqual(len(found), 1, found)
+        text = json.dumps(found[0])
+        self.assertNotIn(r.body["secret"][6:], text)
+        self.assertNotIn(hook["secret"][6:], text)
+        self.assertEqual(found[0]["after"]["keep_previous_s"], 3600)
+
+    def test_bad_input_and_permissions(self):
+        hook, _ = self.subscribe(["tier.changed"])
+        assert_problem(self, self.rotate(hook["id"], {"keep_previous_s": -1}), 400, "validation", "keep_previous_s")
+        assert_problem(self, self.rotate(hook["id"], {"keep_previous_s": 10 ** 9}), 400, "validation",
+                       "keep_previous_s")
+        assert_problem(self, self.rotate(hook["id"], {"colour": 1}), 400, "validation", "colour")
+        assert_problem(self, self.rotate(999999), 404)
+        marketer = self.server.client(self.server.apikey("marketer"))
+        self.assertEqual(marketer.post("%s/%d/secret" % (HOOKS, hook["id"])).status, 403)
+        self.assertEqual(self.owner.get("%s/%d" % (HOOKS, hook["id"])).body["secret"], hook["secret"])
 
 
 class PrivateAddressTest(unittest.TestCase):

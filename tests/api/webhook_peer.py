@@ -1,8 +1,9 @@
 """A small HTTP server on loopback playing a department's webhook receiver for the tests. It verifies each
 delivery's signature the way docs/webhooks.md tells receivers to (HMAC-SHA256 over "id.timestamp.body" with the
 base64 key after "whsec_", compared in constant time), keeps every request (path, webhook-id, timestamp, whether
-the signature held, parsed body), and can misbehave on purpose per path: answer with a status, fail the next N
-requests, answer slowly, answer with an oversized body, or answer with bytes that are not HTTP."""
+the signature held, parsed body, and the raw headers and body for checking with another secret), and can misbehave
+on purpose per path: answer with a status, fail the next N requests, answer slowly, answer with an oversized body,
+or answer with bytes that are not HTTP."""
 
 import base64
 import hashlib
@@ -68,7 +69,8 @@ class WebhookPeer:
                 entry = {"path": self.path, "id": self.headers.get("webhook-id"),
                          "timestamp": self.headers.get("webhook-timestamp"),
                          "verified": signature_ok(secret, self.headers, body), "body": parsed,
-                         "status": "garbage" if garbage else status, "at": time.time()}
+                         "status": "garbage" if garbage else status, "at": time.time(),
+                         "headers": {k.lower(): v for k, v in self.headers.items()}, "raw": body}
                 with peer.lock:
                     peer.received.append(entry)
                 if delay:

@@ -31,8 +31,9 @@ function freePort() {
   });
 }
 
-/** Starts a server (a demo club: an earning rule, tiers, rewards) and waits for /healthz. */
-export async function startServer() {
+/** Starts a server (a demo club: an earning rule, tiers, rewards) and waits for /healthz. extraArgs are added to
+ *  `bashgah serve`'s (a flow's own settings, e.g. --webhook-allow-private for a receiver on loopback). */
+export async function startServer(extraArgs = []) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'bashgah-e2e-'));
   const port = await freePort();
   const log = path.join(root, 'serve.log');
@@ -40,7 +41,7 @@ export async function startServer() {
   const fd = openSync(log, 'w');
   const proc = spawn(
     BIN,
-    ['serve', '--listen', `127.0.0.1:${port}`, '--data', path.join(root, 'data'), '--web', WEB, '--demo', '--access-log', 'off', '--threads', '2'],
+    ['serve', '--listen', `127.0.0.1:${port}`, '--data', path.join(root, 'data'), '--web', WEB, '--demo', '--access-log', 'off', '--threads', '2', ...extraArgs],
     { stdio: ['ignore', fd, fd], env: { ...process.env, BASHGAH_OWNER_PASSWORD: OWNER_PASSWORD } },
   );
   const base = `http://127.0.0.1:${port}`;
@@ -151,13 +152,14 @@ async function failureShots(name, b) {
     }
 }
 
-/** Runs a flow, prints the closing line ctest and people read, and exits non-zero on failure. */
-export async function run(name, flow) {
+/** Runs a flow, prints the closing line ctest and people read, and exits non-zero on failure. opts.serverArgs go to
+ *  startServer. */
+export async function run(name, flow, opts = {}) {
   const started = Date.now();
   let server, b;
   let ok = false;
   try {
-    server = await startServer();
+    server = await startServer(opts.serverArgs ?? []);
     b = await startBrowser();
     await flow({ server, b, shot: shooter(name) });
     check(b.outside.length === 0, `requests left this machine: ${b.outside.join(', ')}`);

@@ -43,7 +43,7 @@ await run('roles', async ({ server, b, shot }) => {
   const analyst = await b.context('en-US');
   await signInByKeyboard(analyst, server.base, 'ana', analystPassword);
   let links = await navLinks(analyst);
-  check(JSON.stringify(links) === JSON.stringify(['Dashboard', 'Members', 'Segments', 'Surveys', 'Messages', 'Budget', 'Plans', 'Campaigns', 'Moments']), `analyst menu (got ${links})`);
+  check(JSON.stringify(links) === JSON.stringify(['Dashboard', 'Members', 'Segments', 'Surveys', 'Messages', 'Budget', 'Plans', 'Campaigns', 'Moments', 'Templates']), `analyst menu (got ${links})`);
   await analyst.getByRole('link', { name: 'Members' }).click();
   await analyst.locator('tbody tr a').first().click();
   await analyst.getByRole('heading', { name: 'Points history' }).waitFor();

@@ -22,6 +22,8 @@ import { MomentEditor, Moments } from './Moments';
 import { momentWords } from './momentWords';
 import { Plans } from './Plans';
 import { usePlanWords } from './planWords';
+import { templateWords } from './templateWords';
+import { webhookWords } from './webhookWords';
 
 export function StaffApp({ path }: { path: string }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -75,6 +77,9 @@ function Page({ me, path }: { me: Me; path: string }) {
   if (path === '/moments/new' && can(me.role, 'momentsWrite')) return <MomentEditor canWrite />;
   if ((m = match('/moments/:id', path)) && can(me.role, 'momentsRead'))
     return <MomentEditor id={Number(m.id)} canWrite={can(me.role, 'momentsWrite')} />;
+  if (path === '/webhooks' && can(me.role, 'webhookAdmin')) return <Lazy render={(a) => <a.Webhooks />} />;
+  if (path === '/templates' && can(me.role, 'templateRead'))
+    return <Lazy render={(a) => <a.Templates canWrite={can(me.role, 'templateWrite')} />} />;
   return <Dashboard role={me.role} />;
 }
 
@@ -103,6 +108,8 @@ function Shell(p: { me: Me; path: string; onSignOut: () => void; children: preac
     ['/competitors', pw.navCompetitors, can(p.me.role, 'competitorRead')],
     ['/campaigns', cw.navCampaigns, can(p.me.role, 'campaignRead')],
     ['/moments', momentWords(lang).navMoments, can(p.me.role, 'momentsRead')],
+    ['/webhooks', webhookWords(lang).navWebhooks, can(p.me.role, 'webhookAdmin')],
+    ['/templates', templateWords(lang).navTemplates, can(p.me.role, 'templateRead')],
   ];
   const active = (to: string) =>
     to === '/' ? p.path === '/' || p.path === '/dashboard' : p.path === to || (to !== '/members' && p.path.startsWith(to + '/'));

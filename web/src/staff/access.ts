@@ -21,7 +21,10 @@ export type Ability =
   | 'momentsWrite'
   | 'campaignRead'
   | 'campaignWrite'
-  | 'campaignDecide';
+  | 'campaignDecide'
+  | 'webhookAdmin'
+  | 'templateRead'
+  | 'templateWrite';
 
 const abilities: Record<Ability, string[]> = {
   memberWrite: ['owner', 'manager', 'marketer', 'cashier'],
@@ -45,6 +48,9 @@ const abilities: Record<Ability, string[]> = {
   campaignRead: ['owner', 'manager', 'marketer', 'analyst'],
   campaignWrite: ['owner', 'manager', 'marketer'],
   campaignDecide: ['owner', 'manager'],
+  webhookAdmin: ['owner', 'manager'], // PERM_WEBHOOK_ADMIN
+  templateRead: ['owner', 'manager', 'marketer', 'analyst'], // PERM_SEGMENT_READ: list, read, preview
+  templateWrite: ['owner', 'manager', 'marketer'], // PERM_SEGMENT_WRITE: create, change, delete
 };
 
 export function can(role: string | undefined, what: Ability): boolean {

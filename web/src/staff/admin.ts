@@ -11,3 +11,5 @@ export { ApiKeys } from './ApiKeys';
 export { Audit } from './Audit';
 export { Surveys } from './Surveys';
 export { Broadcasts } from './Broadcasts';
+export { Webhooks } from './Webhooks';
+export { Templates } from './Templates';

@@ -1,0 +1,83 @@
+// The words of the Templates page (saved message templates, docs/messages.md), in English and Persian
+// (GLOSSARY.md: پیام، عضو).
+import type { Lang } from '../lib/i18n';
+
+const en = {
+  navTemplates: 'Templates',
+  title: 'Message templates',
+  intro: 'Texts saved once and used by messages to members. A broadcast can name a template instead of carrying its own text.',
+  none: 'No templates yet.',
+  name: 'Name',
+  updated: 'Changed',
+  createdBy: 'Made by',
+  actions: 'Actions',
+  edit: 'Edit',
+  remove: 'Delete',
+  preview: 'Preview',
+  previewOf: (name: string) => `Preview ${name}`,
+  editOf: (name: string) => `Edit ${name}`,
+  removeOf: (name: string) => `Delete ${name}`,
+  newTemplate: 'New template',
+  editing: (name: string) => `Editing ${name}`,
+  subjectEn: 'Subject (English)',
+  subjectFa: 'Subject (Persian)',
+  bodyEn: 'Text (English)',
+  bodyFa: 'Text (Persian)',
+  hint: 'May use {given_name}, {family_name}, {points}, {tier} and {date}. Write at least one language.',
+  create: 'Create',
+  save: 'Save',
+  cancel: 'Cancel',
+  created: 'Template created.',
+  saved: 'Saved.',
+  removed: 'Template deleted.',
+  confirmRemove: (name: string) => `Delete the template “${name}”? Messages already sent keep their text.`,
+  previewTitle: 'Preview for a member',
+  template: 'Template',
+  member: 'Member number',
+  memberHint: 'Shown in that member’s language, with their name and points.',
+  show: 'Show preview',
+  inLanguage: { en: 'In English', fa: 'In Persian' } as Record<string, string>,
+};
+
+export type TemplateWords = typeof en;
+
+const fa: TemplateWords = {
+  navTemplates: 'قالب‌های پیام',
+  title: 'قالب‌های پیام',
+  intro: 'متن‌هایی که یک بار ذخیره می‌شوند و در پیام به اعضا به کار می‌روند. پیام گروهی می‌تواند به جای متن خود، قالبی را نام ببرد.',
+  none: 'هنوز قالبی نیست.',
+  name: 'نام',
+  updated: 'آخرین تغییر',
+  createdBy: 'سازنده',
+  actions: 'کارها',
+  edit: 'ویرایش',
+  remove: 'حذف',
+  preview: 'پیش‌نمایش',
+  previewOf: (name: string) => `پیش‌نمایش ${name}`,
+  editOf: (name: string) => `ویرایش ${name}`,
+  removeOf: (name: string) => `حذف ${name}`,
+  newTemplate: 'قالب تازه',
+  editing: (name: string) => `ویرایش ${name}`,
+  subjectEn: 'موضوع (انگلیسی)',
+  subjectFa: 'موضوع (فارسی)',
+  bodyEn: 'متن (انگلیسی)',
+  bodyFa: 'متن (فارسی)',
+  hint: 'می‌توانید از {given_name}، {family_name}، {points}، {tier} و {date} استفاده کنید. دست‌کم یک زبان را بنویسید.',
+  create: 'ساختن',
+  save: 'ذخیره',
+  cancel: 'انصراف',
+  created: 'قالب ساخته شد.',
+  saved: 'ذخیره شد.',
+  removed: 'قالب حذف شد.',
+  confirmRemove: (name: string) => `قالب «${name}» حذف شود؟ پیام‌هایی که فرستاده شده‌اند متن خود را نگه می‌دارند.`,
+  previewTitle: 'پیش‌نمایش برای یک عضو',
+  template: 'قالب',
+  member: 'شمارهٔ عضو',
+  memberHint: 'به زبان همان عضو، با نام و امتیاز او نشان داده می‌شود.',
+  show: 'نمایش پیش‌نمایش',
+  inLanguage: { en: 'به انگلیسی', fa: 'به فارسی' },
+};
+
+export function templateWords(lang: Lang): TemplateWords {
+  return lang === 'fa' ? fa : en;
+}
