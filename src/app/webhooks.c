@@ -16,7 +16,7 @@ static const char *const webhook_events[WEBHOOK_EVENT_COUNT] = {
     [WEBHOOK_MEMBER_CREATED] = "member.created",       [WEBHOOK_MEMBER_UPDATED] = "member.updated",
     [WEBHOOK_PURCHASE_RECORDED] = "purchase.recorded", [WEBHOOK_TIER_CHANGED] = "tier.changed",
     [WEBHOOK_REWARD_REDEEMED] = "reward.redeemed",     [WEBHOOK_SURVEY_ANSWERED] = "survey.answered",
-    [WEBHOOK_CAMPAIGN_STATE_CHANGED] = "campaign.state_changed",
+    [WEBHOOK_CAMPAIGN_STATE_CHANGED] = "campaign.state_changed", [WEBHOOK_MEMBER_ERASED] = "member.erased",
 };
 
 const char *webhooks_event_name(webhook_event ev)

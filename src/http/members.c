@@ -186,6 +186,11 @@ static int erase_write(store_tx *tx, http_write *w)
         store_actor actor = http_actor(&w->who);
         status = store_tx_audit(tx, &actor, w->now_ms, "member.erase", "member", m.id, NULL, NULL);
     }
+    /* The other departments' systems erase their copies too: the event names the member and nothing else. Once:
+     * erasing an erased member again is no new event. */
+    if (status == STORE_OK && !before.erased_at)
+        status = webhooks_emit(tx, WEBHOOK_MEMBER_ERASED, w->now_ms, "{s:I, s:o}", "member", (json_int_t)m.id,
+                               "erased_at", timefmt_json(w->now_ms));
     w->status = 204;
     member_release(&m);
     member_release(&before);

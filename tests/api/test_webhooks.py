@@ -125,6 +125,23 @@ class DeliveryTest(HookCase):
                          [("purchase", m["id"], 120000), ("return", m["id"], 20000)])
         self.assertTrue(all(g["verified"] for g in got), got)
 
+    def test_an_erasure_is_one_event_without_personal_data(self):
+        hook, path = self.subscribe(["member.erased"])
+        m = self.member(phone="+989121234%03d" % (uniq() % 1000))
+        self.assertEqual(self.owner.delete("%s/members/%d" % (API, m["id"])).status, 204)
+        self.assertEqual(self.owner.delete("%s/members/%d" % (API, m["id"])).status, 204)  # again: no second event
+        self.peer.wait(path, 1)
+        time.sleep(1.0)  # long enough for a second event to come, were there one
+        got = self.peer.wait(path, 1)
+        self.assertEqual(len(got), 1, got)
+        self.assertTrue(got[0]["verified"], got)
+        self.assertEqual(got[0]["body"]["type"], "member.erased")
+        self.assertEqual(set(got[0]["body"]["data"]), {"member", "erased_at"})
+        self.assertEqual(got[0]["body"]["data"]["member"], m["id"])
+        raw = json.dumps(got[0]["body"])
+        for personal in (m["given_name"], m["email"], m["phone"]):
+            self.assertNotIn(personal, raw)
+
     def test_a_campaigns_changes_of_state_are_events(self):
         hook, path = self.subscribe(["campaign.state_changed"])
         r = self.owner.post(API + "/campaigns", {"name": "Hook %d" % uniq(), "audience": {"kind": "all"},
