@@ -83,6 +83,7 @@ enum {
     STMT_EVENT_BY_KEY,
     STMT_EVENT_INSERT,
     STMT_PURCHASE_COUNT,
+    STMT_PURCHASE_RULE_GRANTED,
     /* rewards and tiers: tiers.c, rewards.c */
     STMT_TIER_RULES,
     STMT_TIER_ALL,
@@ -264,6 +265,7 @@ struct store {
     pthread_cond_t sync_wake;
     store_job *sync_head, *sync_tail;
     int sync_running, sync_stopping;
+    int sync_busy; /* an fsync is under way: the writer keeps its transaction open for what arrives meanwhile */
     int wal_fd;
 };
 

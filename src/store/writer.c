@@ -1,6 +1,7 @@
-/* The writer: one thread per database that owns the write connection. It takes every job queued since its
- * last commit (at most STORE_BATCH_MAX), runs them in one transaction with a SAVEPOINT each, commits once
- * (one fsync for the batch: group commit), and only then reports each job done. Invariant: done() is never
+/* The writer: one thread per database that owns the write connection. It runs the queued jobs in one
+ * transaction with a SAVEPOINT each, taking the jobs that arrive meanwhile until the syncer is ready for a commit
+ * (at most STORE_BATCH_MAX; see writer_main), commits once (one fsync for the batch: group commit), and only then
+ * reports each job done. Invariant: done() is never
  * called for a job whose effects are not durable, and a failed job leaves nothing behind.
  * In the server the commit itself does not wait for the disk: the writer connection runs with synchronous=NORMAL
  * (in WAL mode: no fsync at commit, checkpoints still sync) and hands each committed batch to the syncer thread,
@@ -95,17 +96,14 @@ int store_run(store *s, store_write_fn fn, void *arg)
 
 static int bucket_of(int n) { return n <= 1 ? 0 : n < 8 ? 1 : n < 64 ? 2 : n < 512 ? 3 : 4; }
 
-/* Commits one batch and reports each job. */
-static void run_batch(store *s, store_job *batch, int n)
+/* Under lock: whether a commit now would be synced at once. While an fsync is under way, a batch committed now
+ * would wait for the next one anyway: better to run what arrives meanwhile in the same transaction. */
+static int syncer_ready(store *s) { return !s->sync_running || (!s->sync_busy && !s->sync_head); }
+
+/* Commits the batch the writer ran (jobs batch..., n of them) and hands it to the syncer, or reports it. */
+static void finish_batch(store *s, store_job *batch, int n, int begun)
 {
     store_tx *tx = &s->writer_tx;
-    int begun = exec_simple(&tx->conn, "BEGIN IMMEDIATE") == STORE_OK;
-    if (begun && store_cache_begin(tx) != STORE_OK) {
-        exec_simple(&tx->conn, "ROLLBACK");
-        begun = 0;
-    }
-    for (store_job *j = batch; j; j = j->next)
-        j->status = begun ? run_job(tx, j->fn, j->arg) : STORE_ERROR;
     if (begun && exec_simple(&tx->conn, "COMMIT") != STORE_OK) {
         store_cache_forget(tx);
         exec_simple(&tx->conn, "ROLLBACK");
@@ -138,28 +136,57 @@ static void run_batch(store *s, store_job *batch, int n)
     }
 }
 
+/* The writer's loop. A batch is the jobs queued when it begins (at most STORE_BATCH_MAX), each run in the open
+ * transaction; then, while the syncer is still busy with the batch before, the jobs that arrive meanwhile join it
+ * too, and it commits once the syncer is ready for it (or at STORE_BATCH_MAX jobs, or when stopping). A commit
+ * of their own would have waited for that fsync all the same: so fewer commits, each writing the pages its jobs
+ * share once. A job never waits for the disk longer than before: it is committed as soon as the fsync before it
+ * has ended. */
 static void *writer_main(void *arg)
 {
     store *s = arg;
+    store_tx *tx = &s->writer_tx;
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (!s->head && !s->stopping)
             pthread_cond_wait(&s->wake, &s->lock);
         if (!s->head && s->stopping)
             break;
-        store_job *batch = s->head, *last = batch;
-        int n = 1;
-        while (last->next && n < STORE_BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
-        s->queued -= n;
         pthread_mutex_unlock(&s->lock);
-        run_batch(s, batch, n);
+        int begun = exec_simple(&tx->conn, "BEGIN IMMEDIATE") == STORE_OK;
+        if (begun && store_cache_begin(tx) != STORE_OK) {
+            exec_simple(&tx->conn, "ROLLBACK");
+            begun = 0;
+        }
+        store_job *batch = NULL, *last = NULL;
+        int n = 0;
+        pthread_mutex_lock(&s->lock);
+        int due = s->queued < STORE_BATCH_MAX ? s->queued : STORE_BATCH_MAX; /* queued when the batch began */
+        for (;;) {
+            if (n >= due) { /* past those: only while the syncer is busy with the batch before */
+                while (!s->head && begun && !s->stopping && !syncer_ready(s))
+                    pthread_cond_wait(&s->wake, &s->lock);
+                if (!s->head || n >= STORE_BATCH_MAX || !begun || s->stopping || syncer_ready(s))
+                    break;
+            }
+            store_job *j = s->head;
+            s->head = j->next;
+            if (!s->head)
+                s->tail = NULL;
+            s->queued--;
+            j->next = NULL;
+            pthread_mutex_unlock(&s->lock);
+            j->status = begun ? run_job(tx, j->fn, j->arg) : STORE_ERROR;
+            if (last)
+                last->next = j;
+            else
+                batch = j;
+            last = j;
+            n++;
+            pthread_mutex_lock(&s->lock);
+        }
+        pthread_mutex_unlock(&s->lock);
+        finish_batch(s, batch, n, begun);
         pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
@@ -194,6 +221,7 @@ static void *syncer_main(void *arg)
             break; /* stopping, and nothing left to report */
         store_job *jobs = s->sync_head;
         s->sync_head = s->sync_tail = NULL;
+        s->sync_busy = 1;
         pthread_mutex_unlock(&s->lock);
         if (wal_sync(s) != STORE_OK) {
             /* Kept or not, the disk cannot say: the caller hears it failed, and a retry with the same key finds
@@ -202,6 +230,10 @@ static void *syncer_main(void *arg)
             for (store_job *j = jobs; j; j = j->next)
                 j->status = STORE_ERROR;
         }
+        pthread_mutex_lock(&s->lock);
+        s->sync_busy = 0;
+        pthread_cond_signal(&s->wake); /* the writer may be holding a batch for this moment */
+        pthread_mutex_unlock(&s->lock);
         while (jobs) {
             store_job *next = jobs->next;
             jobs->next = NULL;
@@ -218,7 +250,7 @@ static void syncer_start(store *s)
 {
     pthread_cond_init(&s->sync_wake, NULL);
     s->sync_head = s->sync_tail = NULL;
-    s->sync_stopping = 0;
+    s->sync_stopping = s->sync_busy = 0;
     s->wal_fd = -1;
     if (exec_simple(&s->writer_tx.conn, "PRAGMA synchronous=NORMAL") != STORE_OK ||
         pthread_create(&s->sync_thread, NULL, syncer_main, s) != 0) {
