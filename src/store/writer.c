@@ -27,9 +27,16 @@
 #include "base/log.h"
 
 #define WRITER_MMAP_BYTES_TEXT "4294967296" /* 4 GiB of the database mapped on the writer's connection */
-#define CHECKPOINT_PAGES 2000 /* WAL frames (8 MiB of 4 KiB pages) before the checkpointer runs */
-#define CHECKPOINT_STEP_PAGES 1000 /* new WAL frames between two wake-ups of the checkpointer */
-#define WAL_PAGES_MAX 4000    /* WAL frames before the writer finishes the checkpoint itself */
+/* A checkpoint copies each page the frames since the last one changed once, however many frames changed it: so the
+ * fewer checkpoints, the fewer writes of the pages every batch changes (the ends of the tables and of the indexes
+ * by time, the club's account). Measured under the purchase load at 64 connections, bytes written to the database
+ * per purchase: 76 KB with 2000/1000/4000 frames, 38 KB with 8000/4000/16000, 23 KB with the values below (the
+ * WAL's own writes: 45 KB); the WAL file then grows to about 150 MB (36000 frames of 4 KiB) and starts again.
+ * WAL_PAGES_MAX is not a multiple of the step, so that the writer's own checkpoint (see on_wal_commit) comes
+ * between two of the checkpointer's and has only the frames since the last one to copy. */
+#define CHECKPOINT_PAGES 16000      /* WAL frames (64 MiB of 4 KiB pages) before the checkpointer runs */
+#define CHECKPOINT_STEP_PAGES 8000  /* new WAL frames between two wake-ups of the checkpointer */
+#define WAL_PAGES_MAX 36000         /* WAL frames before the writer finishes the checkpoint itself */
 
 static int exec_simple(store_conn *c, const char *sql)
 {
