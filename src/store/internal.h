@@ -259,6 +259,8 @@ struct store {
     pthread_cond_t checkpoint_wake;
     int checkpoint_running, checkpoint_due, checkpoint_stopping;
     int checkpoint_frames; /* WAL frames when the writer last woke the checkpointer (the writer's own) */
+    int checkpoint_busy;   /* a pass is under way */
+    int checkpoint_copied; /* WAL frames copied into the database as of the last pass */
     /* The syncer (writer.c): fsyncs the WAL for committed batches and only then reports their jobs done, while the
      * writer goes on with the next batch. Under lock but wal_fd (the syncer's own). */
     pthread_t sync_thread;

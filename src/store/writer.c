@@ -31,12 +31,14 @@
  * fewer checkpoints, the fewer writes of the pages every batch changes (the ends of the tables and of the indexes
  * by time, the club's account). Measured under the purchase load at 64 connections, bytes written to the database
  * per purchase: 76 KB with 2000/1000/4000 frames, 38 KB with 8000/4000/16000, 23 KB with the values below (the
- * WAL's own writes: 45 KB); the WAL file then grows to about 150 MB (36000 frames of 4 KiB) and starts again.
+ * WAL's own writes: 45 KB); the WAL file then grows to 150-300 MB (36000-72000 frames of 4 KiB), then starts again.
  * WAL_PAGES_MAX is not a multiple of the step, so that the writer's own checkpoint (see on_wal_commit) comes
  * between two of the checkpointer's and has only the frames since the last one to copy. */
 #define CHECKPOINT_PAGES 16000      /* WAL frames (64 MiB of 4 KiB pages) before the checkpointer runs */
 #define CHECKPOINT_STEP_PAGES 8000  /* new WAL frames between two wake-ups of the checkpointer */
 #define WAL_PAGES_MAX 36000         /* WAL frames before the writer finishes the checkpoint itself */
+#define WAL_TAIL_PAGES 1000         /* ... when at most this many are left to copy (see on_wal_commit) */
+#define WAL_PAGES_HARD_MAX 72000    /* ... or at once */
 
 static int exec_simple(store_conn *c, const char *sql)
 {
@@ -289,20 +291,37 @@ static void syncer_stop(store *s)
 /* Writer thread, after each commit (it replaces SQLite's own automatic checkpoint): wakes the checkpointer. The
  * WAL starts again from its beginning only when a write transaction begins with every frame copied, which the
  * checkpointer alone never sees while the writer keeps committing: so past WAL_PAGES_MAX the writer copies what
- * is left itself (little, the checkpointer having done the rest), and its next transaction restarts the WAL.
- * Otherwise the WAL would grow for as long as the load lasts, each frame a new block of the file. */
+ * is left itself, and its next transaction restarts the WAL. Otherwise the WAL would grow for as long as the load
+ * lasts, each frame a new block of the file. What is left must be little, for every job waits while the writer
+ * copies it: a pass of the checkpointer over 8000 frames takes long enough for thousands more to arrive. So while
+ * more than WAL_TAIL_PAGES are left, the writer wakes the checkpointer for one more pass (each shorter than the
+ * one before) and goes on; past WAL_PAGES_HARD_MAX it copies what is left whatever its size. */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
     store *s = arg;
+    int wake = 0;
+    if (frames < s->checkpoint_frames) { /* the WAL started again */
+        s->checkpoint_frames = 0;
+        pthread_mutex_lock(&s->lock);
+        s->checkpoint_copied = 0;
+        pthread_mutex_unlock(&s->lock);
+    }
     if (frames >= WAL_PAGES_MAX) {
-        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-            log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db));
+        pthread_mutex_lock(&s->lock);
+        if (s->checkpoint_copied > frames)
+            s->checkpoint_copied = 0; /* counted in the WAL before it started again */
+        int left = frames - s->checkpoint_copied, busy = s->checkpoint_due || s->checkpoint_busy;
+        pthread_mutex_unlock(&s->lock);
+        if (left <= WAL_TAIL_PAGES || frames >= WAL_PAGES_HARD_MAX) {
+            int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+                log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db));
+        } else {
+            wake = !busy;
+        }
     }
     /* Each checkpoint syncs the WAL and the database: one per CHECKPOINT_STEP_PAGES new frames, not per commit. */
-    if (frames < s->checkpoint_frames)
-        s->checkpoint_frames = 0; /* the WAL started again */
-    if (frames >= CHECKPOINT_PAGES && frames >= s->checkpoint_frames + CHECKPOINT_STEP_PAGES) {
+    if (wake || (frames >= CHECKPOINT_PAGES && frames >= s->checkpoint_frames + CHECKPOINT_STEP_PAGES)) {
         s->checkpoint_frames = frames;
         pthread_mutex_lock(&s->lock);
         s->checkpoint_due = 1;
@@ -328,12 +347,17 @@ static void *checkpointer_main(void *arg)
         if (s->checkpoint_stopping)
             break;
         s->checkpoint_due = 0;
+        s->checkpoint_busy = 1;
         pthread_mutex_unlock(&s->lock);
         /* PASSIVE copies what no reader still needs and never waits: what is left goes next time. */
-        int rc = sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(c.db));
         pthread_mutex_lock(&s->lock);
+        s->checkpoint_busy = 0;
+        if (rc == SQLITE_OK && copied > 0)
+            s->checkpoint_copied = copied;
     }
     pthread_mutex_unlock(&s->lock);
     store_conn_close(&c);
@@ -344,6 +368,7 @@ static void checkpointer_start(store *s)
 {
     pthread_cond_init(&s->checkpoint_wake, NULL);
     s->checkpoint_due = s->checkpoint_stopping = s->checkpoint_frames = 0;
+    s->checkpoint_busy = s->checkpoint_copied = 0;
     if (pthread_create(&s->checkpoint_thread, NULL, checkpointer_main, s) != 0) {
         pthread_cond_destroy(&s->checkpoint_wake);
         return; /* SQLite's automatic checkpoints stay in place */
