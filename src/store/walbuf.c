@@ -13,8 +13,8 @@
  * open with the default VFS, on the same files and locks (the unix VFS underneath is the same).
  *
  * The statement journal (SQLITE_OPEN_SUBJOURNAL: the pages each job's savepoint may have to restore) is kept in
- * memory here instead of a temporary file: SQLite keeps it in its own memory up to 64 KiB, then opens it through
- * this VFS. It lives in one buffer that grows to the largest job's journal; SQLite rewrites it from the start for
+ * memory here instead of a temporary file: SQLite opens it through this VFS from its first page (sqlite.c sets
+ * SQLITE_CONFIG_STMTJRNL_SPILL to 0; otherwise it would keep the first 64 KiB in its own memory). It lives in one buffer that grows to the largest job's journal; SQLite rewrites it from the start for
  * each job and closes it at the end of the transaction, and the buffer then waits for the next one (spare_buf). */
 #include "store/internal.h"
 
