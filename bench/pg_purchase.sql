@@ -1,6 +1,6 @@
 -- bench/pg_purchase.sql: pgbench script, one durable purchase as one transaction, the SQL work bashgah does for
 -- POST /api/v1/transactions (bench/run.sh): for a random member, insert the transaction (unique txn_id, with its
--- explanation and stored answer), its lot and its posting, the rule's grant (kept for caps), update the member's
+-- explanation and stored answer), its lot and its posting (the rule's grant is in the explanation), update the member's
 -- aggregates with their class, first purchase, scores and value (and record the class move, as a first purchase
 -- makes one) and the club's issued account. The posting's entry_id is its own id, as for the first posting of an
 -- entry in bashgah. The class rules are bashgah's C code; here a buyer's class becomes "new" and the value is
@@ -30,8 +30,6 @@ INSERT INTO postings (id, entry_id, at, from_account, to_account, points, kind, 
 SELECT p.id, p.id, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, 'club:issued', 'member:' || :mid, :pts,
        'earn', :mid, :lot, :txn, 'apikey:1', '[{"rule_id":1,"rule":"bench: 1 point per 10,000","points":' || :pts || '}]'
 FROM p;
-INSERT INTO rule_grants (member_id, rule_id, at, points)
-VALUES (:mid, 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, :pts);
 INSERT INTO class_changes (member_id, from_class, to_class, at, reason)
 SELECT id, class, 'new', (extract(epoch FROM clock_timestamp()) * 1000)::bigint, 'purchase'
 FROM members WHERE id = :mid AND class <> 'new';

@@ -240,15 +240,19 @@ typedef struct grant_lookup {
     const char *time_zone;
 } grant_lookup;
 
+/* What a rule gave the member in a cap's period: what purchases' explanations say it gave them, and the rule_grants
+ * rows of other events (and of purchases recorded before migration 0015, which removed the purchases' own rows). */
 static int64_t granted(void *arg, int64_t rule_id, rule_period period, int64_t at)
 {
     grant_lookup *g = arg;
-    int64_t from, to, points = 0;
+    int64_t from, to, events = 0, purchases = 0;
     /* When the record cannot be read, the cap counts as reached: a cap must never pay out in full by mistake. */
     if (rules_period_bounds(period, at, g->time_zone, &from, &to) != 0 ||
-        store_tx_rule_granted(g->tx, g->member_id, rule_id, from, to, &points) != STORE_OK)
+        store_tx_rule_granted(g->tx, g->member_id, rule_id, from, to, &events) != STORE_OK ||
+        store_tx_purchase_rule_granted(g->tx, g->member_id, rule_id, from, to, &purchases) != STORE_OK ||
+        events > RULE_POINTS_MAX - purchases)
         return RULE_POINTS_MAX;
-    return points;
+    return events + purchases;
 }
 
 /* Evaluates the rules for an event of the member, adding the tier's multiplier for purchases. */
@@ -278,7 +282,10 @@ static int evaluate(store_tx *tx, const points_programme *p, const char *event, 
             res->count++;
         }
     }
-    for (int i = 0; i < res->count; i++)
+    /* A purchase's grants are kept in its explanation only (granted() reads them there, whether or not the rule had
+     * a cap then, so a cap added later counts them all); other events keep theirs in rule_grants. */
+    bool in_explanation = strcmp(event, "purchase") == 0;
+    for (int i = 0; i < res->count && !in_explanation; i++)
         if (res->grants[i].rule_id > 0 && res->grants[i].points > 0 &&
             (status = store_tx_rule_grant_add(tx, member_id, res->grants[i].rule_id, ctx->occurred_at_ms,
                                               res->grants[i].points)) != STORE_OK)

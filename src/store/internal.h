@@ -83,6 +83,7 @@ enum {
     STMT_EVENT_BY_KEY,
     STMT_EVENT_INSERT,
     STMT_PURCHASE_COUNT,
+    STMT_PURCHASE_RULE_GRANTED,
     /* rewards and tiers: tiers.c, rewards.c */
     STMT_TIER_RULES,
     STMT_TIER_ALL,
@@ -258,12 +259,15 @@ struct store {
     pthread_cond_t checkpoint_wake;
     int checkpoint_running, checkpoint_due, checkpoint_stopping;
     int checkpoint_frames; /* WAL frames when the writer last woke the checkpointer (the writer's own) */
+    int checkpoint_busy;   /* a pass is under way */
+    int checkpoint_copied; /* WAL frames copied into the database as of the last pass */
     /* The syncer (writer.c): fsyncs the WAL for committed batches and only then reports their jobs done, while the
      * writer goes on with the next batch. Under lock but wal_fd (the syncer's own). */
     pthread_t sync_thread;
     pthread_cond_t sync_wake;
     store_job *sync_head, *sync_tail;
     int sync_running, sync_stopping;
+    int sync_busy; /* an fsync is under way: the writer keeps its transaction open for what arrives meanwhile */
     int wal_fd;
 };
 

@@ -315,6 +315,10 @@ int store_tx_txn_answer(store_tx *tx, int64_t id, int status, const char *respon
 int store_tx_purchase_expired_open(store_tx *tx, int64_t purchase_id, int64_t *points);
 /* How many purchases the member has (for a first-purchase bonus). */
 int store_tx_purchase_count(store_tx *tx, int64_t member_id, int64_t *count);
+/* The points rule_id gave member_id's purchases that occurred in [from_ms, to_ms), as their explanations say (a
+ * purchase's grants are kept there only: see purchases.c, evaluate). */
+int store_tx_purchase_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t from_ms, int64_t to_ms,
+                                   int64_t *points);
 
 typedef struct store_event {
     int64_t id;

@@ -163,6 +163,28 @@ int store_tx_purchase_count(store_tx *tx, int64_t member_id, int64_t *count)
     return rc == SQLITE_ROW ? STORE_OK : store_status_of(&tx->conn, rc, "purchase count");
 }
 
+int store_tx_purchase_rule_granted(store_tx *tx, int64_t member_id, int64_t rule_id, int64_t from_ms, int64_t to_ms,
+                                   int64_t *points)
+{
+    /* transactions_member (member_id, occurred_at) finds the member's purchases of the period; their explanations
+     * are small JSON arrays of {rule_id, rule, points}. */
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_PURCHASE_RULE_GRANTED,
+                                  "SELECT coalesce(sum(json_extract(g.value, '$.points')), 0) FROM transactions t, "
+                                  "json_each(t.explanation) g WHERE t.member_id = ?1 AND t.occurred_at >= ?3 AND "
+                                  "t.occurred_at < ?4 AND t.type = 'purchase' AND "
+                                  "json_extract(g.value, '$.rule_id') = ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, member_id);
+    sqlite3_bind_int64(st, 2, rule_id);
+    sqlite3_bind_int64(st, 3, from_ms);
+    sqlite3_bind_int64(st, 4, to_ms);
+    int rc = sqlite3_step(st);
+    *points = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : store_status_of(&tx->conn, rc, "purchase rule granted");
+}
+
 int store_tx_event_by_key(store_tx *tx, const char *source, const char *event_id, store_event *out)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_EVENT_BY_KEY,

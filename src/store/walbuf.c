@@ -10,7 +10,12 @@
  * file (read, sync, size, truncate, lock, close, a write elsewhere) first writes what is buffered, so SQLite reads
  * its own frames back unchanged, mid-transaction ones included. Files other than the WAL pass straight through.
  * Used by the writer's connection only (store_open); readers, the checkpointer and the CLI's other connections
- * open with the default VFS, on the same files and locks (the unix VFS underneath is the same). */
+ * open with the default VFS, on the same files and locks (the unix VFS underneath is the same).
+ *
+ * The statement journal (SQLITE_OPEN_SUBJOURNAL: the pages each job's savepoint may have to restore) is kept in
+ * memory here instead of a temporary file: SQLite opens it through this VFS from its first page (sqlite.c sets
+ * SQLITE_CONFIG_STMTJRNL_SPILL to 0; otherwise it would keep the first 64 KiB in its own memory). It lives in one buffer that grows to the largest job's journal; SQLite rewrites it from the start for
+ * each job and closes it at the end of the transaction, and the buffer then waits for the next one (spare_buf). */
 #include "store/internal.h"
 
 #include <pthread.h>
@@ -32,7 +37,16 @@ typedef struct walbuf_file {
     char *buf;
     size_t len;
     sqlite3_int64 start; /* file offset of buf[0] */
+    /* a statement journal (methods: mem_methods): mem_len bytes of mem_cap in mem; real is not opened */
+    char *mem;
+    size_t mem_len, mem_cap;
 } walbuf_file;
+
+/* A statement journal's buffer between two transactions (its capacity in spare_cap), kept up to SPARE_MAX_BYTES. */
+#define SPARE_MAX_BYTES (64u << 20)
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *spare_buf;
+static size_t spare_cap;
 
 static sqlite3_vfs walbuf_vfs;
 
@@ -193,11 +207,149 @@ static const sqlite3_io_methods walbuf_methods = {
     .xUnfetch = walbuf_unfetch,
 };
 
+/* ---- the statement journal in memory ---- */
+
+static int mem_close(sqlite3_file *f)
+{
+    walbuf_file *w = (walbuf_file *)f;
+    pthread_mutex_lock(&spare_lock);
+    if (!spare_buf && w->mem_cap <= SPARE_MAX_BYTES) {
+        spare_buf = w->mem;
+        spare_cap = w->mem_cap;
+        w->mem = NULL;
+    }
+    pthread_mutex_unlock(&spare_lock);
+    free(w->mem);
+    w->mem = NULL;
+    w->mem_len = w->mem_cap = 0;
+    return SQLITE_OK;
+}
+
+static int mem_read(sqlite3_file *f, void *data, int amt, sqlite3_int64 off)
+{
+    walbuf_file *w = (walbuf_file *)f;
+    size_t have = off < 0 || (size_t)off >= w->mem_len ? 0 : w->mem_len - (size_t)off;
+    size_t n = have < (size_t)amt ? have : (size_t)amt;
+    if (n > 0)
+        memcpy(data, w->mem + off, n);
+    if (n == (size_t)amt)
+        return SQLITE_OK;
+    memset((char *)data + n, 0, (size_t)amt - n); /* SQLite's contract for a short read */
+    return SQLITE_IOERR_SHORT_READ;
+}
+
+static int mem_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
+{
+    walbuf_file *w = (walbuf_file *)f;
+    if (off < 0 || amt < 0)
+        return SQLITE_IOERR_WRITE;
+    size_t end = (size_t)off + (size_t)amt;
+    if (end > w->mem_cap) {
+        size_t cap = w->mem_cap ? w->mem_cap : 256u << 10;
+        while (cap < end)
+            cap *= 2;
+        char *grown = realloc(w->mem, cap);
+        if (!grown)
+            return SQLITE_IOERR_NOMEM;
+        w->mem = grown;
+        w->mem_cap = cap;
+    }
+    if ((size_t)off > w->mem_len)
+        memset(w->mem + w->mem_len, 0, (size_t)off - w->mem_len);
+    memcpy(w->mem + off, data, (size_t)amt);
+    if (end > w->mem_len)
+        w->mem_len = end;
+    return SQLITE_OK;
+}
+
+static int mem_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+    walbuf_file *w = (walbuf_file *)f;
+    if (size >= 0 && (size_t)size < w->mem_len)
+        w->mem_len = (size_t)size;
+    return SQLITE_OK;
+}
+
+static int mem_sync(sqlite3_file *f, int flags)
+{
+    (void)f;
+    (void)flags;
+    return SQLITE_OK;
+}
+
+static int mem_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+    *size = (sqlite3_int64)((walbuf_file *)f)->mem_len;
+    return SQLITE_OK;
+}
+
+static int mem_lock(sqlite3_file *f, int level)
+{
+    (void)f;
+    (void)level;
+    return SQLITE_OK;
+}
+
+static int mem_check_reserved(sqlite3_file *f, int *out)
+{
+    (void)f;
+    *out = 0;
+    return SQLITE_OK;
+}
+
+static int mem_file_control(sqlite3_file *f, int op, void *arg)
+{
+    (void)f;
+    (void)op;
+    (void)arg;
+    return SQLITE_NOTFOUND;
+}
+
+static int mem_sector_size(sqlite3_file *f)
+{
+    (void)f;
+    return 4096;
+}
+
+static int mem_device(sqlite3_file *f)
+{
+    (void)f;
+    return SQLITE_IOCAP_SAFE_APPEND | SQLITE_IOCAP_SEQUENTIAL | SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+}
+
+static const sqlite3_io_methods mem_methods = {
+    .iVersion = 1,
+    .xClose = mem_close,
+    .xRead = mem_read,
+    .xWrite = mem_write,
+    .xTruncate = mem_truncate,
+    .xSync = mem_sync,
+    .xFileSize = mem_file_size,
+    .xLock = mem_lock,
+    .xUnlock = mem_lock,
+    .xCheckReservedLock = mem_check_reserved,
+    .xFileControl = mem_file_control,
+    .xSectorSize = mem_sector_size,
+    .xDeviceCharacteristics = mem_device,
+};
+
 static int walbuf_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
 {
     sqlite3_vfs *under = vfs->pAppData;
     walbuf_file *w = (walbuf_file *)f;
     memset(w, 0, sizeof(*w));
+    if (flags & SQLITE_OPEN_SUBJOURNAL) {
+        pthread_mutex_lock(&spare_lock);
+        w->mem = spare_buf;
+        w->mem_cap = spare_cap;
+        spare_buf = NULL;
+        spare_cap = 0;
+        pthread_mutex_unlock(&spare_lock);
+        if (out_flags)
+            *out_flags = flags;
+        w->base.pMethods = &mem_methods;
+        return SQLITE_OK;
+    }
     w->real = (sqlite3_file *)(w + 1);
     int rc = under->xOpen(under, name, w->real, flags, out_flags);
     if (rc != SQLITE_OK || !w->real->pMethods || w->real->pMethods->iVersion < 3) {

@@ -796,5 +796,38 @@ class ManyLotsTest(ClassServer):
         self.assert_ledger_agrees(mid)
 
 
+class CapsTest(ClassServer):
+    """Per-member caps count what a rule gave the member's purchases from their explanations (no row of their own),
+    so a cap set on a rule later still counts the purchases of its period, and other members' never."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.base = cls.base_rule()
+
+    def test_a_cap_added_later_counts_the_purchases_already_in_its_period(self):
+        mid, other = self.member(), self.member()
+        self.assertEqual(self.buy(mid, 300000)["points_earned"], 30)
+        self.assertEqual(self.buy(mid, 200000)["points_earned"], 20)
+        self.assertEqual(self.buy(other, 400000)["points_earned"], 40)
+        self.assertEqual(self.db("SELECT count(*) FROM rule_grants")[0][0], 0)  # purchases keep no grant rows
+        r = self.owner.patch("%s/%d" % (RULES, self.base["id"]),
+                             {"definition": {"kind": "per_amount", "points": 1, "per_amount_minor": 10000,
+                                             "rounding": "floor", "cap": {"period": "day", "points": 60}}})
+        self.assertEqual(r.status, 200, r)
+        # 50 given today already: 10 left of 60, whatever this purchase would give.
+        a = self.buy(mid, 250000)
+        self.assertEqual(a["points_earned"], 10, a)
+        self.assertTrue(a["explanation"][0]["rule"].endswith("(capped)"), a)
+        self.assertEqual(self.buy(mid, 100000)["points_earned"], 0)
+        # The other member's 40 count for them alone: 20 left.
+        self.assertEqual(self.buy(other, 500000)["points_earned"], 20)
+        # The next day the cap starts again.
+        self.server.set_clock(T0 + DAY_MS)
+        self.assertEqual(self.buy(mid, 500000)["points_earned"], 50)
+        self.assertEqual(self.points(mid)["lifetime"], 110)
+        self.assert_ledger_agrees(mid)
+
+
 if __name__ == "__main__":
     harness.main()

@@ -2,7 +2,8 @@
  * test_walbuf.c: unit tests for src/store/walbuf.c, the write connection's VFS that writes a transaction's WAL
  * frames in one go: what a connection through it commits is in the WAL file for another connection (default VFS)
  * at once, for transactions of every size (one frame, a buffer's worth, several buffers, counts that are
- * multiples of 128 KiB), when its cache spills frames mid-transaction and reads them back, and after a rollback.
+ * multiples of 128 KiB), when its cache spills frames mid-transaction and reads them back, and after a rollback;
+ * and the savepoint journals it keeps in memory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,6 +137,33 @@ static void test_a_rollback_leaves_the_last_commit(void **state)
     assert_int_equal(query_int(f->r, "SELECT max(length(b)) FROM t"), 100);
 }
 
+/* The writer's savepoint journals: past 64 KiB SQLite moves one into a file opened through the VFS, which walbuf.c
+ * keeps in memory. A savepoint rolled back there restores every page, a released one keeps its work, and the
+ * buffer serves the next transaction the same way. */
+static void test_savepoint_journals_past_64_kib_roll_back_exactly(void **state)
+{
+    fixture *f = *state;
+    insert_rows(f->w, 400, 3000); /* a page each */
+    const int64_t kept = 100 * 2000 + 300 * 3000;
+    for (int round = 0; round < 2; round++) {
+        exec_ok(f->w, "BEGIN IMMEDIATE");
+        exec_ok(f->w, "SAVEPOINT kept; UPDATE t SET b = zeroblob(2000) WHERE id % 4 = 0; RELEASE kept"); /* ~400 KiB */
+        exec_ok(f->w, "SAVEPOINT job; UPDATE t SET b = zeroblob(1000) WHERE id % 4 != 0");             /* ~1.2 MiB */
+        assert_int_equal(query_int(f->w, "SELECT sum(length(b)) FROM t"), 100 * 2000 + 300 * 1000);
+        exec_ok(f->w, "ROLLBACK TO job; RELEASE job");
+        assert_int_equal(query_int(f->w, "SELECT sum(length(b)) FROM t"), kept);
+        exec_ok(f->w, "SAVEPOINT small; UPDATE t SET b = zeroblob(10) WHERE id = 2; ROLLBACK TO small; RELEASE small");
+        exec_ok(f->w, "COMMIT");
+        assert_int_equal(query_int(f->r, "SELECT sum(length(b)) FROM t"), kept);
+        assert_int_equal(query_int(f->r, "SELECT count(*) FROM t WHERE length(b) = 3000"), 300);
+    }
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(f->r, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -143,6 +171,7 @@ int main(void)
         T(test_every_commit_is_seen_by_another_connection),
         T(test_spilled_frames_are_read_back_in_the_transaction),
         T(test_a_rollback_leaves_the_last_commit),
+        T(test_savepoint_journals_past_64_kib_roll_back_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
