@@ -164,8 +164,10 @@ int store_tx_member_match(store_tx *tx, const member *m, member *out)
     return STORE_NOTFOUND;
 }
 
-/* Binds every column but id in MEMBER_COLUMNS order, from parameter 1. */
-static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bdaylen, char **attrs)
+/* Binds every column but id in MEMBER_COLUMNS order, from parameter 1. The attributes are attrs_text when it is
+ * not NULL, else m->attributes serialised into *attrs (freed by the caller). */
+static void bind_member(sqlite3_stmt *st, const member *m, const char *attrs_text, char *bday, size_t bdaylen,
+                        char **attrs)
 {
     store_bind_text_or_null(st, 1, m->external_ref);
     store_bind_text_or_null(st, 2, m->given_name);
@@ -186,8 +188,11 @@ static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bd
     sqlite3_bind_int(st, 13, m->consent_sms);
     if (m->consent_sms_at)
         sqlite3_bind_int64(st, 14, m->consent_sms_at);
-    *attrs = json_dumps(m->attributes ? m->attributes : json_object(), JSON_COMPACT);
-    sqlite3_bind_text(st, 15, *attrs ? *attrs : "{}", -1, SQLITE_STATIC);
+    if (!attrs_text) {
+        *attrs = json_dumps(m->attributes ? m->attributes : json_object(), JSON_COMPACT);
+        attrs_text = *attrs ? *attrs : "{}";
+    }
+    sqlite3_bind_text(st, 15, attrs_text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, m->created_at);
     sqlite3_bind_int64(st, 17, m->updated_at);
     if (m->erased_at)
@@ -261,12 +266,12 @@ static const char *conflict_field(store_conn *c)
     return "";
 }
 
-static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const char **field)
+static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const char *attrs_text, const char **field)
 {
     char bday[16], *attrs = NULL;
     if (!st)
         return STORE_ERROR;
-    bind_member(st, m, bday, sizeof(bday), &attrs);
+    bind_member(st, m, attrs_text, bday, sizeof(bday), &attrs);
     int rc = sqlite3_step(st);
     int status = store_status_of(&tx->conn, rc, "member write");
     if (status == STORE_CONFLICT && field)
@@ -278,12 +283,17 @@ static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const c
 
 int store_tx_member_insert(store_tx *tx, member *m, const char **field)
 {
+    return store_tx_member_insert_text(tx, m, NULL, field);
+}
+
+int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_text, const char **field)
+{
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_INSERT,
                                   "INSERT INTO members (external_ref, given_name, family_name, phone, email, birthday, "
                                   "birthday_calendar, time_zone, locale, kind, consent_email, consent_email_at, "
                                   "consent_sms, consent_sms_at, attributes, created_at, updated_at, erased_at) "
                                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    int status = member_write(tx, st, m, field);
+    int status = member_write(tx, st, m, attributes_text, field);
     if (status != STORE_OK)
         return status;
     m->id = sqlite3_last_insert_rowid(tx->conn.db);
@@ -306,7 +316,7 @@ int store_tx_member_update(store_tx *tx, const member *m, const char **field)
     if (status != STORE_OK)
         return status;
     sqlite3_bind_int64(st, 19, m->id);
-    status = member_write(tx, st, m, field);
+    status = member_write(tx, st, m, NULL, field);
     if (status != STORE_OK)
         return status;
     name_text(m, after, sizeof(after));

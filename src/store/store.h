@@ -119,6 +119,9 @@ int store_tx_member_get(store_tx *tx, int64_t id, member *out);
 int store_tx_member_match(store_tx *tx, const member *m, member *out);
 /* On STORE_CONFLICT, *field names the taken field. m->id is set on insert. */
 int store_tx_member_insert(store_tx *tx, member *m, const char **field);
+/* The same with the attributes given as compact JSON text (as json_dumps(JSON_COMPACT) writes m->attributes),
+ * which stands for m->attributes: the import serialises them before the write, off the writer's thread. */
+int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_text, const char **field);
 int store_tx_member_update(store_tx *tx, const member *m, const char **field);
 /* Records consent changes between before (NULL on create) and after, with the actor's name. */
 int store_tx_consent_log(store_tx *tx, const member *before, const member *after, const char *actor);
