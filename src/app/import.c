@@ -16,21 +16,21 @@
 
 #include "core/member_csv.h"
 
-/* The member fields a row gives (the keys of its JSON form); the rest stay as they are on an update. */
+/* The member fields a row gives (member_csv_apply's bits); the rest stay as they are on an update. */
 enum {
-    SET_EXTERNAL_REF = 1 << 0,
-    SET_GIVEN_NAME = 1 << 1,
-    SET_FAMILY_NAME = 1 << 2,
-    SET_PHONE = 1 << 3,
-    SET_EMAIL = 1 << 4,
-    SET_BIRTHDAY = 1 << 5,
-    SET_TIME_ZONE = 1 << 6,
-    SET_LOCALE = 1 << 7,
-    SET_KIND = 1 << 8,
-    SET_CONSENT_EMAIL = 1 << 9,
-    SET_CONSENT_SMS = 1 << 10,
-    SET_ATTRIBUTES = 1 << 11,
-    ATTRIBUTES_NULL = 1 << 12, /* with SET_ATTRIBUTES: the cell was empty (an update clears them all) */
+    SET_EXTERNAL_REF = 1u << MEMBER_CSV_EXTERNAL_REF,
+    SET_GIVEN_NAME = 1u << MEMBER_CSV_GIVEN_NAME,
+    SET_FAMILY_NAME = 1u << MEMBER_CSV_FAMILY_NAME,
+    SET_PHONE = 1u << MEMBER_CSV_PHONE,
+    SET_EMAIL = 1u << MEMBER_CSV_EMAIL,
+    SET_BIRTHDAY = 1u << MEMBER_CSV_BIRTHDAY,
+    SET_TIME_ZONE = 1u << MEMBER_CSV_TIME_ZONE,
+    SET_LOCALE = 1u << MEMBER_CSV_LOCALE,
+    SET_KIND = 1u << MEMBER_CSV_KIND,
+    SET_CONSENT_EMAIL = 1u << MEMBER_CSV_CONSENT_EMAIL,
+    SET_CONSENT_SMS = 1u << MEMBER_CSV_CONSENT_SMS,
+    SET_ATTRIBUTES = 1u << MEMBER_CSV_ATTRIBUTES,
+    ATTRIBUTES_NULL = MEMBER_CSV_ATTRIBUTES_NULL, /* with SET_ATTRIBUTES: the cell was empty */
 };
 
 /* The texts of a staged member, by their offset in the batch's arena. */
@@ -41,7 +41,7 @@ typedef struct staged_row {
     uint32_t text[TEXT_COUNT]; /* a valid row's texts, NUL-terminated */
     uint32_t errors;           /* a rejected row's errors: nerrors pairs "field\0message\0" */
     uint16_t nerrors;
-    uint16_t sets; /* SET_* */
+    uint32_t sets; /* SET_* */
     char locale[3];
     unsigned char kind, calendar;
     bool has_birthday, consent_email, consent_sms;
@@ -192,49 +192,17 @@ static void stage_rejected(import_batch *b, int64_t line, const errlist *e)
     }
 }
 
-/* The fields body gives, as SET_* bits. */
-static unsigned body_sets(json_t *body)
-{
-    static const struct {
-        const char *key;
-        unsigned bit;
-    } keys[] = {
-        {"external_ref", SET_EXTERNAL_REF}, {"given_name", SET_GIVEN_NAME}, {"family_name", SET_FAMILY_NAME},
-        {"phone", SET_PHONE},               {"email", SET_EMAIL},           {"birthday", SET_BIRTHDAY},
-        {"time_zone", SET_TIME_ZONE},       {"locale", SET_LOCALE},         {"kind", SET_KIND},
-    };
-    unsigned sets = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-            if (strcmp(key, keys[i].key) == 0)
-                sets |= keys[i].bit;
-        if (strcmp(key, "consent") == 0) {
-            if (json_object_get(v, "email"))
-                sets |= SET_CONSENT_EMAIL;
-            if (json_object_get(v, "sms"))
-                sets |= SET_CONSENT_SMS;
-        } else if (strcmp(key, "attributes") == 0) {
-            sets |= SET_ATTRIBUTES | (json_is_null(v) ? ATTRIBUTES_NULL : 0);
-        }
-    }
-    return sets;
-}
-
 /* A valid row: the new member m as validation left it, and which fields the row gave. */
-static void stage_valid(import_batch *b, int64_t line, const member *m, unsigned sets)
+static void stage_valid(import_batch *b, int64_t line, const member *m, unsigned sets, const char *attributes)
 {
-    char *attrs = json_dumps(m->attributes ? m->attributes : json_object(), JSON_COMPACT);
     uint32_t text[TEXT_COUNT] = {
         arena_text(b, m->external_ref), arena_text(b, m->given_name), arena_text(b, m->family_name),
         arena_text(b, m->phone),        arena_text(b, m->email),      arena_text(b, m->time_zone),
-        arena_text(b, attrs ? attrs : "{}"),
+        arena_text(b, attributes ? attributes : "{}"),
     };
-    free(attrs);
     staged_row *r = stage_row(b, line);
     memcpy(r->text, text, sizeof(text));
-    r->sets = (uint16_t)sets;
+    r->sets = sets;
     memcpy(r->locale, m->locale, sizeof(r->locale));
     r->kind = (unsigned char)m->kind;
     r->has_birthday = m->has_birthday;
@@ -253,23 +221,20 @@ size_t import_stage(importer *im, import_batch *b, char *const *fields, const si
 {
     errlist *e = &im->staging_errs;
     errlist_init(e);
-    json_t *body = member_csv_row_json(&im->header, fields, lens, count, e);
-    if (!body) {
-        stage_rejected(b, line, e);
-        return b->nrows;
-    }
     member *m = &im->staging;
     member_init(m, &im->rules);
-    if (member_apply_json(m, body, &im->rules, true, e) != 0) {
+    unsigned sets;
+    char *attributes;
+    if (member_csv_apply(m, &im->header, fields, lens, count, &im->rules, &sets, &attributes, e) != 0) {
         stage_rejected(b, line, e);
     } else if (!m->external_ref[0] && !m->phone[0] && !m->email[0]) {
         errlist_add(e, "row", "a row needs external_ref, phone or email");
         stage_rejected(b, line, e);
     } else {
-        stage_valid(b, line, m, body_sets(body));
+        stage_valid(b, line, m, sets, attributes);
     }
+    free(attributes);
     member_release(m);
-    json_decref(body);
     return b->nrows;
 }
 

@@ -1,7 +1,7 @@
 /* The member importer, shared by `bashgah member import` and POST /api/v1/members/import.
- * The caller parses CSV (core/member_csv) and hands over the header and then the data rows. import_stage turns
- * each row into JSON and validates it through member_apply_json into a new member, on the caller's thread, and
- * packs the result (or the row's errors) into a batch; import_write, run as a store write job, only matches each
+ * The caller parses CSV (core/member_csv) and hands over the header and then the data rows. import_stage validates
+ * each row into a new member on the caller's thread (member_csv_apply: the validators of member_apply_json, straight
+ * from the cells), and packs the result (or the row's errors) into a batch; import_write, run as a store write job, only matches each
  * staged member to a stored one (external_ref, else phone, else email) and updates that member or creates a new
  * one. So the reading side (file reader, request thread) and the writer work at the same time.
  * A rejected row never undoes the others (import.c's store_row says how).
