@@ -406,7 +406,8 @@ static int update_found(store_tx *tx, importer *im, const import_batch *b, const
     return status;
 }
 
-static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const staged_row *r)
+/* The row's member inserted; STORE_CONFLICT (nothing written) when one of its keys is taken. */
+static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const staged_row *r, const char **field)
 {
     errlist_init(&im->errs);
     member_check_complete(&im->fresh, &im->errs);
@@ -414,9 +415,7 @@ static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const
         reject(im, r->line, &im->errs);
         return STORE_INVALID;
     }
-    const char *field = NULL;
-    int status = store_tx_member_insert_text(tx, &im->fresh, b->bytes + r->text[TEXT_ATTRIBUTES], &field);
-    report_conflict(im, r->line, status, field);
+    int status = store_tx_member_insert_text(tx, &im->fresh, b->bytes + r->text[TEXT_ATTRIBUTES], field);
     if (status == STORE_OK)
         status = store_tx_consent_log(tx, NULL, &im->fresh, im->actor.name);
     if (status == STORE_OK)
@@ -429,8 +428,12 @@ static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const
  * the consent log after it fails only when the database does, and then the whole transaction is dropped.
  * Why no per-row savepoint: with savepoints open inside the chunk's transaction SQLite copies pages to its
  * sub-journal and, when it is in memory, walks it at each statement's end, so the cost of a row grows with the
- * rows before it in the chunk (measured: a 1M-row import fell below 1,000 rows/s). Returns STORE_ERROR only
- * when the database failed. */
+ * rows before it in the chunk (measured: a 1M-row import fell below 1,000 rows/s).
+ * Why insert first: a row whose member is stored has its matching key (external_ref, else phone, else email)
+ * taken, so its INSERT fails on that unique index before writing anything; only then is the member looked up and
+ * updated. A new row, the common case of a large import, so costs no lookup. When a key is taken by a member
+ * other than the row's match, the row is refused naming that key, as an insert after a lookup would.
+ * Returns STORE_ERROR only when the database failed. */
 static int store_row(store_tx *tx, importer *im, const import_batch *b, const staged_row *r)
 {
     if (r->nerrors) {
@@ -438,12 +441,18 @@ static int store_row(store_tx *tx, importer *im, const import_batch *b, const st
         return STORE_OK;
     }
     unstage(&im->fresh, b, r, &im->rules);
-    int status = store_tx_member_match(tx, &im->fresh, &im->found);
-    if (status == STORE_OK) {
-        status = update_found(tx, im, b, r);
-        member_release(&im->found);
-    } else if (status == STORE_NOTFOUND) {
-        status = insert_fresh(tx, im, b, r);
+    const char *field = NULL;
+    int status = insert_fresh(tx, im, b, r, &field);
+    if (status == STORE_CONFLICT) {
+        int match = store_tx_member_match(tx, &im->fresh, &im->found);
+        if (match == STORE_OK) {
+            status = update_found(tx, im, b, r);
+            member_release(&im->found);
+        } else if (match == STORE_NOTFOUND) {
+            report_conflict(im, r->line, status, field);
+        } else {
+            status = match;
+        }
     }
     return status == STORE_CONFLICT || status == STORE_INVALID ? STORE_OK : status;
 }

@@ -164,6 +164,26 @@ int store_tx_member_match(store_tx *tx, const member *m, member *out)
     return STORE_NOTFOUND;
 }
 
+/* Writes "YYYY-MM-DD" as "%04d-%02d-%02d" does for a validated date (year 0..9999, month and day 1..99) without
+ * snprintf's machinery (an import binds one per row); cap must be at least 11. */
+static void birthday_text(const member *m, char *out, size_t cap)
+{
+    int y = m->birthday_y, mo = m->birthday_m, d = m->birthday_d;
+    if (cap < 11 || y < 0 || y > 9999 || mo < 0 || mo > 99 || d < 0 || d > 99) {
+        snprintf(out, cap, "%04d-%02d-%02d", y, mo, d);
+        return;
+    }
+    const char digits[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+                             (char)('0' + y % 10),   (char)('0' + mo / 10),     (char)('0' + mo % 10),
+                             (char)('0' + d / 10),   (char)('0' + d % 10)};
+    memcpy(out, digits, 4);
+    out[4] = '-';
+    memcpy(out + 5, digits + 4, 2);
+    out[7] = '-';
+    memcpy(out + 8, digits + 6, 2);
+    out[10] = '\0';
+}
+
 /* Binds every column but id in MEMBER_COLUMNS order, from parameter 1. The attributes are attrs_text when it is
  * not NULL, else m->attributes serialised into *attrs (freed by the caller). */
 static void bind_member(sqlite3_stmt *st, const member *m, const char *attrs_text, char *bday, size_t bdaylen,
@@ -175,7 +195,7 @@ static void bind_member(sqlite3_stmt *st, const member *m, const char *attrs_tex
     store_bind_text_or_null(st, 4, m->phone);
     store_bind_text_or_null(st, 5, m->email);
     if (m->has_birthday) {
-        snprintf(bday, bdaylen, "%04d-%02d-%02d", m->birthday_y, m->birthday_m, m->birthday_d);
+        birthday_text(m, bday, bdaylen);
         sqlite3_bind_text(st, 6, bday, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, calendar_name(m->birthday_calendar), -1, SQLITE_STATIC);
     }
@@ -208,7 +228,14 @@ static void bind_member(sqlite3_stmt *st, const member *m, const char *attrs_tex
 
 static void name_text(const member *m, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s %s", m->given_name, m->family_name);
+    size_t g = strlen(m->given_name), f = strlen(m->family_name);
+    if (g + 1 + f >= cap) { /* not for a valid member: the names are bounded */
+        snprintf(out, cap, "%s %s", m->given_name, m->family_name);
+        return;
+    }
+    memcpy(out, m->given_name, g);
+    out[g] = ' ';
+    memcpy(out + g + 1, m->family_name, f + 1);
 }
 
 static int name_index_write(store_conn *c, int idx, const char *sql, int64_t id, const char *text)

@@ -313,11 +313,16 @@ int store_open(store **out, const char *data_dir, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* Foreign keys are not checked during the import (on this connection only; store_import_end checks them again
+ * for what follows): its only rows that reference another table are consent_events of the member the same row
+ * has just inserted or found, so the check (a lookup of the member per consent row) could never fail. */
 int store_import_begin(store *s)
 {
     store_conn *c = &s->writer_tx.conn;
-    int rc = sqlite3_exec(c->db, "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;", NULL,
-                          NULL, NULL);
+    int rc = sqlite3_exec(c->db,
+                          "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; "
+                          "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
+                          NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import begin");
     return pending_indexes_drop(c->db);
@@ -333,7 +338,7 @@ int store_import_end(store *s)
         log_msg(LOG_ERROR, "index_build", "error=\"%s\"", err);
     int rc = sqlite3_exec(c->db,
                           "PRAGMA wal_autocheckpoint=" WAL_AUTOCHECKPOINT_PAGES_TEXT "; PRAGMA cache_size=" CACHE_KIB_TEXT
-                          ";",
+                          "; PRAGMA foreign_keys=ON;",
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import end");

@@ -76,8 +76,9 @@ int store_submit(store *s, store_job *job);
 int store_run(store *s, store_write_fn fn, void *arg);
 /* Bulk import tuning for the writer connection, used by the CLI import only (the server never calls them).
  * store_import_begin raises the page cache (a chunk's dirty pages stay in memory instead of spilling into the
- * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once;
- * durability is unchanged: every commit is still synchronous=FULL in the WAL. store_import_end checkpoints the
+ * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once, and
+ * turns foreign key checks off on that connection (the import's consent rows name the member the same row has just
+ * written: sqlite.c says why that is safe); durability is unchanged: every commit is still synchronous=FULL in the WAL. store_import_end checkpoints the
  * WAL into the database (truncating it; a busy reader only postpones that) and restores the server's settings.
  * When the members table is empty, store_import_begin also drops its non-unique indexes (the unique ones stay:
  * they report duplicate rows), recording each in pending_indexes in the same transaction, and
