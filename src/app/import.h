@@ -18,7 +18,7 @@
 #include "core/member.h"
 #include "store/store.h"
 
-/* Rows per write transaction for the CLI; the HTTP import writes all of a body in one job. Why this many: each
+/* Rows per write transaction for the CLI (its first chunks are smaller: cli/member_csv.c); the HTTP import writes all of a body in one job. Why this many: each
  * commit writes every page it dirtied (the three unique indexes, the name index) to the WAL and syncs it, and
  * random keys dirty nearly as many index pages for 2,000 rows as for 50,000, so bigger chunks write far less
  * per row; a crash loses at most the chunk in flight, and its queue stays under 10 MB for ordinary rows. */

@@ -1,6 +1,6 @@
 /* `bashgah member import` and `bashgah member export`: members from and to CSV files on the command line.
  * Import streams the file through the CSV reader into the importer, which validates each row on this thread, and
- * commits every IMPORT_CHUNK_ROWS rows on a writer thread of its own: the writer stores one chunk while the next
+ * commits chunks of rows on a writer thread of its own: the writer stores one chunk while the next
  * is read and validated (two chunks at most in memory), so memory stays flat whatever the file size and a crash
  * loses at most the chunks in flight. Export pages through
  * the members in id order. Called from main.c's command table through cli_member. */
@@ -56,6 +56,7 @@ typedef struct import_cli {
     importer *im;
     store *s;
     int64_t rows; /* read */
+    size_t chunk_rows; /* rows of the batch being filled; see on_record */
     bool header_seen, header_bad;
     /* Two batches: the reader fills one while the writer thread stores the other. Under lock: handed (the batch
      * given to the writer, NULL once it is done with it), last, done, db_failed, committed_rows. */
@@ -234,8 +235,12 @@ static int on_record(char *const *fields, const size_t *lens, int count, int64_t
         return 1;
     }
     c->rows++;
-    if (import_stage(c->im, c->filling, fields, lens, count, record) < IMPORT_CHUNK_ROWS)
+    if (import_stage(c->im, c->filling, fields, lens, count, record) < c->chunk_rows)
         return 0;
+    /* The writer has nothing to do until the first chunk is full, so the first chunks are small and the size
+     * doubles up to IMPORT_CHUNK_ROWS: the writer starts early and most rows still go in large commits. */
+    if (c->chunk_rows < IMPORT_CHUNK_ROWS)
+        c->chunk_rows = c->chunk_rows * 2 < IMPORT_CHUNK_ROWS ? c->chunk_rows * 2 : IMPORT_CHUNK_ROWS;
     return hand_over(c, false) == 0 ? 0 : 1;
 }
 
@@ -288,7 +293,10 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
 {
     member_rules rules = {phone_region, NULL, NULL, clock_now_ms()};
     store_actor actor = cli_actor();
-    import_cli c = {.s = s, .progress = isatty(STDERR_FILENO) == 1, .start_ns = mono_ns()};
+    import_cli c = {.s = s,
+                    .chunk_rows = IMPORT_CHUNK_ROWS / 16,
+                    .progress = isatty(STDERR_FILENO) == 1,
+                    .start_ns = mono_ns()};
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
         c.total_bytes = st.st_size;

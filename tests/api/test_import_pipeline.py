@@ -13,7 +13,7 @@ sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-CHUNK = 50000  # IMPORT_CHUNK_ROWS in src/app/import.h
+CHUNK = 50000  # IMPORT_CHUNK_ROWS in src/app/import.h (the first chunks are smaller: 3125, 6250, ...)
 ROWS = 2 * CHUNK + 5000  # data rows: lines 2 .. ROWS + 1
 HEADER = "external_ref,given_name,family_name,phone,email,consent_email,consent_sms,attributes\n"
 SUMMARY = re.compile(r"created=(\d+) updated=(\d+) rejected=(\d+)")
@@ -21,11 +21,11 @@ ERROR_LINE = re.compile(r"^line (\d+): (\w+): (.+)$")
 
 # line -> (row text, the field its error names, or None for a good row); every other line is an ordinary row
 BAD_PHONE = 12
-BAD_EMAIL = CHUNK + 7          # in the second chunk
+BAD_EMAIL = CHUNK + 7          # in a later chunk
 TAKEN_PHONE = CHUNK + 500      # a new external_ref with the phone of line 3's member: refused by the writer
 BEFORE_TAKEN = TAKEN_PHONE - 1  # a validation error just before and after it
 AFTER_TAKEN = TAKEN_PHONE + 1
-DUPLICATE = 2 * CHUNK + 100    # line 20's external_ref again, in the third chunk: an update of that member
+DUPLICATE = 2 * CHUNK + 100    # line 20's external_ref again, chunks later: an update of that member
 BAD_LAST = ROWS + 1            # the very last line
 EXPECTED_ERRORS = [(BAD_PHONE, "phone"), (BEFORE_TAKEN, "kind"), (TAKEN_PHONE, "phone"), (AFTER_TAKEN, "attributes"),
                    (BAD_EMAIL, "email"), (BAD_LAST, "consent_sms")]
