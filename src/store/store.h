@@ -77,9 +77,11 @@ int store_run(store *s, store_write_fn fn, void *arg);
 /* Bulk import tuning for the writer connection, used by the CLI import only (the server never calls them).
  * store_import_begin raises the page cache (a chunk's dirty pages stay in memory instead of spilling into the
  * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once, and
- * turns foreign key checks off on that connection (the import's consent rows name the member the same row has just
- * written: sqlite.c says why that is safe); durability is unchanged: every commit is still synchronous=FULL in the WAL. store_import_end checkpoints the
- * WAL into the database (truncating it; a busy reader only postpones that) and restores the server's settings.
+ * turns foreign key checks off on that connection (the import's consent rows name the member the same row has
+ * just written: sqlite.c says why that is safe); durability is unchanged: every commit is still synchronous=FULL
+ * in the WAL. store_import_end checkpoints the WAL into the database (a second connection copies the import's
+ * part while the indexes below are built; then truncating it; a busy reader only postpones that) and restores the
+ * server's settings.
  * When the members table is empty, store_import_begin also drops its non-unique indexes (the unique ones stay:
  * they report duplicate rows), recording each in pending_indexes in the same transaction, and
  * store_import_end builds them again, once, over all the imported rows; store_open does the same for any an
