@@ -1,9 +1,13 @@
-/* The member importer: a queue of CSV rows, and the write job that validates and stores them row by row.
- * Why a queue of raw cells rather than validated members: a queued row costs about its CSV size (an HTTP import
- * holds a whole body of them), and validation then happens once, inside the write, where the matched member is.
- * The scratch members, error list and queue buffers are reused from row to row and chunk to chunk. */
+/* The member importer: rows validated where they are read and staged, and the write job that matches and stores
+ * them. Why validate before the write: a fresh member's validation (the phone parse above all) does not depend on
+ * the stored member, and the writer is the one thread every write of the database waits for; so the reading
+ * side validates while the writer stores the batch before, and the writer only matches and writes. A staged row
+ * keeps its texts in the batch's byte arena, so a batch costs about its CSV size (an HTTP import holds a whole
+ * body of them). The scratch members and error lists are reused from row to row and batch to batch: the reading
+ * side and the writer each have their own. */
 #include "app/import.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,11 +16,46 @@
 
 #include "core/member_csv.h"
 
-typedef struct queued_row {
+/* The member fields a row gives (member_csv_apply's bits); the rest stay as they are on an update. */
+enum {
+    SET_EXTERNAL_REF = 1u << MEMBER_CSV_EXTERNAL_REF,
+    SET_GIVEN_NAME = 1u << MEMBER_CSV_GIVEN_NAME,
+    SET_FAMILY_NAME = 1u << MEMBER_CSV_FAMILY_NAME,
+    SET_PHONE = 1u << MEMBER_CSV_PHONE,
+    SET_EMAIL = 1u << MEMBER_CSV_EMAIL,
+    SET_BIRTHDAY = 1u << MEMBER_CSV_BIRTHDAY,
+    SET_TIME_ZONE = 1u << MEMBER_CSV_TIME_ZONE,
+    SET_LOCALE = 1u << MEMBER_CSV_LOCALE,
+    SET_KIND = 1u << MEMBER_CSV_KIND,
+    SET_CONSENT_EMAIL = 1u << MEMBER_CSV_CONSENT_EMAIL,
+    SET_CONSENT_SMS = 1u << MEMBER_CSV_CONSENT_SMS,
+    SET_ATTRIBUTES = 1u << MEMBER_CSV_ATTRIBUTES,
+    ATTRIBUTES_NULL = MEMBER_CSV_ATTRIBUTES_NULL, /* with SET_ATTRIBUTES: the cell was empty */
+};
+
+/* The texts of a staged member, by their offset in the batch's arena. */
+enum { TEXT_REF, TEXT_GIVEN, TEXT_FAMILY, TEXT_PHONE, TEXT_EMAIL, TEXT_TIME_ZONE, TEXT_ATTRIBUTES, TEXT_COUNT };
+
+typedef struct staged_row {
     int64_t line;
-    size_t first; /* index of its first cell in cell_off/cell_len */
-    int count;
-} queued_row;
+    uint32_t text[TEXT_COUNT]; /* a valid row's texts, NUL-terminated */
+    uint32_t errors;           /* a rejected row's errors: nerrors pairs "field\0message\0" */
+    uint16_t nerrors;
+    uint32_t sets; /* SET_* */
+    char locale[3];
+    unsigned char kind, calendar;
+    bool has_birthday, consent_email, consent_sms;
+    int birthday_y, birthday_m, birthday_d;
+    int64_t consent_email_at, consent_sms_at;
+} staged_row;
+
+struct import_batch {
+    importer *im;
+    char *bytes; /* the arena: 32-bit offsets, as a batch holds at most one import body (<= 1 GiB) or one chunk */
+    size_t bytes_len, bytes_cap;
+    staged_row *rows;
+    size_t nrows, rows_cap;
+};
 
 struct importer {
     member_rules rules;
@@ -26,19 +65,14 @@ struct importer {
     import_error_fn on_error;
     void *arg;
     member_csv_header header;
-    /* the queue: cells NUL-terminated in bytes */
-    char *bytes;
-    size_t bytes_len, bytes_cap;
-    uint32_t *cell_off, *cell_len; /* 32 bits: a queue holds at most one import body (<= 1 GiB) or one chunk */
-    size_t ncells, cells_cap;
-    queued_row *rows;
-    size_t nrows, rows_cap;
     import_counts counts;
-    /* scratch, reused for every row */
+    /* the reading side's scratch */
+    member staging;
+    errlist staging_errs;
+    /* the writer's scratch */
     member fresh, found;
     errlist errs;
 };
-
 static void *xrealloc(void *p, size_t size)
 {
     void *q = realloc(p, size ? size : 1);
@@ -81,12 +115,6 @@ importer *import_new(const member_rules *rules, const store_actor *actor, import
 
 void import_free(importer *im)
 {
-    if (!im)
-        return;
-    free(im->bytes);
-    free(im->cell_off);
-    free(im->cell_len);
-    free(im->rows);
     free(im);
 }
 
@@ -95,37 +123,122 @@ int import_header(importer *im, char *const *fields, const size_t *lens, int cou
     return member_csv_header_parse(&im->header, fields, lens, count, errs);
 }
 
-size_t import_queue(importer *im, char *const *fields, const size_t *lens, int count, int64_t line)
+import_batch *import_batch_new(importer *im)
 {
-    size_t need = 0;
-    for (int i = 0; i < count; i++)
-        need += lens[i] + 1;
-    if (im->bytes_len + need > UINT32_MAX)
-        abort(); /* callers bound the queue far below this (import limit, chunk size) */
-    if (im->bytes_len + need > im->bytes_cap) {
-        im->bytes_cap = (im->bytes_len + need) * 2;
-        im->bytes = xrealloc(im->bytes, im->bytes_cap);
-    }
-    if (im->ncells + (size_t)count > im->cells_cap) {
-        im->cells_cap = (im->ncells + (size_t)count) * 2;
-        im->cell_off = xrealloc(im->cell_off, im->cells_cap * sizeof(*im->cell_off));
-        im->cell_len = xrealloc(im->cell_len, im->cells_cap * sizeof(*im->cell_len));
-    }
-    if (im->nrows == im->rows_cap) {
-        im->rows_cap = im->rows_cap ? im->rows_cap * 2 : 256;
-        im->rows = xrealloc(im->rows, im->rows_cap * sizeof(*im->rows));
-    }
-    im->rows[im->nrows++] = (queued_row){line, im->ncells, count};
-    for (int i = 0; i < count; i++) {
-        memcpy(im->bytes + im->bytes_len, fields[i], lens[i]);
-        im->bytes[im->bytes_len + lens[i]] = '\0';
-        im->cell_off[im->ncells] = (uint32_t)im->bytes_len;
-        im->cell_len[im->ncells] = (uint32_t)lens[i];
-        im->ncells++;
-        im->bytes_len += lens[i] + 1;
-    }
-    return im->nrows;
+    import_batch *b = xrealloc(NULL, sizeof(*b));
+    memset(b, 0, sizeof(*b));
+    b->im = im;
+    return b;
 }
+
+void import_batch_free(import_batch *b)
+{
+    if (!b)
+        return;
+    free(b->bytes);
+    free(b->rows);
+    free(b);
+}
+
+/* ---- the reading side: validation and staging ---- */
+
+/* Copies len bytes and a NUL into the arena; returns their offset. */
+static uint32_t arena_put(import_batch *b, const char *s, size_t len)
+{
+    if (b->bytes_len + len + 1 > UINT32_MAX)
+        abort(); /* callers bound a batch far below this (import limit, chunk size) */
+    if (b->bytes_len + len + 1 > b->bytes_cap) {
+        b->bytes_cap = (b->bytes_len + len + 1) * 2;
+        if (b->bytes_cap < 65536)
+            b->bytes_cap = 65536;
+        b->bytes = xrealloc(b->bytes, b->bytes_cap);
+    }
+    uint32_t off = (uint32_t)b->bytes_len;
+    memcpy(b->bytes + off, s, len);
+    b->bytes[off + len] = '\0';
+    b->bytes_len += len + 1;
+    return off;
+}
+
+static uint32_t arena_text(import_batch *b, const char *s) { return arena_put(b, s, strlen(s)); }
+
+static staged_row *stage_row(import_batch *b, int64_t line)
+{
+    if (b->nrows == b->rows_cap) {
+        b->rows_cap = b->rows_cap ? b->rows_cap * 2 : 256;
+        b->rows = xrealloc(b->rows, b->rows_cap * sizeof(*b->rows));
+    }
+    staged_row *r = &b->rows[b->nrows++];
+    memset(r, 0, sizeof(*r));
+    r->line = line;
+    return r;
+}
+
+/* A rejected row: its errors (the first ERRLIST_MAX, as they are reported), fields still JSON names. */
+static void stage_rejected(import_batch *b, int64_t line, const errlist *e)
+{
+    staged_row *r = stage_row(b, line);
+    int n = e->count < ERRLIST_MAX ? e->count : ERRLIST_MAX;
+    for (int i = 0; i < n; i++) {
+        uint32_t off = arena_text(b, e->items[i].field);
+        arena_text(b, e->items[i].message);
+        if (i == 0)
+            r->errors = off;
+    }
+    r->nerrors = (uint16_t)(n > 0 ? n : 1);
+    if (n == 0) { /* not expected: a rejection always says why */
+        r->errors = arena_text(b, "row");
+        arena_text(b, "is not valid");
+    }
+}
+
+/* A valid row: the new member m as validation left it, and which fields the row gave. */
+static void stage_valid(import_batch *b, int64_t line, const member *m, unsigned sets, const char *attributes)
+{
+    uint32_t text[TEXT_COUNT] = {
+        arena_text(b, m->external_ref), arena_text(b, m->given_name), arena_text(b, m->family_name),
+        arena_text(b, m->phone),        arena_text(b, m->email),      arena_text(b, m->time_zone),
+        arena_text(b, attributes ? attributes : "{}"),
+    };
+    staged_row *r = stage_row(b, line);
+    memcpy(r->text, text, sizeof(text));
+    r->sets = sets;
+    memcpy(r->locale, m->locale, sizeof(r->locale));
+    r->kind = (unsigned char)m->kind;
+    r->has_birthday = m->has_birthday;
+    r->calendar = (unsigned char)m->birthday_calendar;
+    r->birthday_y = m->birthday_y;
+    r->birthday_m = m->birthday_m;
+    r->birthday_d = m->birthday_d;
+    r->consent_email = m->consent_email;
+    r->consent_sms = m->consent_sms;
+    r->consent_email_at = m->consent_email_at;
+    r->consent_sms_at = m->consent_sms_at;
+}
+
+size_t import_stage(importer *im, import_batch *b, char *const *fields, const size_t *lens, int count,
+                    int64_t line)
+{
+    errlist *e = &im->staging_errs;
+    errlist_init(e);
+    member *m = &im->staging;
+    member_init(m, &im->rules);
+    unsigned sets;
+    char *attributes;
+    if (member_csv_apply(m, &im->header, fields, lens, count, &im->rules, &sets, &attributes, e) != 0) {
+        stage_rejected(b, line, e);
+    } else if (!m->external_ref[0] && !m->phone[0] && !m->email[0]) {
+        errlist_add(e, "row", "a row needs external_ref, phone or email");
+        stage_rejected(b, line, e);
+    } else {
+        stage_valid(b, line, m, sets, attributes);
+    }
+    free(attributes);
+    member_release(m);
+    return b->nrows;
+}
+
+/* ---- the writer: matching and storing ---- */
 
 /* Counts the row as rejected and reports each of its errors. */
 static void reject(importer *im, int64_t line, const errlist *e)
@@ -144,6 +257,21 @@ static void reject_one(importer *im, int64_t line, const char *field, const char
     errlist_init(&im->errs);
     errlist_add(&im->errs, field, "%s", message);
     reject(im, line, &im->errs);
+}
+
+/* A row rejected while staging: reported now, in line order with the rows written around it. */
+static void reject_staged(importer *im, const import_batch *b, const staged_row *r)
+{
+    im->counts.rejected++;
+    const char *p = b->bytes + r->errors;
+    for (int i = 0; i < r->nerrors; i++) {
+        const char *field = p, *message = p + strlen(p) + 1;
+        p = message + strlen(message) + 1;
+        if (im->on_error) {
+            const char *csv = member_csv_field_name(field);
+            im->on_error(r->line, csv[0] ? csv : "row", message, im->arg);
+        }
+    }
 }
 
 /* True when a and b hold the same record, updated_at aside. */
@@ -169,54 +297,80 @@ static void report_conflict(importer *im, int64_t line, int status, const char *
         reject_one(im, line, field && *field ? field : "row", "is already used by another member");
 }
 
-/* Copies one field that the row set from fresh (already validated by member_apply_json) into m. Returns false for
- * fields whose result depends on the stored member (attributes merge, consent times) or that it does not know. */
-static bool copy_validated(member *m, const member *fresh, const char *key)
+static void copy_staged_text(char *dst, size_t cap, const import_batch *b, uint32_t off)
 {
+    size_t n = strnlen(b->bytes + off, cap - 1);
+    memcpy(dst, b->bytes + off, n);
+    dst[n] = '\0';
+}
+
+/* The new member the row was validated into, as staging left it; its attributes stay NULL (they are the staged
+ * text, TEXT_ATTRIBUTES). */
+static void unstage(member *m, const import_batch *b, const staged_row *r, const member_rules *rules)
+{
+    memset(m, 0, sizeof(*m));
+    copy_staged_text(m->external_ref, sizeof(m->external_ref), b, r->text[TEXT_REF]);
+    copy_staged_text(m->given_name, sizeof(m->given_name), b, r->text[TEXT_GIVEN]);
+    copy_staged_text(m->family_name, sizeof(m->family_name), b, r->text[TEXT_FAMILY]);
+    copy_staged_text(m->phone, sizeof(m->phone), b, r->text[TEXT_PHONE]);
+    copy_staged_text(m->email, sizeof(m->email), b, r->text[TEXT_EMAIL]);
+    copy_staged_text(m->time_zone, sizeof(m->time_zone), b, r->text[TEXT_TIME_ZONE]);
+    memcpy(m->locale, r->locale, sizeof(m->locale));
+    m->kind = (member_kind)r->kind;
+    m->has_birthday = r->has_birthday;
+    m->birthday_calendar = (calendar_kind)r->calendar;
+    m->birthday_y = r->birthday_y;
+    m->birthday_m = r->birthday_m;
+    m->birthday_d = r->birthday_d;
+    m->consent_email = r->consent_email;
+    m->consent_sms = r->consent_sms;
+    m->consent_email_at = r->consent_email_at;
+    m->consent_sms_at = r->consent_sms_at;
+    m->created_at = m->updated_at = rules->now_ms;
+}
+
+/* Applies the row onto the stored member m as a merge patch. Fields whose value does not depend on the stored
+ * member are copied from the validated fresh member; consent (its times) and attributes (merged key by key) go
+ * through member_apply_json onto m, which also sets updated_at. */
+static int merge_row(importer *im, member *m, const import_batch *b, const staged_row *r)
+{
+    const member *fresh = &im->fresh;
     static const struct {
-        const char *key;
+        unsigned bit;
         size_t offset, size;
     } texts[] = {
-        {"external_ref", offsetof(member, external_ref), sizeof(fresh->external_ref)},
-        {"given_name", offsetof(member, given_name), sizeof(fresh->given_name)},
-        {"family_name", offsetof(member, family_name), sizeof(fresh->family_name)},
-        {"phone", offsetof(member, phone), sizeof(fresh->phone)},
-        {"email", offsetof(member, email), sizeof(fresh->email)},
-        {"time_zone", offsetof(member, time_zone), sizeof(fresh->time_zone)},
-        {"locale", offsetof(member, locale), sizeof(fresh->locale)},
+        {SET_EXTERNAL_REF, offsetof(member, external_ref), sizeof(((member *)0)->external_ref)},
+        {SET_GIVEN_NAME, offsetof(member, given_name), sizeof(((member *)0)->given_name)},
+        {SET_FAMILY_NAME, offsetof(member, family_name), sizeof(((member *)0)->family_name)},
+        {SET_PHONE, offsetof(member, phone), sizeof(((member *)0)->phone)},
+        {SET_EMAIL, offsetof(member, email), sizeof(((member *)0)->email)},
+        {SET_TIME_ZONE, offsetof(member, time_zone), sizeof(((member *)0)->time_zone)},
+        {SET_LOCALE, offsetof(member, locale), sizeof(((member *)0)->locale)},
     };
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-        if (strcmp(key, texts[i].key) == 0) {
+        if (r->sets & texts[i].bit)
             memcpy((char *)m + texts[i].offset, (const char *)fresh + texts[i].offset, texts[i].size);
-            return true;
-        }
-    if (strcmp(key, "kind") == 0) {
+    if (r->sets & SET_KIND)
         m->kind = fresh->kind;
-        return true;
-    }
-    if (strcmp(key, "birthday") == 0) {
+    if (r->sets & SET_BIRTHDAY) {
         m->has_birthday = fresh->has_birthday;
         m->birthday_calendar = fresh->birthday_calendar;
         m->birthday_y = fresh->birthday_y;
         m->birthday_m = fresh->birthday_m;
         m->birthday_d = fresh->birthday_d;
-        return true;
     }
-    return false;
-}
-
-/* Applies the row (body, already validated into im->fresh) onto the stored member m as a merge patch.
- * Why not member_apply_json(m, body) alone: it would validate every cell a second time (a phone parse is the
- * dearest step of an import); a field whose value does not depend on the stored member is copied from fresh,
- * and only the rest (attributes, consent) goes through member_apply_json onto m, which also sets updated_at. */
-static int merge_row(importer *im, member *m, json_t *body)
-{
     json_t *rest = json_object();
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        if (!copy_validated(m, &im->fresh, key))
-            json_object_set(rest, key, v);
+    if (r->sets & (SET_CONSENT_EMAIL | SET_CONSENT_SMS)) {
+        json_t *consent = json_object();
+        if (r->sets & SET_CONSENT_EMAIL)
+            json_object_set_new(consent, "email", json_boolean(r->consent_email));
+        if (r->sets & SET_CONSENT_SMS)
+            json_object_set_new(consent, "sms", json_boolean(r->consent_sms));
+        json_object_set_new(rest, "consent", consent);
+    }
+    if (r->sets & SET_ATTRIBUTES) {
+        json_t *attrs = r->sets & ATTRIBUTES_NULL ? json_null() : json_loads(b->bytes + r->text[TEXT_ATTRIBUTES], 0, NULL);
+        json_object_set_new(rest, "attributes", attrs ? attrs : json_object());
     }
     int errors = member_apply_json(m, rest, &im->rules, false, &im->errs);
     json_decref(rest);
@@ -224,7 +378,7 @@ static int merge_row(importer *im, member *m, json_t *body)
 }
 
 /* The row matched im->found: merges it onto the stored member and writes it when anything changed. */
-static int update_found(store_tx *tx, importer *im, json_t *body, int64_t line)
+static int update_found(store_tx *tx, importer *im, const import_batch *b, const staged_row *r)
 {
     member *m = &im->found;
     member before = *m; /* shallow: the consent log and the comparison read it */
@@ -232,17 +386,17 @@ static int update_found(store_tx *tx, importer *im, json_t *body, int64_t line)
     errlist_init(&im->errs);
     int status = STORE_OK;
     if (m->erased_at) { /* erasure clears the keys, so no row should match one; never revive it */
-        reject_one(im, line, "row", "matches an erased member");
+        reject_one(im, r->line, "row", "matches an erased member");
         status = STORE_INVALID;
-    } else if (merge_row(im, m, body) != 0) {
-        reject(im, line, &im->errs);
+    } else if (merge_row(im, m, b, r) != 0) {
+        reject(im, r->line, &im->errs);
         status = STORE_INVALID;
     } else if (same_member(&before, m)) {
         im->counts.updated++; /* nothing to write */
     } else {
         const char *field = NULL;
         status = store_tx_member_update(tx, m, &field);
-        report_conflict(im, line, status, field);
+        report_conflict(im, r->line, status, field);
         if (status == STORE_OK)
             status = store_tx_consent_log(tx, &before, m, im->actor.name);
         if (status == STORE_OK)
@@ -252,17 +406,16 @@ static int update_found(store_tx *tx, importer *im, json_t *body, int64_t line)
     return status;
 }
 
-static int insert_fresh(store_tx *tx, importer *im, int64_t line)
+/* The row's member inserted; STORE_CONFLICT (nothing written) when one of its keys is taken. */
+static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const staged_row *r, const char **field)
 {
     errlist_init(&im->errs);
     member_check_complete(&im->fresh, &im->errs);
     if (im->errs.count) {
-        reject(im, line, &im->errs);
+        reject(im, r->line, &im->errs);
         return STORE_INVALID;
     }
-    const char *field = NULL;
-    int status = store_tx_member_insert(tx, &im->fresh, &field);
-    report_conflict(im, line, status, field);
+    int status = store_tx_member_insert_text(tx, &im->fresh, b->bytes + r->text[TEXT_ATTRIBUTES], field);
     if (status == STORE_OK)
         status = store_tx_consent_log(tx, NULL, &im->fresh, im->actor.name);
     if (status == STORE_OK)
@@ -270,61 +423,47 @@ static int insert_fresh(store_tx *tx, importer *im, int64_t line)
     return status;
 }
 
-/* Matches and writes a valid row. A rejected row leaves nothing behind without a savepoint of its own: its only
+/* Matches and writes a staged row. A rejected row leaves nothing behind without a savepoint of its own: its only
  * write that can fail on bad input is one INSERT or UPDATE, which SQLite undoes alone (statement rollback);
  * the consent log after it fails only when the database does, and then the whole transaction is dropped.
  * Why no per-row savepoint: with savepoints open inside the chunk's transaction SQLite copies pages to its
  * sub-journal and, when it is in memory, walks it at each statement's end, so the cost of a row grows with the
- * rows before it in the chunk (measured: a 1M-row import fell below 1,000 rows/s). Returns STORE_ERROR only
- * when the database failed. */
-static int store_row(store_tx *tx, importer *im, json_t *body, int64_t line)
+ * rows before it in the chunk (measured: a 1M-row import fell below 1,000 rows/s).
+ * Why insert first: a row whose member is stored has its matching key (external_ref, else phone, else email)
+ * taken, so its INSERT fails on that unique index before writing anything; only then is the member looked up and
+ * updated. A new row, the common case of a large import, so costs no lookup. When a key is taken by a member
+ * other than the row's match, the row is refused naming that key, as an insert after a lookup would.
+ * Returns STORE_ERROR only when the database failed. */
+static int store_row(store_tx *tx, importer *im, const import_batch *b, const staged_row *r)
 {
-    int status = store_tx_member_match(tx, &im->fresh, &im->found);
-    if (status == STORE_OK) {
-        status = update_found(tx, im, body, line);
-        member_release(&im->found);
-    } else if (status == STORE_NOTFOUND) {
-        status = insert_fresh(tx, im, line);
+    if (r->nerrors) {
+        reject_staged(im, b, r);
+        return STORE_OK;
+    }
+    unstage(&im->fresh, b, r, &im->rules);
+    const char *field = NULL;
+    int status = insert_fresh(tx, im, b, r, &field);
+    if (status == STORE_CONFLICT) {
+        int match = store_tx_member_match(tx, &im->fresh, &im->found);
+        if (match == STORE_OK) {
+            status = update_found(tx, im, b, r);
+            member_release(&im->found);
+        } else if (match == STORE_NOTFOUND) {
+            report_conflict(im, r->line, status, field);
+        } else {
+            status = match;
+        }
     }
     return status == STORE_CONFLICT || status == STORE_INVALID ? STORE_OK : status;
 }
 
-/* One queued row: JSON, validation on a new member (which normalises the matching keys), then the store. */
-static int write_row(store_tx *tx, importer *im, const queued_row *q)
-{
-    char *fields[MEMBER_CSV_COLUMNS_MAX];
-    size_t lens[MEMBER_CSV_COLUMNS_MAX];
-    int count = q->count < MEMBER_CSV_COLUMNS_MAX ? q->count : MEMBER_CSV_COLUMNS_MAX;
-    for (int i = 0; i < count; i++) {
-        fields[i] = im->bytes + im->cell_off[q->first + (size_t)i];
-        lens[i] = im->cell_len[q->first + (size_t)i];
-    }
-    errlist_init(&im->errs);
-    json_t *body = member_csv_row_json(&im->header, fields, lens, count, &im->errs);
-    if (!body) {
-        reject(im, q->line, &im->errs);
-        return STORE_OK;
-    }
-    member_init(&im->fresh, &im->rules);
-    int status = STORE_OK;
-    if (member_apply_json(&im->fresh, body, &im->rules, true, &im->errs) != 0)
-        reject(im, q->line, &im->errs);
-    else if (!im->fresh.external_ref[0] && !im->fresh.phone[0] && !im->fresh.email[0])
-        reject_one(im, q->line, "row", "a row needs external_ref, phone or email");
-    else
-        status = store_row(tx, im, body, q->line);
-    member_release(&im->fresh);
-    json_decref(body);
-    return status;
-}
-
 int import_write(store_tx *tx, void *arg)
 {
-    importer *im = arg;
+    import_batch *b = arg;
     int status = STORE_OK;
-    for (size_t i = 0; i < im->nrows && status == STORE_OK; i++)
-        status = write_row(tx, im, &im->rows[i]);
-    im->nrows = im->ncells = im->bytes_len = 0;
+    for (size_t i = 0; i < b->nrows && status == STORE_OK; i++)
+        status = store_row(tx, b->im, b, &b->rows[i]);
+    b->nrows = b->bytes_len = 0;
     return status;
 }
 
@@ -338,8 +477,9 @@ int import_audit(store_tx *tx, void *arg)
 
 int import_write_last(store_tx *tx, void *arg)
 {
-    int status = import_write(tx, arg);
-    return status == STORE_OK ? import_audit(tx, arg) : status;
+    import_batch *b = arg;
+    int status = import_write(tx, b);
+    return status == STORE_OK ? import_audit(tx, b->im) : status;
 }
 
 import_counts import_get_counts(const importer *im) { return im->counts; }

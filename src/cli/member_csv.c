@@ -1,9 +1,12 @@
 /* `bashgah member import` and `bashgah member export`: members from and to CSV files on the command line.
- * Import streams the file through the CSV reader into the importer and commits every IMPORT_CHUNK_ROWS rows, so
- * memory stays flat whatever the file size and a crash loses at most the chunk in flight. Export pages through
+ * Import streams the file through the CSV reader into the importer, which validates each row on this thread, and
+ * commits chunks of rows on a writer thread of its own: the writer stores one chunk while the next
+ * is read and validated (two chunks at most in memory), so memory stays flat whatever the file size and a crash
+ * loses at most the chunks in flight. Export pages through
  * the members in id order. Called from main.c's command table through cli_member. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +55,21 @@ static const config_def export_defs[] = {
 typedef struct import_cli {
     importer *im;
     store *s;
-    int64_t rows, committed_rows; /* read; and in committed chunks, which the progress bar shows */
-    bool header_seen, header_bad, db_failed;
-    /* the progress bar, drawn only when standard error is a terminal */
+    int64_t rows; /* read */
+    size_t chunk_rows; /* rows of the batch being filled; see on_record */
+    bool header_seen, header_bad;
+    /* Two batches: the reader fills one while the writer thread stores the other. Under lock: handed (the batch
+     * given to the writer, NULL once it is done with it), last, done, db_failed, committed_rows. */
+    import_batch *batches[2], *filling;
+    pthread_t writer;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    import_batch *handed;
+    bool last, done, db_failed;
+    int64_t handed_rows, committed_rows; /* rows read up to the handed batch's end; in committed batches */
+    /* the progress bar, drawn only when standard error is a terminal; term orders the writes to standard error
+     * (rejected rows are printed by the writer thread) */
+    pthread_mutex_t term;
     bool progress, drawn;
     int64_t total_bytes, read_bytes;
     uint64_t start_ns, last_draw_ns;
@@ -67,21 +82,39 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void progress_clear(import_cli *c)
+/* Under term. */
+static void progress_clear_locked(import_cli *c)
 {
     if (c->drawn)
         fputs("\r\033[K", stderr);
     c->drawn = false;
 }
 
-static void progress_draw(import_cli *c, bool force)
+static void progress_clear(import_cli *c)
+{
+    pthread_mutex_lock(&c->term);
+    progress_clear_locked(c);
+    pthread_mutex_unlock(&c->term);
+}
+
+static int64_t committed_rows(import_cli *c)
+{
+    pthread_mutex_lock(&c->lock);
+    int64_t n = c->committed_rows;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+static void progress_draw(import_cli *c)
 {
     uint64_t now = mono_ns();
-    if (!c->progress || (!force && now - c->last_draw_ns < PROGRESS_EVERY_NS))
+    if (!c->progress || now - c->last_draw_ns < PROGRESS_EVERY_NS)
         return;
     c->last_draw_ns = now;
+    int64_t committed = committed_rows(c);
     double secs = (now - c->start_ns) / 1e9;
-    double rate = secs > 0 ? c->committed_rows / secs : 0;
+    double rate = secs > 0 ? committed / secs : 0;
+    pthread_mutex_lock(&c->term);
     if (c->total_bytes > 0) {
         int filled = (int)(c->read_bytes * PROGRESS_BAR_WIDTH / c->total_bytes);
         char bar[PROGRESS_BAR_WIDTH + 1];
@@ -89,19 +122,91 @@ static void progress_draw(import_cli *c, bool force)
             bar[i] = i < filled ? '#' : '.';
         bar[PROGRESS_BAR_WIDTH] = '\0';
         fprintf(stderr, "\r\033[K[%s] %3d%%  %lld rows  %.0f rows/s", bar, (int)(c->read_bytes * 100 / c->total_bytes),
-                (long long)c->committed_rows, rate);
+                (long long)committed, rate);
     } else {
-        fprintf(stderr, "\r\033[K%.1f MB read  %lld rows  %.0f rows/s", c->read_bytes / 1e6,
-                (long long)c->committed_rows, rate);
+        fprintf(stderr, "\r\033[K%.1f MB read  %lld rows  %.0f rows/s", c->read_bytes / 1e6, (long long)committed,
+                rate);
     }
     fflush(stderr);
     c->drawn = true;
+    pthread_mutex_unlock(&c->term);
 }
 
+/* On the writer thread. */
 static void print_row_error(int64_t line, const char *field, const char *message, void *arg)
 {
-    progress_clear(arg);
+    import_cli *c = arg;
+    pthread_mutex_lock(&c->term);
+    progress_clear_locked(c);
     fprintf(stderr, "line %lld: %s: %s\n", (long long)line, field, message);
+    pthread_mutex_unlock(&c->term);
+}
+
+/* ---- the writer thread ---- */
+
+/* Stores each handed batch in a transaction of its own, the last one with the import's audit entry. */
+static void *writer_main(void *arg)
+{
+    import_cli *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->handed && !c->done)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (!c->handed)
+            break;
+        import_batch *b = c->handed;
+        bool last = c->last;
+        int64_t rows = c->handed_rows;
+        pthread_mutex_unlock(&c->lock);
+        int status = store_run(c->s, last ? import_write_last : import_write, b);
+        pthread_mutex_lock(&c->lock);
+        if (status == STORE_OK)
+            c->committed_rows = rows;
+        else
+            c->db_failed = true;
+        c->handed = NULL;
+        pthread_cond_broadcast(&c->wake);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+/* Waits until the writer is done with the batch handed before; under lock. */
+static void writer_wait_locked(import_cli *c)
+{
+    while (c->handed)
+        pthread_cond_wait(&c->wake, &c->lock);
+}
+
+/* Hands the filled batch to the writer and takes the other one to fill. Returns -1 when the database failed
+ * (this batch is not handed then). */
+static int hand_over(import_cli *c, bool last)
+{
+    pthread_mutex_lock(&c->lock);
+    writer_wait_locked(c);
+    int rc = c->db_failed ? -1 : 0;
+    if (rc == 0) {
+        c->handed = c->filling;
+        c->last = last;
+        c->handed_rows = c->rows;
+        c->filling = c->filling == c->batches[0] ? c->batches[1] : c->batches[0];
+        pthread_cond_broadcast(&c->wake);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+/* Waits for the writer's last batch and ends the thread. Returns -1 when the database failed. */
+static int writer_finish(import_cli *c)
+{
+    pthread_mutex_lock(&c->lock);
+    writer_wait_locked(c);
+    c->done = true;
+    pthread_cond_broadcast(&c->wake);
+    bool failed = c->db_failed;
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->writer, NULL);
+    return failed ? -1 : 0;
 }
 
 static void print_header_errors(const errlist *e)
@@ -130,14 +235,13 @@ static int on_record(char *const *fields, const size_t *lens, int count, int64_t
         return 1;
     }
     c->rows++;
-    if (import_queue(c->im, fields, lens, count, record) < IMPORT_CHUNK_ROWS)
+    if (import_stage(c->im, c->filling, fields, lens, count, record) < c->chunk_rows)
         return 0;
-    if (store_run(c->s, import_write, c->im) != STORE_OK) {
-        c->db_failed = true;
-        return 1;
-    }
-    c->committed_rows = c->rows;
-    return 0;
+    /* The writer has nothing to do until the first chunk is full, so the first chunks are small and the size
+     * doubles up to IMPORT_CHUNK_ROWS: the writer starts early and most rows still go in large commits. */
+    if (c->chunk_rows < IMPORT_CHUNK_ROWS)
+        c->chunk_rows = c->chunk_rows * 2 < IMPORT_CHUNK_ROWS ? c->chunk_rows * 2 : IMPORT_CHUNK_ROWS;
+    return hand_over(c, false) == 0 ? 0 : 1;
 }
 
 /* Feeds the whole file to the reader. Returns 0, or -1 after printing why it stopped. */
@@ -162,7 +266,7 @@ static int read_all(import_cli *c, member_csv_reader *reader, int fd, const char
             rc = -1;
             break;
         }
-        progress_draw(c, false);
+        progress_draw(c);
         if (n == 0)
             break;
     }
@@ -189,28 +293,44 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
 {
     member_rules rules = {phone_region, NULL, NULL, clock_now_ms()};
     store_actor actor = cli_actor();
-    import_cli c = {.s = s, .progress = isatty(STDERR_FILENO) == 1, .start_ns = mono_ns()};
+    import_cli c = {.s = s,
+                    .chunk_rows = IMPORT_CHUNK_ROWS / 16,
+                    .progress = isatty(STDERR_FILENO) == 1,
+                    .start_ns = mono_ns()};
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
         c.total_bytes = st.st_size;
     c.im = import_new(&rules, &actor, print_row_error, &c);
+    c.batches[0] = import_batch_new(c.im);
+    c.batches[1] = import_batch_new(c.im);
+    c.filling = c.batches[0];
+    pthread_mutex_init(&c.lock, NULL);
+    pthread_cond_init(&c.wake, NULL);
+    pthread_mutex_init(&c.term, NULL);
     if (store_import_begin(s) != STORE_OK)
         fprintf(stderr, "bashgah: could not tune the database for the import; going on slower\n");
+    if (pthread_create(&c.writer, NULL, writer_main, &c) != 0)
+        abort();
     member_csv_reader *reader = member_csv_reader_new(on_record, &c);
     int read_rc = read_all(&c, reader, fd, path);
     member_csv_reader_free(reader);
+    /* The last batch carries the audit entry, so it is handed even when empty; not after a bad header. */
+    bool last_handed = c.header_seen && !c.header_bad && hand_over(&c, true) == 0;
+    bool db_failed = writer_finish(&c) != 0;
     int code = 1;
     if (c.header_bad) {
         /* printed by on_record */
-    } else if (c.db_failed) {
-        fprintf(stderr, "bashgah: the database failed; the rows from line %lld on were not imported\n",
-                (long long)(c.rows + 2 - IMPORT_CHUNK_ROWS));
+    } else if (db_failed) {
+        int64_t from = c.committed_rows + 2;
+        if (last_handed)
+            fprintf(stderr, "bashgah: the database failed; the last %lld rows were not imported\n",
+                    (long long)(c.rows - c.committed_rows));
+        else
+            fprintf(stderr, "bashgah: the database failed; the rows from line %lld on were not imported\n",
+                    (long long)from);
     } else if (!c.header_seen) {
         if (read_rc == 0)
             fprintf(stderr, "bashgah: %s is empty: the first row must name the columns\n", path);
-    } else if (store_run(s, import_write_last, c.im) != STORE_OK) {
-        fprintf(stderr, "bashgah: the database failed; the last %lld rows were not imported\n",
-                (long long)(c.rows % IMPORT_CHUNK_ROWS));
     } else {
         import_counts n = import_get_counts(c.im);
         printf("created=%lld updated=%lld rejected=%lld\n", (long long)n.created, (long long)n.updated,
@@ -221,6 +341,11 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
     }
     if (store_import_end(s) != STORE_OK)
         fprintf(stderr, "bashgah: the import is committed; its log is copied into the database later\n");
+    pthread_mutex_destroy(&c.term);
+    pthread_cond_destroy(&c.wake);
+    pthread_mutex_destroy(&c.lock);
+    import_batch_free(c.batches[0]);
+    import_batch_free(c.batches[1]);
     import_free(c.im);
     return code;
 }

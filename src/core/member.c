@@ -3,6 +3,7 @@
 #include "core/member.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/email.h"
@@ -65,13 +66,10 @@ static int want_string(json_t *v, const char *field, errlist *e, const char **ou
     return 0;
 }
 
-/* A name or reference: normalised Persian text within cap bytes. */
-static void set_text(char *dst, size_t cap, json_t *v, const char *field, errlist *e)
+/* ---- the field validators, shared with the CSV import (member_csv_apply) ---- */
+
+void member_put_text(char *dst, size_t cap, const char *s, size_t len, const char *field, errlist *e)
 {
-    const char *s;
-    size_t len;
-    if (want_string(v, field, e, &s, &len) != 0)
-        return;
     if (!s) {
         dst[0] = '\0';
         return;
@@ -85,12 +83,9 @@ static void set_text(char *dst, size_t cap, json_t *v, const char *field, errlis
     memcpy(dst, buf, (size_t)n + 1);
 }
 
-static void set_phone(member *m, json_t *v, const member_rules *r, errlist *e)
+void member_put_phone(member *m, const char *s, size_t len, const member_rules *r, errlist *e)
 {
-    const char *s, *why = NULL;
-    size_t len;
-    if (want_string(v, "phone", e, &s, &len) != 0)
-        return;
+    const char *why = NULL;
     if (!s) {
         m->phone[0] = '\0';
         return;
@@ -99,18 +94,177 @@ static void set_phone(member *m, json_t *v, const member_rules *r, errlist *e)
         errlist_add(e, "phone", "%s", why ? why : "is not a phone number");
 }
 
-static void set_email(member *m, json_t *v, errlist *e)
+void member_put_email(member *m, const char *s, size_t len, errlist *e)
 {
-    const char *s, *why = NULL;
-    size_t len;
-    if (want_string(v, "email", e, &s, &len) != 0)
-        return;
+    const char *why = NULL;
     if (!s) {
         m->email[0] = '\0';
         return;
     }
     if (email_normalize(s, len, m->email, sizeof(m->email), &why) != 0)
         errlist_add(e, "email", "%s", why ? why : "is not an email address");
+}
+
+/* Writes "YYYY-MM-DD" (zero-padded, as "%04d-%02d-%02d" for years 0..9999) into out[11]. */
+static void date_text(int y, int mo, int d, char out[11])
+{
+    out[0] = (char)('0' + y / 1000 % 10);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + mo / 10 % 10);
+    out[6] = (char)('0' + mo % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10 % 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
+}
+
+void member_put_birthday(member *m, const char *date, size_t len, calendar_kind cal, const member_rules *r,
+                         errlist *e)
+{
+    int y, mo, d, gy, gm, gd;
+    const char *why = NULL;
+    if (calendar_date_parse(date, len, cal, &y, &mo, &d, &why) != 0) {
+        errlist_add(e, "birthday.date", "%s", why ? why : "is not a date");
+        return;
+    }
+    /* A Gregorian date that calendar_date_parse found real is its own Gregorian date: no ICU round trip. */
+    if (cal == CALENDAR_GREGORIAN) {
+        gy = y;
+        gm = mo;
+        gd = d;
+    } else if (calendar_to_gregorian(cal, y, mo, d, &gy, &gm, &gd) != 0) {
+        gy = 0;
+    }
+    if (gy < 1900) {
+        errlist_add(e, "birthday.date", "must be after 1900");
+        return;
+    }
+    char today[TIMEFMT_LEN], gdate[48];
+    timefmt_rfc3339(r->now_ms, today);
+    if (gy <= 9999 && gm >= 0 && gm <= 99 && gd >= 0 && gd <= 99)
+        date_text(gy, gm, gd, gdate);
+    else
+        snprintf(gdate, sizeof(gdate), "%04d-%02d-%02d", gy, gm, gd);
+    if (strncmp(gdate, today, 10) > 0) {
+        errlist_add(e, "birthday.date", "must not be in the future");
+        return;
+    }
+    m->has_birthday = true;
+    m->birthday_calendar = cal;
+    m->birthday_y = y;
+    m->birthday_m = mo;
+    m->birthday_d = d;
+}
+
+void member_put_time_zone(member *m, const char *s, size_t len, errlist *e)
+{
+    if (!s || len > MEMBER_TZ_MAX || strlen(s) != len || !calendar_tz_valid(s)) {
+        errlist_add(e, "time_zone", "must be an IANA time zone such as \"Asia/Tehran\"");
+        return;
+    }
+    memcpy(m->time_zone, s, len + 1);
+}
+
+static void put_enum_text(char *dst, size_t cap, const char *s, const char *field, const char *const *allowed,
+                          errlist *e)
+{
+    if (s)
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(s, *a) == 0) {
+                snprintf(dst, cap, "%s", *a);
+                return;
+            }
+    char list[128] = "";
+    for (const char *const *a = allowed; *a; a++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof(list) - used, "%s\"%s\"", a == allowed ? "" : ", ", *a);
+    }
+    errlist_add(e, field, "must be one of %s", list);
+}
+
+void member_put_locale(member *m, const char *s, errlist *e)
+{
+    static const char *const locales[] = {"fa", "en", NULL};
+    put_enum_text(m->locale, sizeof(m->locale), s, "locale", locales, e);
+}
+
+void member_put_kind(member *m, const char *s, errlist *e)
+{
+    static const char *const kinds[] = {"member", "prospect", NULL};
+    char kind[16] = "";
+    put_enum_text(kind, sizeof(kind), s, "kind", kinds, e);
+    if (kind[0])
+        member_kind_from_name(kind, &m->kind);
+}
+
+void member_put_consent(member *m, bool sms, bool want, const member_rules *r)
+{
+    bool *flag = sms ? &m->consent_sms : &m->consent_email;
+    int64_t *at = sms ? &m->consent_sms_at : &m->consent_email_at;
+    if (want != *flag) {
+        *flag = want;
+        *at = r->now_ms;
+    }
+}
+
+/* Makes next (owned) m's attributes after the size check; hands its compact text to *text when text is not NULL. */
+static int attributes_commit(member *m, json_t *next, char **text, errlist *e)
+{
+    char *dump = json_dumps(next, JSON_COMPACT);
+    size_t size = dump ? strlen(dump) : 0;
+    if (size > MEMBER_ATTRIBUTES_MAX) {
+        errlist_add(e, "attributes", "must be at most %d bytes as compact JSON (is %zu)", MEMBER_ATTRIBUTES_MAX, size);
+        free(dump);
+        json_decref(next);
+        return -1;
+    }
+    if (text)
+        *text = dump;
+    else
+        free(dump);
+    json_decref(m->attributes);
+    m->attributes = next;
+    return 0;
+}
+
+int member_put_new_attributes(member *m, json_t *obj, char **text, errlist *e)
+{
+    if (text)
+        *text = NULL;
+    return attributes_commit(m, obj ? obj : json_object(), text, e);
+}
+
+/* ---- the JSON form ---- */
+
+/* A name or reference: normalised Persian text within cap bytes. */
+static void set_text(char *dst, size_t cap, json_t *v, const char *field, errlist *e)
+{
+    const char *s;
+    size_t len = 0;
+    if (want_string(v, field, e, &s, &len) != 0)
+        return;
+    member_put_text(dst, cap, s, len, field, e);
+}
+
+static void set_phone(member *m, json_t *v, const member_rules *r, errlist *e)
+{
+    const char *s;
+    size_t len = 0;
+    if (want_string(v, "phone", e, &s, &len) != 0)
+        return;
+    member_put_phone(m, s, len, r, e);
+}
+
+static void set_email(member *m, json_t *v, errlist *e)
+{
+    const char *s;
+    size_t len = 0;
+    if (want_string(v, "email", e, &s, &len) != 0)
+        return;
+    member_put_email(m, s, len, e);
 }
 
 static void set_birthday(member *m, json_t *v, const member_rules *r, errlist *e)
@@ -143,36 +297,7 @@ static void set_birthday(member *m, json_t *v, const member_rules *r, errlist *e
         errlist_add(e, "birthday.date", "must be a date as YYYY-MM-DD");
         return;
     }
-    int y, mo, d, gy, gm, gd;
-    const char *why = NULL;
-    if (calendar_date_parse(json_string_value(jd), json_string_length(jd), cal, &y, &mo, &d, &why) != 0) {
-        errlist_add(e, "birthday.date", "%s", why ? why : "is not a date");
-        return;
-    }
-    char today[TIMEFMT_LEN], gdate[48];
-    timefmt_rfc3339(r->now_ms, today);
-    /* A Gregorian date that calendar_date_parse found real is its own Gregorian date: no ICU round trip. */
-    if (cal == CALENDAR_GREGORIAN) {
-        gy = y;
-        gm = mo;
-        gd = d;
-    } else if (calendar_to_gregorian(cal, y, mo, d, &gy, &gm, &gd) != 0) {
-        gy = 0;
-    }
-    if (gy < 1900) {
-        errlist_add(e, "birthday.date", "must be after 1900");
-        return;
-    }
-    snprintf(gdate, sizeof(gdate), "%04d-%02d-%02d", gy, gm, gd);
-    if (strncmp(gdate, today, 10) > 0) {
-        errlist_add(e, "birthday.date", "must not be in the future");
-        return;
-    }
-    m->has_birthday = true;
-    m->birthday_calendar = cal;
-    m->birthday_y = y;
-    m->birthday_m = mo;
-    m->birthday_d = d;
+    member_put_birthday(m, json_string_value(jd), json_string_length(jd), cal, r, e);
 }
 
 static void set_consent(member *m, json_t *v, const member_rules *r, errlist *e)
@@ -184,14 +309,11 @@ static void set_consent(member *m, json_t *v, const member_rules *r, errlist *e)
     const char *key;
     json_t *val;
     json_object_foreach(v, key, val) {
-        bool *flag;
-        int64_t *at;
+        bool sms;
         if (strcmp(key, "email") == 0) {
-            flag = &m->consent_email;
-            at = &m->consent_email_at;
+            sms = false;
         } else if (strcmp(key, "sms") == 0) {
-            flag = &m->consent_sms;
-            at = &m->consent_sms_at;
+            sms = true;
         } else {
             char field[64];
             snprintf(field, sizeof(field), "consent.%.40s", key);
@@ -199,14 +321,10 @@ static void set_consent(member *m, json_t *v, const member_rules *r, errlist *e)
             continue;
         }
         if (!json_is_boolean(val)) {
-            errlist_add(e, strcmp(key, "email") == 0 ? "consent.email" : "consent.sms", "must be true or false");
+            errlist_add(e, sms ? "consent.sms" : "consent.email", "must be true or false");
             continue;
         }
-        bool want = json_is_true(val);
-        if (want != *flag) {
-            *flag = want;
-            *at = r->now_ms;
-        }
+        member_put_consent(m, sms, json_is_true(val), r);
     }
 }
 
@@ -246,49 +364,22 @@ static void set_attributes(member *m, json_t *v, bool creating, errlist *e)
         next = json_deep_copy(m->attributes);
         merge_patch(next, v);
     }
-    char *dump = json_dumps(next, JSON_COMPACT);
-    size_t size = dump ? strlen(dump) : 0;
-    free(dump);
-    if (size > MEMBER_ATTRIBUTES_MAX) {
-        errlist_add(e, "attributes", "must be at most %d bytes as compact JSON (is %zu)", MEMBER_ATTRIBUTES_MAX, size);
-        json_decref(next);
-        return;
-    }
-    json_decref(m->attributes);
-    m->attributes = next;
-}
-
-static void set_enum_text(char *dst, size_t cap, json_t *v, const char *field, const char *const *allowed, errlist *e)
-{
-    if (json_is_string(v))
-        for (const char *const *a = allowed; *a; a++)
-            if (strcmp(json_string_value(v), *a) == 0) {
-                snprintf(dst, cap, "%s", *a);
-                return;
-            }
-    char list[128] = "";
-    for (const char *const *a = allowed; *a; a++) {
-        size_t used = strlen(list);
-        snprintf(list + used, sizeof(list) - used, "%s\"%s\"", a == allowed ? "" : ", ", *a);
-    }
-    errlist_add(e, field, "must be one of %s", list);
+    attributes_commit(m, next, NULL, e);
 }
 
 static void set_time_zone(member *m, json_t *v, errlist *e)
 {
-    if (!json_is_string(v) || json_string_length(v) > MEMBER_TZ_MAX || !calendar_tz_valid(json_string_value(v))) {
+    if (!json_is_string(v)) {
         errlist_add(e, "time_zone", "must be an IANA time zone such as \"Asia/Tehran\"");
         return;
     }
-    snprintf(m->time_zone, sizeof(m->time_zone), "%s", json_string_value(v));
+    member_put_time_zone(m, json_string_value(v), json_string_length(v), e);
 }
 
 int member_apply_json(member *m, json_t *body, const member_rules *r, bool creating, errlist *errs)
 {
     static const char *const read_only[] = {"id",     "created_at", "updated_at", "consent_at", "erased_at",
                                             "points", "aggregates", "tier",       NULL};
-    static const char *const locales[] = {"fa", "en", NULL};
-    static const char *const kinds[] = {"member", "prospect", NULL};
     int before = errs->count;
     if (!json_is_object(body)) {
         errlist_add(errs, "", "the body must be a JSON object");
@@ -312,13 +403,10 @@ int member_apply_json(member *m, json_t *body, const member_rules *r, bool creat
         else if (strcmp(key, "time_zone") == 0)
             set_time_zone(m, v, errs);
         else if (strcmp(key, "locale") == 0)
-            set_enum_text(m->locale, sizeof(m->locale), v, key, locales, errs);
-        else if (strcmp(key, "kind") == 0) {
-            char kind[16] = "";
-            set_enum_text(kind, sizeof(kind), v, key, kinds, errs);
-            if (kind[0])
-                member_kind_from_name(kind, &m->kind);
-        } else if (strcmp(key, "consent") == 0)
+            member_put_locale(m, json_is_string(v) ? json_string_value(v) : NULL, errs);
+        else if (strcmp(key, "kind") == 0)
+            member_put_kind(m, json_is_string(v) ? json_string_value(v) : NULL, errs);
+        else if (strcmp(key, "consent") == 0)
             set_consent(m, v, r, errs);
         else if (strcmp(key, "attributes") == 0)
             set_attributes(m, v, creating, errs);

@@ -69,6 +69,25 @@ void member_copy(member *dst, const member *src);
  * (null clears, attributes merged key by key). Errors name the field; returns the number of errors.
  * m may be partly changed when errors are returned: callers drop it then. */
 int member_apply_json(member *m, json_t *body, const member_rules *r, bool creating, errlist *errs);
+/* The validators of single fields, one per field: member_apply_json calls them once a value has the right JSON
+ * type, and the CSV import (member_csv_apply) straight from a cell, so both take the same input the same way.
+ * Texts are valid UTF-8 (callers check), NUL-terminated at len; NULL clears the field where null may. Errors name
+ * the field as member_apply_json does ("phone", "birthday.date"). */
+void member_put_text(char *dst, size_t cap, const char *s, size_t len, const char *field, errlist *e);
+void member_put_phone(member *m, const char *s, size_t len, const member_rules *r, errlist *e);
+void member_put_email(member *m, const char *s, size_t len, errlist *e);
+void member_put_birthday(member *m, const char *date, size_t len, calendar_kind cal, const member_rules *r,
+                         errlist *e);
+void member_put_time_zone(member *m, const char *s, size_t len, errlist *e);
+void member_put_locale(member *m, const char *s, errlist *e);
+void member_put_kind(member *m, const char *s, errlist *e);
+/* The channel's consent (sms, else email); its time is r->now_ms when it changes. */
+void member_put_consent(member *m, bool sms, bool want, const member_rules *r);
+/* On create: obj (an object; NULL for none) becomes m's attributes, taking obj's reference, unless it is over
+ * MEMBER_ATTRIBUTES_MAX as compact JSON. When text is not NULL, *text gets that compact JSON (free it) or NULL.
+ * Returns 0 or -1. */
+int member_put_new_attributes(member *m, json_t *obj, char **text, errlist *e);
+
 /* On create: the checks that need the whole record (at least one way to know the person). */
 void member_check_complete(const member *m, errlist *errs);
 /* Removes personal data, keeping id, kind and times; sets erased_at. */

@@ -207,6 +207,134 @@ json_t *member_csv_row_json(const member_csv_header *h, char *const *fields, con
     return body;
 }
 
+/* The cell checks of member_csv_row_json (UTF-8, consent words, attributes JSON), in column order: errors are added
+ * to errs; attrs gets the parsed attributes object (NULL when there is none or it is empty). */
+static void check_cells(const member_csv_header *h, char *const *fields, const size_t *lens, int count,
+                        bool consent[2], json_t **attrs, errlist *errs)
+{
+    for (int i = 0; i < count; i++) {
+        member_csv_column c = (member_csv_column)h->col[i];
+        if (!text_valid_utf8(fields[i], lens[i])) {
+            errlist_add(errs, column_names[c], "must be valid UTF-8 text without control characters");
+            continue;
+        }
+        if ((c == MEMBER_CSV_CONSENT_EMAIL || c == MEMBER_CSV_CONSENT_SMS) && lens[i] &&
+            parse_bool(fields[i], lens[i], &consent[c == MEMBER_CSV_CONSENT_SMS]) != 0)
+            errlist_add(errs, column_names[c], "must be true, false, 1, 0, yes or no");
+        if (c == MEMBER_CSV_ATTRIBUTES && lens[i]) {
+            json_error_t jerr;
+            json_t *v = json_loadb(fields[i], lens[i], JSON_REJECT_DUPLICATES, &jerr);
+            if (json_is_object(v)) {
+                *attrs = v;
+                continue;
+            }
+            if (v)
+                errlist_add(errs, "attributes", "must be a JSON object such as {\"city\":\"Tehran\"}");
+            else
+                errlist_add(errs, "attributes", "is not valid JSON: %s (column %d)", jerr.text, jerr.column);
+            json_decref(v);
+        }
+    }
+}
+
+/* The birthday pair onto m, as member_apply_json takes {"date", "calendar"}. */
+static void apply_birthday(member *m, const member_csv_header *h, char *const *fields, const size_t *lens,
+                           const member_rules *r, errlist *errs)
+{
+    int p = h->pos[MEMBER_CSV_BIRTHDAY], pc = h->pos[MEMBER_CSV_BIRTHDAY_CALENDAR];
+    if (lens[p] == 0) {
+        m->has_birthday = false;
+        return;
+    }
+    calendar_kind cal = CALENDAR_GREGORIAN;
+    if (pc >= 0 && lens[pc] > 0 && calendar_from_name(fields[pc], &cal) != 0) {
+        errlist_add(errs, "birthday.calendar", "must be \"gregorian\" or \"persian\"");
+        return;
+    }
+    member_put_birthday(m, fields[p], lens[p], cal, r, errs);
+}
+
+int member_csv_apply(member *m, const member_csv_header *h, char *const *fields, const size_t *lens, int count,
+                     const member_rules *r, unsigned *given, char **attributes_text, errlist *errs)
+{
+    int before = errs->count;
+    *given = 0;
+    *attributes_text = NULL;
+    if (count != h->ncols) {
+        errlist_add(errs, "row", "has %d cells; the header has %d", count, h->ncols);
+        return errs->count - before;
+    }
+    bool consent[2] = {false, false};
+    json_t *attrs = NULL;
+    check_cells(h, fields, lens, count, consent, &attrs, errs);
+    if (errs->count != before) {
+        json_decref(attrs);
+        return errs->count - before;
+    }
+    for (int i = 0; i < count; i++) {
+        member_csv_column c = (member_csv_column)h->col[i];
+        const char *s = lens[i] ? fields[i] : NULL;
+        size_t len = lens[i];
+        unsigned bit = 1u << c;
+        switch (c) {
+        case MEMBER_CSV_EXTERNAL_REF:
+            member_put_text(m->external_ref, sizeof(m->external_ref), s, len, "external_ref", errs);
+            break;
+        case MEMBER_CSV_GIVEN_NAME:
+            member_put_text(m->given_name, sizeof(m->given_name), s, len, "given_name", errs);
+            break;
+        case MEMBER_CSV_FAMILY_NAME:
+            member_put_text(m->family_name, sizeof(m->family_name), s, len, "family_name", errs);
+            break;
+        case MEMBER_CSV_PHONE:
+            member_put_phone(m, s, len, r, errs);
+            break;
+        case MEMBER_CSV_EMAIL:
+            member_put_email(m, s, len, errs);
+            break;
+        case MEMBER_CSV_TIME_ZONE:
+            if (s)
+                member_put_time_zone(m, s, len, errs);
+            break;
+        case MEMBER_CSV_LOCALE:
+            if (s)
+                member_put_locale(m, s, errs);
+            break;
+        case MEMBER_CSV_KIND:
+            if (s)
+                member_put_kind(m, s, errs);
+            break;
+        case MEMBER_CSV_CONSENT_EMAIL:
+        case MEMBER_CSV_CONSENT_SMS:
+            if (s)
+                member_put_consent(m, c == MEMBER_CSV_CONSENT_SMS, consent[c == MEMBER_CSV_CONSENT_SMS], r);
+            break;
+        case MEMBER_CSV_ATTRIBUTES:
+            if (!attrs)
+                bit |= MEMBER_CSV_ATTRIBUTES_NULL;
+            member_put_new_attributes(m, attrs, attributes_text, errs);
+            attrs = NULL;
+            break;
+        default: /* id, created_at, updated_at are the server's; birthday is done as a pair */
+            bit = 0;
+            break;
+        }
+        bool optional = c == MEMBER_CSV_TIME_ZONE || c == MEMBER_CSV_LOCALE || c == MEMBER_CSV_KIND ||
+                        c == MEMBER_CSV_CONSENT_EMAIL || c == MEMBER_CSV_CONSENT_SMS;
+        if (!optional || s)
+            *given |= bit;
+    }
+    if (h->pos[MEMBER_CSV_BIRTHDAY] >= 0) {
+        *given |= 1u << MEMBER_CSV_BIRTHDAY;
+        apply_birthday(m, h, fields, lens, r, errs);
+    }
+    if (errs->count != before) {
+        free(*attributes_text);
+        *attributes_text = NULL;
+    }
+    return errs->count - before;
+}
+
 const char *member_csv_field_name(const char *json_field)
 {
     static const struct {

@@ -60,6 +60,19 @@ int member_csv_header_parse(member_csv_header *h, char *const *fields, const siz
 json_t *member_csv_row_json(const member_csv_header *h, char *const *fields, const size_t *lens, int count,
                             errlist *errs);
 
+/* In member_csv_apply's *given, beside a bit (1u << column) for each field the row gives: the attributes cell is
+ * empty (the JSON form's "attributes": null, which on an update clears them all). */
+#define MEMBER_CSV_ATTRIBUTES_NULL (1u << MEMBER_CSV_COLUMN_COUNT)
+
+/* Applies a data row onto m, a new member (member_init), as member_apply_json(m, member_csv_row_json(row),
+ * creating) does, with the same errors, but straight from the cells through the same field validators
+ * (member_put_*), without building the JSON. *given gets 1u << column for each field the row's JSON form would
+ * hold (external_ref to email, birthday and attributes when their column is there; time_zone, locale, kind and
+ * consent_* when their cell is not empty), and MEMBER_CSV_ATTRIBUTES_NULL. *attributes_text gets the attributes as
+ * compact JSON when the row has an attributes column (free it), else NULL. Returns the number of errors. */
+int member_csv_apply(member *m, const member_csv_header *h, char *const *fields, const size_t *lens, int count,
+                     const member_rules *r, unsigned *given, char **attributes_text, errlist *errs);
+
 /* The CSV column a member_apply_json error field belongs to ("birthday.date" -> "birthday",
  * "consent.sms" -> "consent_sms"); other fields are returned as they are. */
 const char *member_csv_field_name(const char *json_field);

@@ -1,7 +1,7 @@
 /* POST /api/v1/members/import and GET /api/v1/members/export: members from and to CSV over HTTP.
- * Import parses the whole body on the loop thread (bounded by the import limit), answering 400 for a bad header or
- * malformed CSV before anything is queued; then one write job runs the importer over every row, each row in its
- * own savepoint, and the answer lists the rejected rows. Export streams through csv_stream.c, a page of members at
+ * Import parses and validates the whole body on the loop thread (bounded by the import limit), answering 400 for a
+ * bad header or malformed CSV before anything is queued; then one write job matches and stores every staged row
+ * (app/import.c) and the answer lists the rejected rows. Export streams through csv_stream.c, a page of members at
  * a time read on the loop thread's reader. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 
 typedef struct import_job {
     importer *im;
+    import_batch *batch;
     json_t *errors; /* [{"line","field","message"}], filled on the writer thread */
     bool truncated;
     bool header_seen;
@@ -28,6 +29,7 @@ typedef struct import_job {
 static void import_job_free(void *p)
 {
     import_job *j = p;
+    import_batch_free(j->batch);
     import_free(j->im);
     json_decref(j->errors);
     free(j);
@@ -44,12 +46,12 @@ static void collect_error(int64_t line, const char *field, const char *message, 
                           json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field, "message", message));
 }
 
-/* The CSV reader's callback on the loop thread: maps the header, queues the rows. */
+/* The CSV reader's callback on the loop thread: maps the header, validates and stages the rows. */
 static int on_record(char *const *fields, const size_t *lens, int count, int64_t record, void *arg)
 {
     import_job *j = arg;
     if (record > 1) {
-        import_queue(j->im, fields, lens, count, record);
+        import_stage(j->im, j->batch, fields, lens, count, record);
         return 0;
     }
     if (import_header(j->im, fields, lens, count, &j->header_errs) != 0)
@@ -62,7 +64,7 @@ static int on_record(char *const *fields, const size_t *lens, int count, int64_t
 static int import_rows(store_tx *tx, http_write *w)
 {
     import_job *j = w->arg;
-    int status = import_write_last(tx, j->im);
+    int status = import_write_last(tx, j->batch);
     if (status != STORE_OK)
         return status; /* no answer: write.c replies 500 */
     import_counts n = import_get_counts(j->im);
@@ -128,6 +130,7 @@ void http_member_import(http_request *r)
     j->errors = json_array();
     errlist_init(&j->header_errs);
     j->im = import_new(&rules, &actor, collect_error, j);
+    j->batch = import_batch_new(j->im);
     if (!parse_body(r, j)) {
         import_job_free(j);
         return;

@@ -164,8 +164,30 @@ int store_tx_member_match(store_tx *tx, const member *m, member *out)
     return STORE_NOTFOUND;
 }
 
-/* Binds every column but id in MEMBER_COLUMNS order, from parameter 1. */
-static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bdaylen, char **attrs)
+/* Writes "YYYY-MM-DD" as "%04d-%02d-%02d" does for a validated date (year 0..9999, month and day 1..99) without
+ * snprintf's machinery (an import binds one per row); cap must be at least 11. */
+static void birthday_text(const member *m, char *out, size_t cap)
+{
+    int y = m->birthday_y, mo = m->birthday_m, d = m->birthday_d;
+    if (cap < 11 || y < 0 || y > 9999 || mo < 0 || mo > 99 || d < 0 || d > 99) {
+        snprintf(out, cap, "%04d-%02d-%02d", y, mo, d);
+        return;
+    }
+    const char digits[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+                             (char)('0' + y % 10),   (char)('0' + mo / 10),     (char)('0' + mo % 10),
+                             (char)('0' + d / 10),   (char)('0' + d % 10)};
+    memcpy(out, digits, 4);
+    out[4] = '-';
+    memcpy(out + 5, digits + 4, 2);
+    out[7] = '-';
+    memcpy(out + 8, digits + 6, 2);
+    out[10] = '\0';
+}
+
+/* Binds every column but id in MEMBER_COLUMNS order, from parameter 1. The attributes are attrs_text when it is
+ * not NULL, else m->attributes serialised into *attrs (freed by the caller). */
+static void bind_member(sqlite3_stmt *st, const member *m, const char *attrs_text, char *bday, size_t bdaylen,
+                        char **attrs)
 {
     store_bind_text_or_null(st, 1, m->external_ref);
     store_bind_text_or_null(st, 2, m->given_name);
@@ -173,7 +195,7 @@ static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bd
     store_bind_text_or_null(st, 4, m->phone);
     store_bind_text_or_null(st, 5, m->email);
     if (m->has_birthday) {
-        snprintf(bday, bdaylen, "%04d-%02d-%02d", m->birthday_y, m->birthday_m, m->birthday_d);
+        birthday_text(m, bday, bdaylen);
         sqlite3_bind_text(st, 6, bday, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, calendar_name(m->birthday_calendar), -1, SQLITE_STATIC);
     }
@@ -186,8 +208,11 @@ static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bd
     sqlite3_bind_int(st, 13, m->consent_sms);
     if (m->consent_sms_at)
         sqlite3_bind_int64(st, 14, m->consent_sms_at);
-    *attrs = json_dumps(m->attributes ? m->attributes : json_object(), JSON_COMPACT);
-    sqlite3_bind_text(st, 15, *attrs ? *attrs : "{}", -1, SQLITE_STATIC);
+    if (!attrs_text) {
+        *attrs = json_dumps(m->attributes ? m->attributes : json_object(), JSON_COMPACT);
+        attrs_text = *attrs ? *attrs : "{}";
+    }
+    sqlite3_bind_text(st, 15, attrs_text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, m->created_at);
     sqlite3_bind_int64(st, 17, m->updated_at);
     if (m->erased_at)
@@ -203,7 +228,14 @@ static void bind_member(sqlite3_stmt *st, const member *m, char *bday, size_t bd
 
 static void name_text(const member *m, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s %s", m->given_name, m->family_name);
+    size_t g = strlen(m->given_name), f = strlen(m->family_name);
+    if (g + 1 + f >= cap) { /* not for a valid member: the names are bounded */
+        snprintf(out, cap, "%s %s", m->given_name, m->family_name);
+        return;
+    }
+    memcpy(out, m->given_name, g);
+    out[g] = ' ';
+    memcpy(out + g + 1, m->family_name, f + 1);
 }
 
 static int name_index_write(store_conn *c, int idx, const char *sql, int64_t id, const char *text)
@@ -261,12 +293,12 @@ static const char *conflict_field(store_conn *c)
     return "";
 }
 
-static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const char **field)
+static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const char *attrs_text, const char **field)
 {
     char bday[16], *attrs = NULL;
     if (!st)
         return STORE_ERROR;
-    bind_member(st, m, bday, sizeof(bday), &attrs);
+    bind_member(st, m, attrs_text, bday, sizeof(bday), &attrs);
     int rc = sqlite3_step(st);
     int status = store_status_of(&tx->conn, rc, "member write");
     if (status == STORE_CONFLICT && field)
@@ -278,12 +310,17 @@ static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const c
 
 int store_tx_member_insert(store_tx *tx, member *m, const char **field)
 {
+    return store_tx_member_insert_text(tx, m, NULL, field);
+}
+
+int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_text, const char **field)
+{
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_INSERT,
                                   "INSERT INTO members (external_ref, given_name, family_name, phone, email, birthday, "
                                   "birthday_calendar, time_zone, locale, kind, consent_email, consent_email_at, "
                                   "consent_sms, consent_sms_at, attributes, created_at, updated_at, erased_at) "
                                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    int status = member_write(tx, st, m, field);
+    int status = member_write(tx, st, m, attributes_text, field);
     if (status != STORE_OK)
         return status;
     m->id = sqlite3_last_insert_rowid(tx->conn.db);
@@ -306,7 +343,7 @@ int store_tx_member_update(store_tx *tx, const member *m, const char **field)
     if (status != STORE_OK)
         return status;
     sqlite3_bind_int64(st, 19, m->id);
-    status = member_write(tx, st, m, field);
+    status = member_write(tx, st, m, NULL, field);
     if (status != STORE_OK)
         return status;
     name_text(m, after, sizeof(after));

@@ -317,27 +317,55 @@ int store_open(store **out, const char *data_dir, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* Foreign keys are not checked during the import (on this connection only; store_import_end checks them again
+ * for what follows): its only rows that reference another table are consent_events of the member the same row
+ * has just inserted or found, so the check (a lookup of the member per consent row) could never fail. */
 int store_import_begin(store *s)
 {
     store_conn *c = &s->writer_tx.conn;
-    int rc = sqlite3_exec(c->db, "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;", NULL,
-                          NULL, NULL);
+    int rc = sqlite3_exec(c->db,
+                          "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; "
+                          "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
+                          NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import begin");
     return pending_indexes_drop(c->db);
+}
+
+/* A PASSIVE checkpoint on a connection of its own (arg: the store_conn), for store_import_end. */
+static void *import_checkpoint_main(void *arg)
+{
+    store_conn *c = arg;
+    sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return NULL;
 }
 
 int store_import_end(store *s)
 {
     store_conn *c = &s->writer_tx.conn;
     char err[256];
+    /* The WAL holds every chunk of the import. A second connection copies it into the database (disk writes, a
+     * checkpoint never blocks a writer) while this one builds the indexes (CPU), so the checkpoint below has only
+     * the indexes' pages left to copy. Without it (no connection or thread), that checkpoint copies everything. */
+    store_conn copier;
+    pthread_t copier_thread;
+    bool copying = false;
+    if (store_conn_open(&copier, s->path, err, sizeof(err)) == STORE_OK) {
+        copying = pthread_create(&copier_thread, NULL, import_checkpoint_main, &copier) == 0;
+        if (!copying)
+            store_conn_close(&copier);
+    }
     /* Built while the import's cache is still large: the sort of a million rows fits in it. */
     int built = pending_indexes_build(c->db, err, sizeof(err));
     if (built != STORE_OK)
         log_msg(LOG_ERROR, "index_build", "error=\"%s\"", err);
+    if (copying) {
+        pthread_join(copier_thread, NULL);
+        store_conn_close(&copier);
+    }
     int rc = sqlite3_exec(c->db,
                           "PRAGMA wal_autocheckpoint=" WAL_AUTOCHECKPOINT_PAGES_TEXT "; PRAGMA cache_size=" CACHE_KIB_TEXT
-                          ";",
+                          "; PRAGMA foreign_keys=ON;",
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import end");

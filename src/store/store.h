@@ -76,9 +76,12 @@ int store_submit(store *s, store_job *job);
 int store_run(store *s, store_write_fn fn, void *arg);
 /* Bulk import tuning for the writer connection, used by the CLI import only (the server never calls them).
  * store_import_begin raises the page cache (a chunk's dirty pages stay in memory instead of spilling into the
- * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once;
- * durability is unchanged: every commit is still synchronous=FULL in the WAL. store_import_end checkpoints the
- * WAL into the database (truncating it; a busy reader only postpones that) and restores the server's settings.
+ * WAL) and stops automatic checkpoints, so a page rewritten by many chunks is copied into the database once, and
+ * turns foreign key checks off on that connection (the import's consent rows name the member the same row has
+ * just written: sqlite.c says why that is safe); durability is unchanged: every commit is still synchronous=FULL
+ * in the WAL. store_import_end checkpoints the WAL into the database (a second connection copies the import's
+ * part while the indexes below are built; then truncating it; a busy reader only postpones that) and restores the
+ * server's settings.
  * When the members table is empty, store_import_begin also drops its non-unique indexes (the unique ones stay:
  * they report duplicate rows), recording each in pending_indexes in the same transaction, and
  * store_import_end builds them again, once, over all the imported rows; store_open does the same for any an
@@ -119,6 +122,9 @@ int store_tx_member_get(store_tx *tx, int64_t id, member *out);
 int store_tx_member_match(store_tx *tx, const member *m, member *out);
 /* On STORE_CONFLICT, *field names the taken field. m->id is set on insert. */
 int store_tx_member_insert(store_tx *tx, member *m, const char **field);
+/* The same with the attributes given as compact JSON text (as json_dumps(JSON_COMPACT) writes m->attributes),
+ * which stands for m->attributes: the import serialises them before the write, off the writer's thread. */
+int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_text, const char **field);
 int store_tx_member_update(store_tx *tx, const member *m, const char **field);
 /* Records consent changes between before (NULL on create) and after, with the actor's name. */
 int store_tx_consent_log(store_tx *tx, const member *before, const member *after, const char *actor);
