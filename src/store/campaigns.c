@@ -105,17 +105,9 @@ int store_campaign_list(store_reader *r, const char *state, int64_t after_id, in
     if (state)
         sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, limit);
-    int rc;
     *count = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_campaign c;
-        campaign_from_row(st, &c);
-        cb(&c, arg);
-        store_campaign_release(&c);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "campaign list");
+    STORE_EACH_ROW(&r->conn, st, store_campaign, campaign_from_row, cb, arg, store_campaign_release, count,
+                   "campaign list");
 }
 
 static void bind_zero_null(sqlite3_stmt *st, int i, int64_t v)

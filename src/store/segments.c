@@ -62,16 +62,7 @@ int store_segment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_segment g;
-        segment_from_row(st, &g);
-        cb(&g, arg);
-        store_segment_release(&g);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "segment list");
+    STORE_EACH_ROW(&r->conn, st, store_segment, segment_from_row, cb, arg, store_segment_release, count, "segment list");
 }
 
 /* Binds name .. updated_at from parameter 1. */

@@ -77,16 +77,7 @@ int store_survey_list(store_reader *r, int64_t after_id, int limit, void (*cb)(c
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_survey s;
-        survey_from_row(st, &s);
-        cb(&s, arg);
-        store_survey_release(&s);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "survey list");
+    STORE_EACH_ROW(&r->conn, st, store_survey, survey_from_row, cb, arg, store_survey_release, count, "survey list");
 }
 
 /* Binds title_en .. updated_at from parameter 1; *text is the questions' JSON (freed by the caller). */

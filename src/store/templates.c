@@ -109,13 +109,5 @@ int store_template_list(store_reader *r, int64_t after_id, int limit,
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_template t;
-        from_row(st, &t);
-        cb(&t, arg);
-        store_template_release(&t);
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "template list");
+    STORE_EACH_ROW(&r->conn, st, store_template, from_row, cb, arg, store_template_release, NULL, "template list");
 }
