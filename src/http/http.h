@@ -120,6 +120,8 @@ json_t *http_page_next(json_t *items, int limit);
 typedef int (*http_page_fill)(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg);
 /* Replies {"items", "next_cursor"} with a page that fill reads, or 500 saying that `what` could not be read. */
 void http_reply_page(http_request *r, int64_t after_id, int limit, http_page_fill fill, void *arg, const char *what);
+/* A list that takes only ?limit and ?cursor: checks them (400 when bad), then http_reply_page. */
+void http_reply_list(http_request *r, http_page_fill fill, void *arg, const char *what);
 const char *http_header(http_request *r, const h2o_token_t *token, size_t *len);
 
 /* ---- authentication (auth.c) ---- */

@@ -367,23 +367,13 @@ void http_moment_get(http_request *r)
 
 static void append_moment(const store_moment *m, void *items) { json_array_append_new(items, http_moment_json(m)); }
 
-void http_moment_list(http_request *r)
+static int list_moments(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    json_t *items = json_array();
     int count;
-    if (store_moment_list(r->thread->reader, after_id, limit + 1, append_moment, items, &count) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the moments could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return store_moment_list(rd, after_id, want, append_moment, items, &count);
 }
+
+void http_moment_list(http_request *r) { http_reply_list(r, list_moments, NULL, "the moments"); }
 
 static void append_grant(const store_moment_grant *g, void *items)
 {

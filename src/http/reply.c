@@ -309,6 +309,16 @@ void http_reply_page(http_request *r, int64_t after_id, int limit, http_page_fil
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
+void http_reply_list(http_request *r, http_page_fill fill, void *arg, const char *what)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    int limit;
+    int64_t after_id = 0;
+    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
+        return;
+    http_reply_page(r, after_id, limit, fill, arg, what);
+}
+
 static bool cursor_decode(const char *s, int64_t *id)
 {
     unsigned char raw[24];

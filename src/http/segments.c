@@ -420,15 +420,7 @@ static int list_segments(store_reader *rd, int64_t after_id, int want, json_t *i
     return store_segment_list(rd, after_id, want, append_segment, items, &count);
 }
 
-void http_segment_list(http_request *r)
-{
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    http_reply_page(r, after_id, limit, list_segments, NULL, "the segments");
-}
+void http_segment_list(http_request *r) { http_reply_list(r, list_segments, NULL, "the segments"); }
 
 /* POST /api/v1/segments/count {"filter": ...}: the live count while a filter is edited. */
 void http_segment_count(http_request *r)

@@ -386,15 +386,7 @@ static int list_surveys(store_reader *rd, int64_t after_id, int want, json_t *it
     return store_survey_list(rd, after_id, want, append_survey, items, &count);
 }
 
-void http_survey_list(http_request *r)
-{
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    http_reply_page(r, after_id, limit, list_surveys, NULL, "the surveys");
-}
+void http_survey_list(http_request *r) { http_reply_list(r, list_surveys, NULL, "the surveys"); }
 
 /* A number query parameter in [min, max]; errors name it. */
 static double query_number(http_request *r, const char *name, double min, double max, double dflt, errlist *e)

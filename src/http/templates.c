@@ -202,22 +202,12 @@ void http_template_get(http_request *r)
 
 static void append_template(const store_template *t, void *items) { json_array_append_new(items, template_json(t)); }
 
-void http_template_list(http_request *r)
+static int list_templates(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    json_t *items = json_array();
-    if (store_template_list(r->thread->reader, after_id, limit + 1, append_template, items) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the templates could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return store_template_list(rd, after_id, want, append_template, items);
 }
+
+void http_template_list(http_request *r) { http_reply_list(r, list_templates, NULL, "the templates"); }
 
 /* POST /api/v1/templates/{id}/preview {member: ID} or {contact: ID}: the texts as that person would get them now. */
 void http_template_preview(http_request *r)

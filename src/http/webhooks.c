@@ -419,22 +419,12 @@ void http_webhook_get(http_request *r)
 
 static void append_webhook(const store_webhook *w, void *items) { json_array_append_new(items, webhook_json(w, false)); }
 
-void http_webhook_list(http_request *r)
+static int list_webhooks(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    json_t *items = json_array();
-    if (store_webhook_list(r->thread->reader, after_id, limit + 1, append_webhook, items) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the webhooks could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return store_webhook_list(rd, after_id, want, append_webhook, items);
 }
+
+void http_webhook_list(http_request *r) { http_reply_list(r, list_webhooks, NULL, "the webhooks"); }
 
 /* The delivery log, newest first: ?limit (at most DELIVERIES_PAGE_MAX) and ?before (a delivery id). */
 void http_webhook_deliveries(http_request *r)
