@@ -79,14 +79,9 @@ static int create_write(store_tx *tx, http_write *w)
     snprintf(n.written_by, sizeof(n.written_by), "%s", w->who.name);
     n.created_at = n.updated_at = w->now_ms;
     int status = store_tx_competitor_note_insert(tx, &n);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "competitor_note.create", "competitor_note", n.id, NULL,
-                                note_json(&n));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/competitors/%lld", (long long)n.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, note_json(&n), location);
+        status = http_write_created(tx, w, "competitor_note.create", "competitor_note", n.id, "/api/v1/competitors",
+                                    note_json(&n));
     return status;
 }
 
@@ -116,14 +111,10 @@ static int update_write(store_tx *tx, http_write *w)
     }
     n.updated_at = w->now_ms;
     status = store_tx_competitor_note_update(tx, &n);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "competitor_note.update", "competitor_note", n.id, before,
-                                note_json(&n));
+        status = http_write_updated(tx, w, "competitor_note.update", "competitor_note", n.id, before, note_json(&n));
     else
         json_decref(before);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 200, note_json(&n), NULL);
     return status;
 }
 

@@ -190,6 +190,14 @@ void http_write_answer_json(http_write *w, int status, json_t *body, const char 
 /* The same with the body already as JSON text (malloc'd; the write takes it over). */
 void http_write_answer_text(http_write *w, int status, char *text, const char *location);
 void http_write_answer_problem(http_write *w, int status, const char *slug, const char *detail, const errlist *errs);
+/* The end of a create on the writer: audits action on (type, id) with record as its after-image, then answers 201
+ * with record and the Location "<collection>/<id>". Takes over record; returns the audit's status. */
+int http_write_created(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id,
+                       const char *collection, json_t *record);
+/* The end of an update on the writer: audits action on (type, id) from before to record, then answers 200 with
+ * record. Takes over before and record; returns the audit's status. */
+int http_write_updated(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before,
+                       json_t *record);
 /* The member rules for the time of the request. */
 member_rules http_member_rules(int64_t now_ms);
 

@@ -263,14 +263,8 @@ static int create_write(store_tx *tx, http_write *w)
     int status = apply_on_writer(tx, w, &m, ch->body, true);
     if (status == STORE_OK)
         status = store_tx_moment_insert(tx, &m);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "moment.create", "moment", m.id, NULL, http_moment_json(&m));
-    if (status == STORE_OK) {
-        char location[64];
-        snprintf(location, sizeof(location), "/api/v1/moments/%lld", (long long)m.id);
-        http_write_answer_json(w, 201, http_moment_json(&m), location);
-    }
+        status = http_write_created(tx, w, "moment.create", "moment", m.id, "/api/v1/moments", http_moment_json(&m));
     store_moment_release(&m);
     return status;
 }
@@ -292,15 +286,11 @@ static int update_write(store_tx *tx, http_write *w)
     m.updated_at = w->now_ms;
     if (status == STORE_OK)
         status = store_tx_moment_update(tx, &m);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, ch->body ? "moment.update" : "moment.deactivate", "moment",
-                                m.id, before, http_moment_json(&m));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, http_moment_json(&m), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, ch->body ? "moment.update" : "moment.deactivate", "moment", m.id, before,
+                                    http_moment_json(&m));
+    else
+        json_decref(before);
     store_moment_release(&m);
     return status;
 }

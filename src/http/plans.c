@@ -97,13 +97,8 @@ static int plan_create_write(store_tx *tx, http_write *w)
     snprintf(p.created_by, sizeof(p.created_by), "%s", w->who.name);
     p.created_at = p.updated_at = w->now_ms;
     int status = store_tx_plan_insert(tx, &p);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan.create", "plan", p.id, NULL, plan_json(&p, NULL));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/plans/%lld", (long long)p.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, plan_json(&p, NULL), location);
+        status = http_write_created(tx, w, "plan.create", "plan", p.id, "/api/v1/plans", plan_json(&p, NULL));
     return status;
 }
 
@@ -132,14 +127,11 @@ static int plan_update_write(store_tx *tx, http_write *w)
     }
     p.updated_at = w->now_ms;
     status = store_tx_plan_update(tx, &p);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan.update", "plan", p.id, before, plan_json(&p, NULL));
-    else
-        json_decref(before);
     /* the goals with their figures are read by GET; the answer is the plan itself */
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, plan_json(&p, NULL), NULL);
+        status = http_write_updated(tx, w, "plan.update", "plan", p.id, before, plan_json(&p, NULL));
+    else
+        json_decref(before);
     return status;
 }
 

@@ -151,13 +151,8 @@ static int create_write(store_tx *tx, http_write *w)
     store_survey s;
     survey_defaults(&s, w->now_ms);
     int status = apply_on_writer(w, &s, c->body, true, false) ? store_tx_survey_insert(tx, &s) : STORE_INVALID;
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "survey.create", "survey", s.id, NULL, survey_json(&s));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/surveys/%lld", (long long)s.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, survey_json(&s), location);
+        status = http_write_created(tx, w, "survey.create", "survey", s.id, "/api/v1/surveys", survey_json(&s));
     store_survey_release(&s);
     return status;
 }
@@ -185,14 +180,10 @@ static int update_write(store_tx *tx, http_write *w)
     s.updated_at = w->now_ms;
     if (status == STORE_OK)
         status = store_tx_survey_update(tx, &s);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "survey.update", "survey", s.id, before, survey_json(&s));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, survey_json(&s), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "survey.update", "survey", s.id, before, survey_json(&s));
+    else
+        json_decref(before);
     store_survey_release(&s);
     return status;
 }

@@ -98,13 +98,8 @@ static int create_write(store_tx *tx, http_write *w)
     int status = store_tx_template_insert(tx, &t);
     if (status == STORE_CONFLICT)
         name_taken(w);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "template.create", "template", t.id, NULL, template_json(&t));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/templates/%lld", (long long)t.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, template_json(&t), location);
+        status = http_write_created(tx, w, "template.create", "template", t.id, "/api/v1/templates", template_json(&t));
     store_template_release(&t);
     return status;
 }
@@ -123,14 +118,10 @@ static int update_write(store_tx *tx, http_write *w)
     status = store_tx_template_update(tx, &t);
     if (status == STORE_CONFLICT)
         name_taken(w);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "template.update", "template", t.id, before, template_json(&t));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, template_json(&t), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "template.update", "template", t.id, before, template_json(&t));
+    else
+        json_decref(before);
     store_template_release(&t);
     return status;
 }

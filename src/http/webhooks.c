@@ -201,14 +201,10 @@ static int update_write(store_tx *tx, http_write *w)
         apply(in, h, w->now_ms);
         status = store_tx_webhook_update(tx, h);
     }
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "webhook.update", "webhook", h->id, before, webhook_json(h, false));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, webhook_json(h, false), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "webhook.update", "webhook", h->id, before, webhook_json(h, false));
+    else
+        json_decref(before);
     free(h);
     return status;
 }
