@@ -1,4 +1,4 @@
-// Small shared pieces: labelled fields, messages, the language switch, and how a ledger entry is explained.
+// Small shared pieces: labelled fields, messages, tables, the language switch, and how a ledger entry is explained.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from './api';
@@ -79,6 +79,34 @@ export function Alert(p: { kind?: 'error' | 'ok' | 'info'; children: ComponentCh
   return (
     <div class={`alert ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
       {p.children}
+    </div>
+  );
+}
+
+/** A column of a Table: its heading, or [heading, 'num'] for a column of figures (aligned as numbers). */
+export type Column = string | [string, 'num'];
+
+/** A table in its scrolling wrapper: one header row from columns, and the rows given as children; class and
+ * data-table (how the tests find it) go on the table itself. */
+export function Table(p: { columns: Column[]; class?: string; 'data-table'?: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class={p.class} data-table={p['data-table']}>
+        <thead>
+          <tr>
+            {p.columns.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col">{c}</th>
+              ) : (
+                <th scope="col" class="num">
+                  {c[0]}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{p.children}</tbody>
+      </table>
     </div>
   );
 }

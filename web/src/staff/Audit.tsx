@@ -2,7 +2,7 @@
 // each entry's before and after can be unfolded.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page } from '../lib/api';
-import { Alert, errorText, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, Loading, Ltr, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 
 interface Entry {
@@ -44,45 +44,32 @@ export function Audit() {
       ) : items.length === 0 ? (
         <p>{w.noAudit}</p>
       ) : (
-        <div class="table-wrap">
-          <table class="audit">
-            <thead>
-              <tr>
-                <th scope="col">{w.at}</th>
-                <th scope="col">{w.actor}</th>
-                <th scope="col">{w.action}</th>
-                <th scope="col">{w.target}</th>
-                <th scope="col">{w.change}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr data-action={e.action}>
-                  <td>{i.date(e.at)}</td>
-                  <td>
-                    <Ltr>{`${e.actor.kind}:${e.actor.name}`}</Ltr>
-                  </td>
-                  <td>
-                    <Ltr>{e.action}</Ltr>
-                  </td>
-                  <td>
-                    <Ltr>{e.target.id === null ? e.target.type : `${e.target.type} ${e.target.id}`}</Ltr>
-                  </td>
-                  <td>
-                    {(e.before != null || e.after != null) && (
-                      <details>
-                        <summary>{w.showChange}</summary>
-                        <pre class="ltr" dir="ltr">
-                          {JSON.stringify({ before: e.before, after: e.after }, null, 1)}
-                        </pre>
-                      </details>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table class="audit" columns={[w.at, w.actor, w.action, w.target, w.change]}>
+          {items.map((e) => (
+            <tr data-action={e.action}>
+              <td>{i.date(e.at)}</td>
+              <td>
+                <Ltr>{`${e.actor.kind}:${e.actor.name}`}</Ltr>
+              </td>
+              <td>
+                <Ltr>{e.action}</Ltr>
+              </td>
+              <td>
+                <Ltr>{e.target.id === null ? e.target.type : `${e.target.type} ${e.target.id}`}</Ltr>
+              </td>
+              <td>
+                {(e.before != null || e.after != null) && (
+                  <details>
+                    <summary>{w.showChange}</summary>
+                    <pre class="ltr" dir="ltr">
+                      {JSON.stringify({ before: e.before, after: e.after }, null, 1)}
+                    </pre>
+                  </details>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {next && (
         <button type="button" class="secondary" onClick={() => load(next)}>

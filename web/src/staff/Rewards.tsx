@@ -3,7 +3,7 @@
 // deactivation (active: false; past redemptions keep naming it).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Reward, type Tier } from '../lib/api';
-import { Alert, Check, errorText, Field, Loading } from '../lib/ui';
+import { Alert, Check, errorText, Field, Loading, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, Select, str, TextArea, useList, wholeOrNull } from './forms';
 
@@ -125,53 +125,35 @@ export function Rewards() {
       ) : list.items.length === 0 ? (
         <p>{w.noRewardsYet}</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{w.rewardKind}</th>
-                <th scope="col" class="num">
-                  {w.costPoints}
-                </th>
-                <th scope="col" class="num">
-                  {w.stock}
-                </th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{w.actions}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((r) => (
-                <tr data-reward={r.id}>
-                  <td>{i.name(r)}</td>
-                  <td>{w.rewardKinds[r.kind] ?? r.kind}</td>
-                  <td class="num">{i.num(r.cost_points)}</td>
-                  <td class="num">{r.stock === null || r.stock === undefined ? w.unlimited : i.num(r.stock)}</td>
-                  <td>{r.active ? w.active : w.inactive}</td>
-                  <td class="row">
-                    <button
-                      type="button"
-                      class="link"
-                      aria-label={`${w.edit}: ${i.name(r)}`}
-                      onClick={() => {
-                        setEditing(r.id);
-                        setD(draftOf(r));
-                        setErrs({});
-                        document.getElementById('reward-form')?.focus();
-                      }}
-                    >
-                      {w.edit}
-                    </button>
-                    <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
-                      {r.active ? w.deactivate : w.activate}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={[t.name, w.rewardKind, [w.costPoints, 'num'], [w.stock, 'num'], t.status, w.actions]}>
+          {list.items.map((r) => (
+            <tr data-reward={r.id}>
+              <td>{i.name(r)}</td>
+              <td>{w.rewardKinds[r.kind] ?? r.kind}</td>
+              <td class="num">{i.num(r.cost_points)}</td>
+              <td class="num">{r.stock === null || r.stock === undefined ? w.unlimited : i.num(r.stock)}</td>
+              <td>{r.active ? w.active : w.inactive}</td>
+              <td class="row">
+                <button
+                  type="button"
+                  class="link"
+                  aria-label={`${w.edit}: ${i.name(r)}`}
+                  onClick={() => {
+                    setEditing(r.id);
+                    setD(draftOf(r));
+                    setErrs({});
+                    document.getElementById('reward-form')?.focus();
+                  }}
+                >
+                  {w.edit}
+                </button>
+                <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
+                  {r.active ? w.deactivate : w.activate}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
 
       <form id="reward-form" tabIndex={-1} class="card" aria-labelledby="reward-form-title" onSubmit={save}>

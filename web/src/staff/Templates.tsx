@@ -6,7 +6,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, newKey } from '../lib/api';
 import { useI18n } from '../lib/i18n';
-import { Alert, errorText, Field, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, Field, Loading, Ltr, Table } from '../lib/ui';
 import { Confirm } from './Confirm';
 import { fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 import { templateWords } from './templateWords';
@@ -137,46 +137,34 @@ export function Templates({ canWrite }: { canWrite: boolean }) {
       ) : list.items.length === 0 ? (
         <p class="muted">{w.none}</p>
       ) : (
-        <div class="table-wrap">
-          <table data-table="templates">
-            <thead>
-              <tr>
-                <th scope="col">{w.name}</th>
-                <th scope="col">{w.createdBy}</th>
-                <th scope="col">{w.updated}</th>
-                <th scope="col">{w.actions}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((t) => (
-                <tr data-template={t.id}>
-                  <td>
-                    <bdi>{t.name}</bdi>
-                  </td>
-                  <td>
-                    <Ltr>{t.created_by}</Ltr>
-                  </td>
-                  <td>{i.date(t.updated_at)}</td>
-                  <td class="actions">
-                    <button type="button" class="link" aria-label={w.previewOf(t.name)} onClick={() => previewOf(t)}>
-                      {w.preview}
+        <Table data-table="templates" columns={[w.name, w.createdBy, w.updated, w.actions]}>
+          {list.items.map((t) => (
+            <tr data-template={t.id}>
+              <td>
+                <bdi>{t.name}</bdi>
+              </td>
+              <td>
+                <Ltr>{t.created_by}</Ltr>
+              </td>
+              <td>{i.date(t.updated_at)}</td>
+              <td class="actions">
+                <button type="button" class="link" aria-label={w.previewOf(t.name)} onClick={() => previewOf(t)}>
+                  {w.preview}
+                </button>
+                {canWrite && (
+                  <>
+                    <button type="button" class="link" aria-label={w.editOf(t.name)} onClick={() => startEdit(t)}>
+                      {w.edit}
                     </button>
-                    {canWrite && (
-                      <>
-                        <button type="button" class="link" aria-label={w.editOf(t.name)} onClick={() => startEdit(t)}>
-                          {w.edit}
-                        </button>
-                        <button type="button" class="link" aria-label={w.removeOf(t.name)} onClick={() => setRemoving(t)}>
-                          {w.remove}
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    <button type="button" class="link" aria-label={w.removeOf(t.name)} onClick={() => setRemoving(t)}>
+                      {w.remove}
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <Confirm
         open={removing !== null}

@@ -2,7 +2,7 @@
 // threshold within a rolling window, grace days, the earning multiplier, benefits in both languages).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Tier } from '../lib/api';
-import { Alert, errorText, Field, Loading } from '../lib/ui';
+import { Alert, errorText, Field, Loading, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 
@@ -83,67 +83,54 @@ export function Tiers() {
       {list.items === null ? (
         <Loading />
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  {w.rank}
-                </th>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{w.basis}</th>
-                <th scope="col" class="num">
-                  {w.threshold}
-                </th>
-                <th scope="col" class="num">
-                  {w.windowDays}
-                </th>
-                <th scope="col" class="num">
-                  {w.multiplier}
-                </th>
-                <th scope="col">{w.actions}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((tier) => (
-                <tr data-tier={tier.id}>
-                  <td class="num">{i.num(tier.rank)}</td>
-                  <td>{i.name(tier)}</td>
-                  <td>{w.bases[tier.basis] ?? tier.basis}</td>
-                  <td class="num">{i.num(tier.threshold)}</td>
-                  <td class="num">{i.num(tier.window_days)}</td>
-                  <td class="num">{i.num(tier.multiplier_permille)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="link"
-                      aria-label={`${w.edit}: ${i.name(tier)}`}
-                      onClick={() => {
-                        setEditing(tier.id);
-                        setErrs({});
-                        setD({
-                          name_en: tier.name_en,
-                          name_fa: tier.name_fa,
-                          rank: String(tier.rank),
-                          basis: tier.basis,
-                          threshold: String(tier.threshold),
-                          window_days: String(tier.window_days),
-                          grace_days: String(tier.grace_days),
-                          multiplier_permille: String(tier.multiplier_permille),
-                          benefits_en: tier.benefits_en ?? '',
-                          benefits_fa: tier.benefits_fa ?? '',
-                        });
-                        document.getElementById('tier-form')?.focus();
-                      }}
-                    >
-                      {w.edit}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            [w.rank, 'num'],
+            t.name,
+            w.basis,
+            [w.threshold, 'num'],
+            [w.windowDays, 'num'],
+            [w.multiplier, 'num'],
+            w.actions,
+          ]}
+        >
+          {list.items.map((tier) => (
+            <tr data-tier={tier.id}>
+              <td class="num">{i.num(tier.rank)}</td>
+              <td>{i.name(tier)}</td>
+              <td>{w.bases[tier.basis] ?? tier.basis}</td>
+              <td class="num">{i.num(tier.threshold)}</td>
+              <td class="num">{i.num(tier.window_days)}</td>
+              <td class="num">{i.num(tier.multiplier_permille)}</td>
+              <td>
+                <button
+                  type="button"
+                  class="link"
+                  aria-label={`${w.edit}: ${i.name(tier)}`}
+                  onClick={() => {
+                    setEditing(tier.id);
+                    setErrs({});
+                    setD({
+                      name_en: tier.name_en,
+                      name_fa: tier.name_fa,
+                      rank: String(tier.rank),
+                      basis: tier.basis,
+                      threshold: String(tier.threshold),
+                      window_days: String(tier.window_days),
+                      grace_days: String(tier.grace_days),
+                      multiplier_permille: String(tier.multiplier_permille),
+                      benefits_en: tier.benefits_en ?? '',
+                      benefits_fa: tier.benefits_fa ?? '',
+                    });
+                    document.getElementById('tier-form')?.focus();
+                  }}
+                >
+                  {w.edit}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <form id="tier-form" tabIndex={-1} class="card" aria-labelledby="tier-form-title" onSubmit={save}>
         <h2 id="tier-form-title">{editing === null ? w.newTier : w.editTier}</h2>
