@@ -120,6 +120,31 @@ export function Loading() {
   );
 }
 
+/** A list read from the API, in its states: the error (when any), then Loading until the items come, the empty
+ * text (a paragraph of class emptyClass) when there are none, else what children makes of them. Without empty, an
+ * empty list goes to children too. */
+export function ListState<T>(p: {
+  items: T[] | null;
+  error: unknown;
+  empty?: ComponentChildren;
+  emptyClass?: string;
+  children: (items: T[]) => ComponentChildren;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      {p.error != null && <Alert>{errorText(t, p.error)}</Alert>}
+      {p.items === null ? (
+        <Loading />
+      ) : p.items.length === 0 && p.empty !== undefined ? (
+        <p class={p.emptyClass}>{p.empty}</p>
+      ) : (
+        p.children(p.items)
+      )}
+    </>
+  );
+}
+
 export function LangSwitch() {
   const { lang, t } = useI18n();
   const other = lang === 'fa' ? 'en' : 'fa';

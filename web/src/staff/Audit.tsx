@@ -2,7 +2,7 @@
 // each entry's before and after can be unfolded.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page } from '../lib/api';
-import { Alert, errorText, Loading, Ltr, Table } from '../lib/ui';
+import { ListState, Ltr, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 
 interface Entry {
@@ -38,39 +38,36 @@ export function Audit() {
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">{w.audit}</h1>
-      {error != null && <Alert>{errorText(t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p>{w.noAudit}</p>
-      ) : (
-        <Table class="audit" columns={[w.at, w.actor, w.action, w.target, w.change]}>
-          {items.map((e) => (
-            <tr data-action={e.action}>
-              <td>{i.date(e.at)}</td>
-              <td>
-                <Ltr>{`${e.actor.kind}:${e.actor.name}`}</Ltr>
-              </td>
-              <td>
-                <Ltr>{e.action}</Ltr>
-              </td>
-              <td>
-                <Ltr>{e.target.id === null ? e.target.type : `${e.target.type} ${e.target.id}`}</Ltr>
-              </td>
-              <td>
-                {(e.before != null || e.after != null) && (
-                  <details>
-                    <summary>{w.showChange}</summary>
-                    <pre class="ltr" dir="ltr">
-                      {JSON.stringify({ before: e.before, after: e.after }, null, 1)}
-                    </pre>
-                  </details>
-                )}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <ListState items={items} error={error} empty={w.noAudit}>
+        {(rows) => (
+          <Table class="audit" columns={[w.at, w.actor, w.action, w.target, w.change]}>
+            {rows.map((e) => (
+              <tr data-action={e.action}>
+                <td>{i.date(e.at)}</td>
+                <td>
+                  <Ltr>{`${e.actor.kind}:${e.actor.name}`}</Ltr>
+                </td>
+                <td>
+                  <Ltr>{e.action}</Ltr>
+                </td>
+                <td>
+                  <Ltr>{e.target.id === null ? e.target.type : `${e.target.type} ${e.target.id}`}</Ltr>
+                </td>
+                <td>
+                  {(e.before != null || e.after != null) && (
+                    <details>
+                      <summary>{w.showChange}</summary>
+                      <pre class="ltr" dir="ltr">
+                        {JSON.stringify({ before: e.before, after: e.after }, null, 1)}
+                      </pre>
+                    </details>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
       {next && (
         <button type="button" class="secondary" onClick={() => load(next)}>
           {t.more}

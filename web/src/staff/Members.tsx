@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Member, type Page } from '../lib/api';
 import { localDigits, useI18n } from '../lib/i18n';
 import { href } from '../lib/router';
-import { Alert, errorText, Loading, Ltr, Table } from '../lib/ui';
+import { ListState, Ltr, Table } from '../lib/ui';
 
 export function fullName(m: Pick<Member, 'given_name' | 'family_name'>, unnamed: string): string {
   return [m.given_name, m.family_name].filter(Boolean).join(' ') || unnamed;
@@ -62,26 +62,23 @@ export function Members() {
         </div>
         <button type="submit">{t.search}</button>
       </form>
-      {error != null && <Alert>{errorText(t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p>{t.noMembers}</p>
-      ) : (
-        <Table columns={[t.name, t.phone, t.email, t.tier, [t.points, 'num']]}>
-          {items.map((m) => (
-            <tr>
-              <td>
-                <a href={href(`/members/${m.id}`)}>{fullName(m, t.unnamed)}</a>
-              </td>
-              <td>{m.phone && <Ltr>{localDigits(m.phone, i.lang)}</Ltr>}</td>
-              <td>{m.email && <Ltr>{m.email}</Ltr>}</td>
-              <td>{m.tier ? i.name(m.tier) : '—'}</td>
-              <td class="num">{i.num(m.points.available)}</td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <ListState items={items} error={error} empty={t.noMembers}>
+        {(rows) => (
+          <Table columns={[t.name, t.phone, t.email, t.tier, [t.points, 'num']]}>
+            {rows.map((m) => (
+              <tr>
+                <td>
+                  <a href={href(`/members/${m.id}`)}>{fullName(m, t.unnamed)}</a>
+                </td>
+                <td>{m.phone && <Ltr>{localDigits(m.phone, i.lang)}</Ltr>}</td>
+                <td>{m.email && <Ltr>{m.email}</Ltr>}</td>
+                <td>{m.tier ? i.name(m.tier) : '—'}</td>
+                <td class="num">{i.num(m.points.available)}</td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
       {next && (
         <button type="button" class="secondary" onClick={() => load(next)}>
           {t.more}

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Page, type Reward } from '../lib/api';
 import { asciiDigits, localDigits, useI18n } from '../lib/i18n';
 import { href, navigate } from '../lib/router';
-import { Alert, Check, errorText, Field, Loading, Table } from '../lib/ui';
+import { Alert, Check, errorText, Field, ListState, Loading, Table } from '../lib/ui';
 import { momentWords } from './momentWords';
 
 type Texts = { en?: string; fa?: string };
@@ -52,26 +52,23 @@ export function Moments({ canWrite }: { canWrite: boolean }) {
           </a>
         </p>
       )}
-      {error != null && <Alert>{errorText(i.t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p>{w.noMoments}</p>
-      ) : (
-        <Table columns={[w.name, w.kind, w.gift, w.sendHour, w.active]}>
-          {items.map((m) => (
-            <tr>
-              <td>
-                <a href={href(`/moments/${m.id}`)}>{m.name}</a>
-              </td>
-              <td>{w.kinds[m.kind] ?? m.kind}</td>
-              <td>{m.gift.points ? w.points(i.num(m.gift.points)) : '—'}</td>
-              <td>{w.atHour(localDigits(String(m.send_hour).padStart(2, '0'), i.lang))}</td>
-              <td>{m.active ? w.active : w.inactive}</td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <ListState items={items} error={error} empty={w.noMoments}>
+        {(rows) => (
+          <Table columns={[w.name, w.kind, w.gift, w.sendHour, w.active]}>
+            {rows.map((m) => (
+              <tr>
+                <td>
+                  <a href={href(`/moments/${m.id}`)}>{m.name}</a>
+                </td>
+                <td>{w.kinds[m.kind] ?? m.kind}</td>
+                <td>{m.gift.points ? w.points(i.num(m.gift.points)) : '—'}</td>
+                <td>{w.atHour(localDigits(String(m.send_hour).padStart(2, '0'), i.lang))}</td>
+                <td>{m.active ? w.active : w.inactive}</td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
     </section>
   );
 }

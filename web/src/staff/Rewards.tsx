@@ -3,7 +3,7 @@
 // deactivation (active: false; past redemptions keep naming it).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Reward, type Tier } from '../lib/api';
-import { Alert, Check, errorText, Field, Loading, Table } from '../lib/ui';
+import { Alert, Check, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, Select, str, TextArea, useList, wholeOrNull } from './forms';
 
@@ -119,42 +119,39 @@ export function Rewards() {
   return (
     <section aria-labelledby="rewards-title">
       <h1 id="rewards-title">{w.rewards}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p>{w.noRewardsYet}</p>
-      ) : (
-        <Table columns={[t.name, w.rewardKind, [w.costPoints, 'num'], [w.stock, 'num'], t.status, w.actions]}>
-          {list.items.map((r) => (
-            <tr data-reward={r.id}>
-              <td>{i.name(r)}</td>
-              <td>{w.rewardKinds[r.kind] ?? r.kind}</td>
-              <td class="num">{i.num(r.cost_points)}</td>
-              <td class="num">{r.stock === null || r.stock === undefined ? w.unlimited : i.num(r.stock)}</td>
-              <td>{r.active ? w.active : w.inactive}</td>
-              <td class="row">
-                <button
-                  type="button"
-                  class="link"
-                  aria-label={`${w.edit}: ${i.name(r)}`}
-                  onClick={() => {
-                    setEditing(r.id);
-                    setD(draftOf(r));
-                    setErrs({});
-                    document.getElementById('reward-form')?.focus();
-                  }}
-                >
-                  {w.edit}
-                </button>
-                <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
-                  {r.active ? w.deactivate : w.activate}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <ListState items={list.items} error={list.error} empty={w.noRewardsYet}>
+        {(rows) => (
+          <Table columns={[t.name, w.rewardKind, [w.costPoints, 'num'], [w.stock, 'num'], t.status, w.actions]}>
+            {rows.map((r) => (
+              <tr data-reward={r.id}>
+                <td>{i.name(r)}</td>
+                <td>{w.rewardKinds[r.kind] ?? r.kind}</td>
+                <td class="num">{i.num(r.cost_points)}</td>
+                <td class="num">{r.stock === null || r.stock === undefined ? w.unlimited : i.num(r.stock)}</td>
+                <td>{r.active ? w.active : w.inactive}</td>
+                <td class="row">
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={`${w.edit}: ${i.name(r)}`}
+                    onClick={() => {
+                      setEditing(r.id);
+                      setD(draftOf(r));
+                      setErrs({});
+                      document.getElementById('reward-form')?.focus();
+                    }}
+                  >
+                    {w.edit}
+                  </button>
+                  <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
+                    {r.active ? w.deactivate : w.activate}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
 
       <form id="reward-form" tabIndex={-1} class="card" aria-labelledby="reward-form-title" onSubmit={save}>
         <h2 id="reward-form-title">{editing === null ? w.newReward : w.editReward}</h2>

@@ -4,7 +4,7 @@
 // is changed. The preview under the form says in words what the rule will do, as it is typed.
 import { useEffect, useState } from 'preact/hooks';
 import { api, newKey, type Programme } from '../lib/api';
-import { Alert, Check, errorText, Field, Loading, Table } from '../lib/ui';
+import { Alert, Check, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole, type ConsoleWords } from './consoleWords';
 import { dateField, dateOrNull, fieldErrors, Select, str, useList, wholeOrNull } from './forms';
 import type { I18n } from '../lib/i18n';
@@ -176,37 +176,36 @@ export function Rules() {
   return (
     <section aria-labelledby="rules-title">
       <h1 id="rules-title">{w.rules}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : (
-        <Table columns={[t.name, w.explanation, [w.priority, 'num'], t.status, w.actions]}>
-          {list.items.map((r) => (
-            <tr data-rule={r.id}>
-              <td>
-                <bdi>{r.name}</bdi>
-              </td>
-              <td>{explainRule(i, w, programme, r.event, r.definition)}</td>
-              <td class="num">{i.num(r.priority)}</td>
-              <td>{r.active ? w.active : w.inactive}</td>
-              <td class="row">
-                <button type="button" class="link" aria-label={`${w.edit}: ${r.name}`} onClick={() => edit(r)}>
-                  {w.edit}
-                </button>
-                {r.active ? (
-                  <button type="button" class="link" aria-label={`${w.deactivate}: ${r.name}`} onClick={() => deactivate(r)}>
-                    {w.deactivate}
+      <ListState items={list.items} error={list.error}>
+        {(rows) => (
+          <Table columns={[t.name, w.explanation, [w.priority, 'num'], t.status, w.actions]}>
+            {rows.map((r) => (
+              <tr data-rule={r.id}>
+                <td>
+                  <bdi>{r.name}</bdi>
+                </td>
+                <td>{explainRule(i, w, programme, r.event, r.definition)}</td>
+                <td class="num">{i.num(r.priority)}</td>
+                <td>{r.active ? w.active : w.inactive}</td>
+                <td class="row">
+                  <button type="button" class="link" aria-label={`${w.edit}: ${r.name}`} onClick={() => edit(r)}>
+                    {w.edit}
                   </button>
-                ) : (
-                  <button type="button" class="link" aria-label={`${w.activate}: ${r.name}`} onClick={() => activate(r)}>
-                    {w.activate}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+                  {r.active ? (
+                    <button type="button" class="link" aria-label={`${w.deactivate}: ${r.name}`} onClick={() => deactivate(r)}>
+                      {w.deactivate}
+                    </button>
+                  ) : (
+                    <button type="button" class="link" aria-label={`${w.activate}: ${r.name}`} onClick={() => activate(r)}>
+                      {w.activate}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
       <form id="rule-form" tabIndex={-1} class="card" aria-labelledby="rule-form-title" onSubmit={save}>
         <h2 id="rule-form-title">{editing === null ? w.newRule : w.editRule}</h2>
         {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, newKey, type Member, type Page } from '../lib/api';
 import { localDigits } from '../lib/i18n';
 import { href, navigate } from '../lib/router';
-import { Alert, errorText, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, ListState, Loading, Ltr } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { useList } from './forms';
 import { fullName } from './Members';
@@ -21,28 +21,25 @@ export interface Segment {
 }
 
 export function Segments({ id, canWrite }: { id?: number; canWrite: boolean }) {
-  const { t, w } = useConsole();
+  const { w } = useConsole();
   const list = useList<Segment>('/api/v1/segments?limit=200');
   return (
     <section aria-labelledby="segments-title">
       <h1 id="segments-title">{w.segments}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p>{w.noSegments}</p>
-      ) : (
-        <ul class="seg-list">
-          {list.items.map((s) => (
-            <li>
-              <a href={href(`/segments/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
-                <bdi>{s.name}</bdi>
-              </a>{' '}
-              <span class="muted">({s.kind === 'static' ? w.static : w.dynamic})</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListState items={list.items} error={list.error} empty={w.noSegments}>
+        {(rows) => (
+          <ul class="seg-list">
+            {rows.map((s) => (
+              <li>
+                <a href={href(`/segments/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
+                  <bdi>{s.name}</bdi>
+                </a>{' '}
+                <span class="muted">({s.kind === 'static' ? w.static : w.dynamic})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ListState>
       {id === undefined ? (
         canWrite && <Builder key="new" canWrite onSaved={(s) => (list.reload(), navigate(`/segments/${s.id}`))} />
       ) : (

@@ -2,7 +2,7 @@
 // threshold within a rolling window, grace days, the earning multiplier, benefits in both languages).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Tier } from '../lib/api';
-import { Alert, errorText, Field, Loading, Table } from '../lib/ui';
+import { Alert, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 
@@ -79,59 +79,58 @@ export function Tiers() {
   return (
     <section aria-labelledby="tiers-title">
       <h1 id="tiers-title">{w.tiers}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : (
-        <Table
-          columns={[
-            [w.rank, 'num'],
-            t.name,
-            w.basis,
-            [w.threshold, 'num'],
-            [w.windowDays, 'num'],
-            [w.multiplier, 'num'],
-            w.actions,
-          ]}
-        >
-          {list.items.map((tier) => (
-            <tr data-tier={tier.id}>
-              <td class="num">{i.num(tier.rank)}</td>
-              <td>{i.name(tier)}</td>
-              <td>{w.bases[tier.basis] ?? tier.basis}</td>
-              <td class="num">{i.num(tier.threshold)}</td>
-              <td class="num">{i.num(tier.window_days)}</td>
-              <td class="num">{i.num(tier.multiplier_permille)}</td>
-              <td>
-                <button
-                  type="button"
-                  class="link"
-                  aria-label={`${w.edit}: ${i.name(tier)}`}
-                  onClick={() => {
-                    setEditing(tier.id);
-                    setErrs({});
-                    setD({
-                      name_en: tier.name_en,
-                      name_fa: tier.name_fa,
-                      rank: String(tier.rank),
-                      basis: tier.basis,
-                      threshold: String(tier.threshold),
-                      window_days: String(tier.window_days),
-                      grace_days: String(tier.grace_days),
-                      multiplier_permille: String(tier.multiplier_permille),
-                      benefits_en: tier.benefits_en ?? '',
-                      benefits_fa: tier.benefits_fa ?? '',
-                    });
-                    document.getElementById('tier-form')?.focus();
-                  }}
-                >
-                  {w.edit}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <ListState items={list.items} error={list.error}>
+        {(rows) => (
+          <Table
+            columns={[
+              [w.rank, 'num'],
+              t.name,
+              w.basis,
+              [w.threshold, 'num'],
+              [w.windowDays, 'num'],
+              [w.multiplier, 'num'],
+              w.actions,
+            ]}
+          >
+            {rows.map((tier) => (
+              <tr data-tier={tier.id}>
+                <td class="num">{i.num(tier.rank)}</td>
+                <td>{i.name(tier)}</td>
+                <td>{w.bases[tier.basis] ?? tier.basis}</td>
+                <td class="num">{i.num(tier.threshold)}</td>
+                <td class="num">{i.num(tier.window_days)}</td>
+                <td class="num">{i.num(tier.multiplier_permille)}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={`${w.edit}: ${i.name(tier)}`}
+                    onClick={() => {
+                      setEditing(tier.id);
+                      setErrs({});
+                      setD({
+                        name_en: tier.name_en,
+                        name_fa: tier.name_fa,
+                        rank: String(tier.rank),
+                        basis: tier.basis,
+                        threshold: String(tier.threshold),
+                        window_days: String(tier.window_days),
+                        grace_days: String(tier.grace_days),
+                        multiplier_permille: String(tier.multiplier_permille),
+                        benefits_en: tier.benefits_en ?? '',
+                        benefits_fa: tier.benefits_fa ?? '',
+                      });
+                      document.getElementById('tier-form')?.focus();
+                    }}
+                  >
+                    {w.edit}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
       <form id="tier-form" tabIndex={-1} class="card" aria-labelledby="tier-form-title" onSubmit={save}>
         <h2 id="tier-form-title">{editing === null ? w.newTier : w.editTier}</h2>
         {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
