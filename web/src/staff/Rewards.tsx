@@ -3,9 +3,9 @@
 // deactivation (active: false; past redemptions keep naming it).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Reward, type Tier } from '../lib/api';
-import { Alert, Check, errorText, Field, ListState, Table } from '../lib/ui';
+import { Check, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
-import { fieldErrors, Select, str, TextArea, useList, wholeOrNull } from './forms';
+import { EditorForm, fieldErrors, Select, str, TextArea, useList, wholeOrNull } from './forms';
 
 interface FullReward extends Reward {
   cost_minor: number;
@@ -153,9 +153,21 @@ export function Rewards() {
         )}
       </ListState>
 
-      <form id="reward-form" tabIndex={-1} class="card" aria-labelledby="reward-form-title" onSubmit={save}>
-        <h2 id="reward-form-title">{editing === null ? w.newReward : w.editReward}</h2>
-        {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+      <EditorForm
+        id="reward-form"
+        title={editing === null ? w.newReward : w.editReward}
+        msg={msg}
+        editing={editing !== null}
+        submitLabel={editing === null ? w.add : t.save}
+        cancelLabel={t.cancel}
+        busy={busy}
+        onSubmit={save}
+        onCancel={() => {
+          setEditing(null);
+          setD(empty);
+          setErrs({});
+        }}
+      >
         <div class="cols">
           <Field label={w.nameEn} value={d.name_en} onInput={set('name_en')} required error={errs.name_en} />
           <Field label={w.nameFa} value={d.name_fa} onInput={set('name_fa')} required error={errs.name_fa} dirAuto />
@@ -195,25 +207,7 @@ export function Rewards() {
             ))}
           </fieldset>
         )}
-        <div class="row">
-          <button type="submit" disabled={busy}>
-            {editing === null ? w.add : t.save}
-          </button>
-          {editing !== null && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setEditing(null);
-                setD(empty);
-                setErrs({});
-              }}
-            >
-              {t.cancel}
-            </button>
-          )}
-        </div>
-      </form>
+      </EditorForm>
     </section>
   );
 }

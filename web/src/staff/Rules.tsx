@@ -4,9 +4,9 @@
 // is changed. The preview under the form says in words what the rule will do, as it is typed.
 import { useEffect, useState } from 'preact/hooks';
 import { api, newKey, type Programme } from '../lib/api';
-import { Alert, Check, errorText, Field, ListState, Table } from '../lib/ui';
+import { Check, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole, type ConsoleWords } from './consoleWords';
-import { dateField, dateOrNull, fieldErrors, Select, str, useList, wholeOrNull } from './forms';
+import { dateField, dateOrNull, EditorForm, fieldErrors, Select, str, useList, wholeOrNull } from './forms';
 import type { I18n } from '../lib/i18n';
 
 type Definition = Record<string, unknown> & { kind: string };
@@ -206,9 +206,19 @@ export function Rules() {
           </Table>
         )}
       </ListState>
-      <form id="rule-form" tabIndex={-1} class="card" aria-labelledby="rule-form-title" onSubmit={save}>
-        <h2 id="rule-form-title">{editing === null ? w.newRule : w.editRule}</h2>
-        {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+      <EditorForm
+        id="rule-form"
+        title={editing === null ? w.newRule : w.editRule}
+        msg={msg}
+        editing={editing !== null}
+        submitLabel={editing === null ? w.add : t.save}
+        cancelLabel={t.cancel}
+        onSubmit={save}
+        onCancel={() => {
+          setEditing(null);
+          setD(empty);
+        }}
+      >
         <div class="cols">
           <Field label={w.ruleName} value={d.name} onInput={set('name')} required dirAuto error={errs.name} />
           <Select label={w.event} value={d.event} options={EVENTS.map((e) => [e, w.events[e]])} onChange={(v) => setD({ ...d, event: v, kind: v === 'purchase' ? d.kind : 'bonus' })} error={errs.event} />
@@ -254,22 +264,7 @@ export function Rules() {
         <p class="alert info" role="status" aria-live="polite" data-testid="rule-preview">
           <strong>{w.explanation}:</strong> {explainRule(i, w, programme, d.event, def)}
         </p>
-        <div class="row">
-          <button type="submit">{editing === null ? w.add : t.save}</button>
-          {editing !== null && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setEditing(null);
-                setD(empty);
-              }}
-            >
-              {t.cancel}
-            </button>
-          )}
-        </div>
-      </form>
+      </EditorForm>
     </section>
   );
 }

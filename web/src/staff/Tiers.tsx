@@ -2,9 +2,9 @@
 // threshold within a rolling window, grace days, the earning multiplier, benefits in both languages).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Tier } from '../lib/api';
-import { Alert, errorText, Field, ListState, Table } from '../lib/ui';
+import { errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
-import { fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
+import { EditorForm, fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 
 interface FullTier extends Tier {
   basis: 'points' | 'spend';
@@ -131,9 +131,19 @@ export function Tiers() {
           </Table>
         )}
       </ListState>
-      <form id="tier-form" tabIndex={-1} class="card" aria-labelledby="tier-form-title" onSubmit={save}>
-        <h2 id="tier-form-title">{editing === null ? w.newTier : w.editTier}</h2>
-        {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+      <EditorForm
+        id="tier-form"
+        title={editing === null ? w.newTier : w.editTier}
+        msg={msg}
+        editing={editing !== null}
+        submitLabel={editing === null ? w.add : t.save}
+        cancelLabel={t.cancel}
+        onSubmit={save}
+        onCancel={() => {
+          setEditing(null);
+          setD(empty);
+        }}
+      >
         <div class="cols">
           <Field label={w.nameEn} value={d.name_en} onInput={set('name_en')} required error={errs.name_en} />
           <Field label={w.nameFa} value={d.name_fa} onInput={set('name_fa')} required error={errs.name_fa} dirAuto />
@@ -155,22 +165,7 @@ export function Tiers() {
           <TextArea label={w.benefitsEn} value={d.benefits_en} onInput={set('benefits_en')} error={errs.benefits_en} />
           <TextArea label={w.benefitsFa} value={d.benefits_fa} onInput={set('benefits_fa')} error={errs.benefits_fa} />
         </div>
-        <div class="row">
-          <button type="submit">{editing === null ? w.add : t.save}</button>
-          {editing !== null && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setEditing(null);
-                setD(empty);
-              }}
-            >
-              {t.cancel}
-            </button>
-          )}
-        </div>
-      </form>
+      </EditorForm>
     </section>
   );
 }

@@ -1,13 +1,49 @@
-// Pieces the console's editors share: a labelled select and text area, whole numbers typed in any digits, a
-// list read from the API, and a save that turns the server's field errors into messages under the fields.
+// Pieces the console's editors share: the editor's form, a labelled select and text area, whole numbers typed in
+// any digits, a list read from the API, and a save that turns the server's field errors into messages under the
+// fields.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Page } from '../lib/api';
 import { asciiDigits } from '../lib/i18n';
+import { Alert } from '../lib/ui';
 
 let seq = 0;
 function useId(prefix: string): string {
   const [id] = useState(() => `${prefix}${++seq}`);
   return id;
+}
+
+/** A catalogue's editor (rewards, tiers, rules): a card form titled for adding or editing, the last save's
+ * message, the fields as children, then Add (Save while editing) and, while editing, Cancel. */
+export function EditorForm(p: {
+  id: string;
+  title: string;
+  msg: { ok: boolean; text: string } | null;
+  editing: boolean;
+  submitLabel: string;
+  cancelLabel: string;
+  busy?: boolean;
+  onSubmit: (e: Event) => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form id={p.id} tabIndex={-1} class="card" aria-labelledby={`${p.id}-title`} onSubmit={p.onSubmit}>
+      <h2 id={`${p.id}-title`}>{p.title}</h2>
+      {p.msg && <Alert kind={p.msg.ok ? 'ok' : 'error'}>{p.msg.text}</Alert>}
+      {p.children}
+      <div class="row">
+        <button type="submit" disabled={p.busy}>
+          {p.submitLabel}
+        </button>
+        {p.editing && (
+          <button type="button" class="secondary" onClick={p.onCancel}>
+            {p.cancelLabel}
+          </button>
+        )}
+      </div>
+    </form>
+  );
 }
 
 export function Select(p: {
