@@ -62,7 +62,8 @@ int store_segment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    STORE_EACH_ROW(&r->conn, st, store_segment, segment_from_row, cb, arg, store_segment_release, count, "segment list");
+    STORE_EACH_ROW(&r->conn, st, store_segment, segment_from_row, cb, arg, store_segment_release, count,
+                   "segment list");
 }
 
 /* Binds name .. updated_at from parameter 1. */
