@@ -87,9 +87,7 @@ static int create_write(store_tx *tx, http_write *w)
 
 static int get_or_404(store_tx *tx, http_write *w, int64_t id, store_competitor_note *n)
 {
-    int status = store_tx_competitor_note_get(tx, id, n);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no competitor note with this id", NULL);
+    int status = http_write_found(w, store_tx_competitor_note_get(tx, id, n), "competitor note");
     return status;
 }
 

@@ -136,9 +136,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     contact_change *ch = w->arg;
     store_contact c;
-    int status = store_tx_contact_get(tx, ch->id, &c);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no contact with this id", NULL);
+    int status = http_write_found(w, store_tx_contact_get(tx, ch->id, &c), "contact");
     if (status != STORE_OK)
         return status;
     json_t *before = http_contact_json(&c);
@@ -160,9 +158,7 @@ static int delete_write(store_tx *tx, http_write *w)
 {
     contact_change *ch = w->arg;
     store_contact c;
-    int status = store_tx_contact_get(tx, ch->id, &c);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no contact with this id", NULL);
+    int status = http_write_found(w, store_tx_contact_get(tx, ch->id, &c), "contact");
     if (status != STORE_OK)
         return status;
     status = store_tx_contact_delete(tx, ch->id);

@@ -273,9 +273,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     moment_change *ch = w->arg;
     store_moment m;
-    int status = store_tx_moment_get(tx, ch->id, &m);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no moment with this id", NULL);
+    int status = http_write_found(w, store_tx_moment_get(tx, ch->id, &m), "moment");
     if (status != STORE_OK)
         return status;
     json_t *before = http_moment_json(&m);

@@ -104,9 +104,7 @@ static int plan_create_write(store_tx *tx, http_write *w)
 
 static int plan_get_or_404(store_tx *tx, http_write *w, int64_t id, store_plan *p)
 {
-    int status = store_tx_plan_get(tx, id, p);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no plan with this id", NULL);
+    int status = http_write_found(w, store_tx_plan_get(tx, id, p), "plan");
     return status;
 }
 

@@ -245,9 +245,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     segment_change *c = w->arg;
     store_segment g, before;
-    int status = store_tx_segment_get(tx, c->id, &g);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no segment with this id", NULL);
+    int status = http_write_found(w, store_tx_segment_get(tx, c->id, &g), "segment");
     if (status != STORE_OK)
         return status;
     status = store_tx_segment_get(tx, c->id, &before);
@@ -276,9 +274,7 @@ static int delete_write(store_tx *tx, http_write *w)
 {
     segment_change *c = w->arg;
     store_segment g;
-    int status = store_tx_segment_get(tx, c->id, &g);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no segment with this id", NULL);
+    int status = http_write_found(w, store_tx_segment_get(tx, c->id, &g), "segment");
     if (status != STORE_OK)
         return status;
     status = store_tx_segment_delete(tx, c->id);

@@ -159,9 +159,7 @@ static int create_write(store_tx *tx, http_write *w)
 
 static int load_on_writer(store_tx *tx, http_write *w, int64_t id, store_survey *s)
 {
-    int status = store_tx_survey_get(tx, id, s);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no survey with this id", NULL);
+    int status = http_write_found(w, store_tx_survey_get(tx, id, s), "survey");
     return status;
 }
 

@@ -108,9 +108,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     template_job *j = w->arg;
     store_template t;
-    int status = store_tx_template_get(tx, j->id, &t);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no template with this id", NULL);
+    int status = http_write_found(w, store_tx_template_get(tx, j->id, &t), "template");
     if (status != STORE_OK)
         return status;
     json_t *before = template_json(&t);
@@ -129,9 +127,7 @@ static int update_write(store_tx *tx, http_write *w)
 static int delete_write(store_tx *tx, http_write *w)
 {
     template_job *j = w->arg;
-    int status = store_tx_template_delete(tx, j->id);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no template with this id", NULL);
+    int status = http_write_found(w, store_tx_template_delete(tx, j->id), "template");
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "template.delete", "template", j->id, NULL, NULL);

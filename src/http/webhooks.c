@@ -182,20 +182,13 @@ static int create_write(store_tx *tx, http_write *w)
     return status;
 }
 
-static int not_found(http_write *w, int status)
-{
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no webhook with this id", NULL);
-    return status;
-}
-
 static int update_write(store_tx *tx, http_write *w)
 {
     webhook_input *in = w->arg;
     store_webhook *h = malloc(sizeof(*h));
     if (!h)
         abort(); /* out of memory */
-    int status = not_found(w, store_tx_webhook_get(tx, in->id, h));
+    int status = http_write_found(w, store_tx_webhook_get(tx, in->id, h), "webhook");
     json_t *before = status == STORE_OK ? webhook_json(h, false) : NULL;
     if (status == STORE_OK) {
         apply(in, h, w->now_ms);
@@ -212,7 +205,7 @@ static int update_write(store_tx *tx, http_write *w)
 static int delete_write(store_tx *tx, http_write *w)
 {
     webhook_input *in = w->arg;
-    int status = not_found(w, store_tx_webhook_delete(tx, in->id));
+    int status = http_write_found(w, store_tx_webhook_delete(tx, in->id), "webhook");
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "webhook.delete", "webhook", in->id, NULL, NULL);
@@ -248,7 +241,7 @@ static int rotate_write(store_tx *tx, http_write *w)
     store_webhook *h = malloc(sizeof(*h));
     if (!h)
         abort(); /* out of memory */
-    int status = not_found(w, store_tx_webhook_get(tx, in->id, h));
+    int status = http_write_found(w, store_tx_webhook_get(tx, in->id, h), "webhook");
     if (status == STORE_OK) {
         if (in->keep_previous_s > 0) {
             memcpy(h->previous_secret, h->secret, sizeof(h->previous_secret));

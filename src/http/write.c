@@ -49,6 +49,16 @@ void http_write_answer_problem(http_write *w, int status, const char *slug, cons
     w->location = NULL;
 }
 
+int http_write_found(http_write *w, int status, const char *what)
+{
+    if (status == STORE_NOTFOUND) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "there is no %s with this id", what);
+        http_write_answer_problem(w, 404, "not-found", detail, NULL);
+    }
+    return status;
+}
+
 int http_write_created(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id,
                        const char *collection, json_t *record)
 {
