@@ -309,6 +309,17 @@ int store_get_by_id(store_conn *c, const char *sql, int64_t id, void (*from_row)
 /* STORE_EACH_ROW's release for a row type that owns nothing. */
 #define STORE_KEEP_ROW(v) ((void)(v))
 
+/* Steps st (from store_prepare: NULL when it did not prepare) once and finalises it: STORE_OK, STORE_CONFLICT for a
+ * constraint, or the error (logged as `what`). The writes' one step, as store_get_by_id is the gets' one. */
+static inline int store_step_once(store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return store_status_of(c, rc, what);
+}
+
 /* ---- the writer's cache (cache.c) ---- */
 /* Marks everything cached as stale. */
 void store_cache_forget(store_tx *tx);
