@@ -19,8 +19,9 @@ static int change_one(store_conn *c, sqlite3_stmt *st, const char *what)
 /* ---- plans ---- */
 #define PLAN_COLUMNS "id, title, horizon, starts_at, ends_at, created_by, created_at, updated_at"
 
-static void plan_row(sqlite3_stmt *st, store_plan *p)
+static void plan_row(sqlite3_stmt *st, void *out)
 {
+    store_plan *p = out;
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, p->title, sizeof(p->title));
@@ -34,17 +35,7 @@ static void plan_row(sqlite3_stmt *st, store_plan *p)
 
 static int plan_get(store_conn *c, int64_t id, store_plan *out)
 {
-    sqlite3_stmt *st = store_prepare(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        plan_row(st, out);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "plan get");
+    return store_get_by_id(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE id = ?1", id, plan_row, out, "plan get");
 }
 
 int store_tx_plan_get(store_tx *tx, int64_t id, store_plan *out) { return plan_get(&tx->conn, id, out); }
