@@ -219,12 +219,8 @@ static int line_delete_write(store_tx *tx, http_write *w)
     int status = line_get_or_404(tx, w, c->id, &l);
     if (status == STORE_OK)
         status = store_tx_budget_line_delete(tx, c->id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "budget_line.delete", "budget_line", l.id,
-                                http_budget_line_json(&l), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "budget_line.delete", "budget_line", l.id, http_budget_line_json(&l));
     return status;
 }
 

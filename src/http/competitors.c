@@ -123,12 +123,8 @@ static int delete_write(store_tx *tx, http_write *w)
     int status = get_or_404(tx, w, c->id, &n);
     if (status == STORE_OK)
         status = store_tx_competitor_note_delete(tx, n.id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "competitor_note.delete", "competitor_note", n.id,
-                                note_json(&n), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "competitor_note.delete", "competitor_note", n.id, note_json(&n));
     return status;
 }
 

@@ -190,6 +190,9 @@ void http_write_answer_json(http_write *w, int status, json_t *body, const char 
 /* The same with the body already as JSON text (malloc'd; the write takes it over). */
 void http_write_answer_text(http_write *w, int status, char *text, const char *location);
 void http_write_answer_problem(http_write *w, int status, const char *slug, const char *detail, const errlist *errs);
+/* The end of a delete on the writer: audits action on (type, id) with before as the record removed (NULL to keep
+ * no personal data), then answers 204. Takes over before; returns the audit's status. */
+int http_write_deleted(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before);
 /* On the writer: answers 404 "there is no <what> with this id" when status is STORE_NOTFOUND; returns status. */
 int http_write_found(http_write *w, int status, const char *what);
 /* The end of a create on the writer: audits action on (type, id) with record as its after-image, then answers 201

@@ -258,11 +258,8 @@ static int goal_delete_write(store_tx *tx, http_write *w)
     int status = goal_get_or_404(tx, w, c->id, &g);
     if (status == STORE_OK)
         status = store_tx_plan_goal_delete(tx, g.id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan_goal.delete", "plan_goal", g.id, goal_audit(&g), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "plan_goal.delete", "plan_goal", g.id, goal_audit(&g));
     return status;
 }
 

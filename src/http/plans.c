@@ -140,11 +140,8 @@ static int plan_delete_write(store_tx *tx, http_write *w)
     int status = plan_get_or_404(tx, w, c->id, &p);
     if (status == STORE_OK)
         status = store_tx_plan_delete(tx, c->id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan.delete", "plan", p.id, plan_json(&p, NULL), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "plan.delete", "plan", p.id, plan_json(&p, NULL));
     return status;
 }
 

@@ -86,6 +86,15 @@ int http_write_updated(store_tx *tx, http_write *w, const char *action, const ch
     return status;
 }
 
+int http_write_deleted(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before)
+{
+    store_actor actor = http_actor(&w->who);
+    int status = store_tx_audit(tx, &actor, w->now_ms, action, type, id, before, NULL);
+    if (status == STORE_OK)
+        w->status = 204;
+    return status;
+}
+
 /* Writer thread: replay, conflict, or run the work and remember its answer. */
 static int run_write(store_tx *tx, void *arg)
 {
