@@ -230,12 +230,10 @@ static int state_write(store_tx *tx, http_write *w)
 void http_campaign_state(http_request *r)
 {
     static const char *const fields[] = {"to", "reason", "seed", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     const char *to = json_string_value(json_object_get(body, "to"));
     json_t *reason = json_object_get(body, "reason"), *seed = json_object_get(body, "seed");
     if (!campaign_state_valid(to))

@@ -94,6 +94,8 @@ void http_reply_problem(http_request *r, int status, const char *slug, const cha
 char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs);
 /* Parses the JSON body; on failure replies with the problem and returns NULL. */
 json_t *http_body_json(http_request *r);
+/* http_body_json, then e initialised with an error for each field of the body not in fields (NULL-terminated). */
+json_t *http_body_fields(http_request *r, const char *const *fields, errlist *e);
 /* The decoded value of query parameter name: true when present and usable; false when absent, or when it
  * does not decode to text that fits (then an error naming it is added to e). */
 bool http_query(http_request *r, const char *name, char *out, size_t cap, errlist *e);

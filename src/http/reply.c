@@ -176,6 +176,15 @@ json_t *http_body_json(http_request *r)
     return doc;
 }
 
+json_t *http_body_fields(http_request *r, const char *const *fields, errlist *e)
+{
+    errlist_init(e);
+    json_t *body = http_body_json(r);
+    if (body)
+        errlist_only_fields(e, body, fields);
+    return body;
+}
+
 static int hexval(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;

@@ -718,12 +718,10 @@ static int redemption_update_write(store_tx *tx, http_write *w)
 void http_redemption_update(http_request *r)
 {
     static const char *const fields[] = {"status", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     json_t *v = json_object_get(body, "status");
     bool known = false;
     for (const char *const *s = statuses; json_is_string(v) && *s && !known; s++)

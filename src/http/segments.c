@@ -421,13 +421,11 @@ void http_segment_list(http_request *r) { http_reply_list(r, list_segments, NULL
 /* POST /api/v1/segments/count {"filter": ...}: the live count while a filter is edited. */
 void http_segment_count(http_request *r)
 {
-    json_t *body = http_body_json(r);
-    if (!body)
-        return;
     static const char *const allowed[] = {"filter", NULL};
     errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, allowed);
+    json_t *body = http_body_fields(r, allowed, &e);
+    if (!body)
+        return;
     json_t *filter = json_object_get(body, "filter");
     if (!filter)
         errlist_add(&e, "filter", "is required");

@@ -513,13 +513,11 @@ static int answer_write(store_tx *tx, http_write *w)
 /* POST /s/{token} {"answers": {...}}: the checks that need the survey run on the writer, with the link. */
 void http_survey_public_answer(http_request *r)
 {
-    json_t *body = http_body_json(r);
-    if (!body)
-        return;
     static const char *const allowed[] = {"answers", NULL};
     errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, allowed);
+    json_t *body = http_body_fields(r, allowed, &e);
+    if (!body)
+        return;
     json_t *answers = json_object_get(body, "answers");
     if (!json_is_object(answers))
         errlist_add(&e, "answers", "is required: an object, question key -> answer");

@@ -200,12 +200,10 @@ void http_template_list(http_request *r) { http_reply_list(r, list_templates, NU
 void http_template_preview(http_request *r)
 {
     static const char *const fields[] = {"member", "contact", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     json_t *mid = json_object_get(body, "member"), *cid = json_object_get(body, "contact");
     if ((mid != NULL) == (cid != NULL) || !json_is_integer(mid ? mid : cid) || json_integer_value(mid ? mid : cid) < 1)
         errlist_add(&e, mid ? "member" : "contact", "give one of member or contact: a person's id");
