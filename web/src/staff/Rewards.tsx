@@ -155,11 +155,9 @@ export function Rewards() {
 
       <EditorForm
         id="reward-form"
-        title={editing === null ? w.newReward : w.editReward}
-        msg={msg}
+        titles={[w.newReward, w.editReward]}
         editing={editing !== null}
-        submitLabel={editing === null ? w.add : t.save}
-        cancelLabel={t.cancel}
+        msg={msg}
         busy={busy}
         onSubmit={save}
         onCancel={() => {

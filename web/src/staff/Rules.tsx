@@ -208,11 +208,9 @@ export function Rules() {
       </ListState>
       <EditorForm
         id="rule-form"
-        title={editing === null ? w.newRule : w.editRule}
-        msg={msg}
+        titles={[w.newRule, w.editRule]}
         editing={editing !== null}
-        submitLabel={editing === null ? w.add : t.save}
-        cancelLabel={t.cancel}
+        msg={msg}
         onSubmit={save}
         onCancel={() => {
           setEditing(null);

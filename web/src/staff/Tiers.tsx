@@ -133,11 +133,9 @@ export function Tiers() {
       </ListState>
       <EditorForm
         id="tier-form"
-        title={editing === null ? w.newTier : w.editTier}
-        msg={msg}
+        titles={[w.newTier, w.editTier]}
         editing={editing !== null}
-        submitLabel={editing === null ? w.add : t.save}
-        cancelLabel={t.cancel}
+        msg={msg}
         onSubmit={save}
         onCancel={() => {
           setEditing(null);

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Page } from '../lib/api';
 import { asciiDigits } from '../lib/i18n';
 import { Alert } from '../lib/ui';
+import { useConsole } from './consoleWords';
 
 let seq = 0;
 function useId(prefix: string): string {
@@ -13,32 +14,31 @@ function useId(prefix: string): string {
   return id;
 }
 
-/** A catalogue's editor (rewards, tiers, rules): a card form titled for adding or editing, the last save's
+/** A catalogue's editor (rewards, tiers, rules): a card form titled for adding or for editing, the last save's
  * message, the fields as children, then Add (Save while editing) and, while editing, Cancel. */
 export function EditorForm(p: {
   id: string;
-  title: string;
-  msg: { ok: boolean; text: string } | null;
+  titles: [adding: string, editing: string];
   editing: boolean;
-  submitLabel: string;
-  cancelLabel: string;
+  msg: { ok: boolean; text: string } | null;
   busy?: boolean;
   onSubmit: (e: Event) => void;
   onCancel: () => void;
   children: ComponentChildren;
 }) {
+  const { t, w } = useConsole();
   return (
     <form id={p.id} tabIndex={-1} class="card" aria-labelledby={`${p.id}-title`} onSubmit={p.onSubmit}>
-      <h2 id={`${p.id}-title`}>{p.title}</h2>
+      <h2 id={`${p.id}-title`}>{p.editing ? p.titles[1] : p.titles[0]}</h2>
       {p.msg && <Alert kind={p.msg.ok ? 'ok' : 'error'}>{p.msg.text}</Alert>}
       {p.children}
       <div class="row">
         <button type="submit" disabled={p.busy}>
-          {p.submitLabel}
+          {p.editing ? t.save : w.add}
         </button>
         {p.editing && (
           <button type="button" class="secondary" onClick={p.onCancel}>
-            {p.cancelLabel}
+            {t.cancel}
           </button>
         )}
       </div>
