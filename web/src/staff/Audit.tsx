@@ -1,9 +1,8 @@
 // The audit log (owners): every staff and system write, oldest first as the API gives it, a page at a time;
 // each entry's before and after can be unfolded.
-import { useEffect, useState } from 'preact/hooks';
-import { api, type Page } from '../lib/api';
 import { ListState, Ltr, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
+import { usePages } from './forms';
 
 interface Entry {
   id: number;
@@ -20,21 +19,10 @@ const PAGE = 100;
 export function Audit() {
   const i = useConsole();
   const { t, w } = i;
-  const [items, setItems] = useState<Entry[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  async function load(cursor: string | null) {
-    try {
-      const p = await api<Page<Entry>>('GET', `/api/v1/audit?limit=${PAGE}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''));
-      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
-      setNext(p.next_cursor);
-    } catch (e) {
-      setError(e);
-    }
-  }
-  useEffect(() => {
-    load(null);
-  }, []);
+  const { items, next, error, load } = usePages<Entry>(
+    (cursor) => `/api/v1/audit?limit=${PAGE}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''),
+    [],
+  );
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">{w.audit}</h1>

@@ -150,6 +150,36 @@ export function useList<T>(path: string): { items: T[] | null; error: unknown; r
   return { items, error, reload: () => setN((x) => x + 1) };
 }
 
+/** A long list read a page at a time: load(null) reads the first page, load(next) adds the one after. path gives
+ * the address of a page (with its cursor); the first page is read again whenever deps change. */
+export function usePages<T>(
+  path: (cursor: string | null) => string,
+  deps: unknown[],
+): {
+  items: T[] | null;
+  next: string | null;
+  error: unknown;
+  clearError: () => void;
+  load: (cursor: string | null) => Promise<void>;
+} {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function load(cursor: string | null) {
+    try {
+      const p = await api<Page<T>>('GET', path(cursor));
+      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
+      setNext(p.next_cursor);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  useEffect(() => {
+    load(null);
+  }, deps);
+  return { items, next, error, clearError: () => setError(null), load };
+}
+
 /** Field errors from an ApiError, by field name ("definition.points" stays as the server wrote it). */
 export function fieldErrors(e: unknown): Record<string, string> {
   const out: Record<string, string> = {};
