@@ -186,8 +186,7 @@ static int line_create_write(store_tx *tx, http_write *w)
 
 static int line_get_or_404(store_tx *tx, http_write *w, int64_t id, store_budget_line *l)
 {
-    int status = http_write_found(w, store_tx_budget_line_get(tx, id, l), "budget line");
-    return status;
+    return http_write_found(w, store_tx_budget_line_get(tx, id, l), "budget line");
 }
 
 static int line_update_write(store_tx *tx, http_write *w)

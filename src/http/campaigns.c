@@ -95,8 +95,7 @@ static int create_write(store_tx *tx, http_write *w)
 
 static int load_on_writer(store_tx *tx, http_write *w, int64_t id, store_campaign *c)
 {
-    int status = http_write_found(w, store_tx_campaign_get(tx, id, c), "campaign");
-    return status;
+    return http_write_found(w, store_tx_campaign_get(tx, id, c), "campaign");
 }
 
 static int update_write(store_tx *tx, http_write *w)

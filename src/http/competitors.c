@@ -87,8 +87,7 @@ static int create_write(store_tx *tx, http_write *w)
 
 static int get_or_404(store_tx *tx, http_write *w, int64_t id, store_competitor_note *n)
 {
-    int status = http_write_found(w, store_tx_competitor_note_get(tx, id, n), "competitor note");
-    return status;
+    return http_write_found(w, store_tx_competitor_note_get(tx, id, n), "competitor note");
 }
 
 static int update_write(store_tx *tx, http_write *w)

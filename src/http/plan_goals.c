@@ -217,8 +217,7 @@ void http_plan_goal_create(http_request *r)
 
 static int goal_get_or_404(store_tx *tx, http_write *w, int64_t id, store_plan_goal *g)
 {
-    int status = http_write_found(w, store_tx_plan_goal_get(tx, id, g), "goal");
-    return status;
+    return http_write_found(w, store_tx_plan_goal_get(tx, id, g), "goal");
 }
 
 static int goal_update_write(store_tx *tx, http_write *w)

@@ -104,8 +104,7 @@ static int plan_create_write(store_tx *tx, http_write *w)
 
 static int plan_get_or_404(store_tx *tx, http_write *w, int64_t id, store_plan *p)
 {
-    int status = http_write_found(w, store_tx_plan_get(tx, id, p), "plan");
-    return status;
+    return http_write_found(w, store_tx_plan_get(tx, id, p), "plan");
 }
 
 static int plan_update_write(store_tx *tx, http_write *w)

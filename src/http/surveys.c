@@ -159,8 +159,7 @@ static int create_write(store_tx *tx, http_write *w)
 
 static int load_on_writer(store_tx *tx, http_write *w, int64_t id, store_survey *s)
 {
-    int status = http_write_found(w, store_tx_survey_get(tx, id, s), "survey");
-    return status;
+    return http_write_found(w, store_tx_survey_get(tx, id, s), "survey");
 }
 
 static int update_write(store_tx *tx, http_write *w)
