@@ -1,5 +1,6 @@
-/* Private to src/store: the connection type shared by readers and write transactions, and its cache of
- * prepared statements. A statement belongs to one connection; each is prepared on first use and reused. */
+/* Private to src/store: the connection type shared by readers and write transactions, its cache of prepared
+ * statements, and the helpers that run one-use statements (a get, a list's rows, a write's one step). A statement
+ * belongs to one connection; each is prepared on first use and reused. */
 #ifndef BASHGAH_STORE_INTERNAL_H
 #define BASHGAH_STORE_INTERNAL_H
 
