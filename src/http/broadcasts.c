@@ -459,12 +459,10 @@ static const char *const preview_fields[] = {"member", "channel", "subject", "bo
 /* POST /api/v1/broadcasts/preview {member, channel, subject, body, html}: the texts as that member would get them. */
 void http_broadcast_preview(http_request *r)
 {
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, preview_fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, preview_fields);
     json_t *id = json_object_get(body, "member");
     if (!json_is_integer(id) || json_integer_value(id) < 1)
         errlist_add(&e, "member", "must be a member id");

@@ -178,23 +178,15 @@ static int line_create_write(store_tx *tx, http_write *w)
         line_taken(w);
         return status;
     }
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "budget_line.create", "budget_line", l.id, NULL,
-                                http_budget_line_json(&l));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/budget/%lld", (long long)l.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, http_budget_line_json(&l), location);
+        status = http_write_created(tx, w, "budget_line.create", "budget_line", l.id, "/api/v1/budget",
+                                    http_budget_line_json(&l));
     return status;
 }
 
 static int line_get_or_404(store_tx *tx, http_write *w, int64_t id, store_budget_line *l)
 {
-    int status = store_tx_budget_line_get(tx, id, l);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no budget line with this id", NULL);
-    return status;
+    return http_write_found(w, store_tx_budget_line_get(tx, id, l), "budget line");
 }
 
 static int line_update_write(store_tx *tx, http_write *w)
@@ -211,15 +203,11 @@ static int line_update_write(store_tx *tx, http_write *w)
         status = store_tx_budget_line_update(tx, &l);
     if (status == STORE_CONFLICT)
         line_taken(w);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "budget_line.update", "budget_line", l.id, before,
-                                http_budget_line_json(&l));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, http_budget_line_json(&l), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "budget_line.update", "budget_line", l.id, before,
+                                    http_budget_line_json(&l));
+    else
+        json_decref(before);
     return status;
 }
 
@@ -230,12 +218,8 @@ static int line_delete_write(store_tx *tx, http_write *w)
     int status = line_get_or_404(tx, w, c->id, &l);
     if (status == STORE_OK)
         status = store_tx_budget_line_delete(tx, c->id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "budget_line.delete", "budget_line", l.id,
-                                http_budget_line_json(&l), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "budget_line.delete", "budget_line", l.id, http_budget_line_json(&l));
     return status;
 }
 

@@ -79,23 +79,15 @@ static int create_write(store_tx *tx, http_write *w)
     snprintf(n.written_by, sizeof(n.written_by), "%s", w->who.name);
     n.created_at = n.updated_at = w->now_ms;
     int status = store_tx_competitor_note_insert(tx, &n);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "competitor_note.create", "competitor_note", n.id, NULL,
-                                note_json(&n));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/competitors/%lld", (long long)n.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, note_json(&n), location);
+        status = http_write_created(tx, w, "competitor_note.create", "competitor_note", n.id, "/api/v1/competitors",
+                                    note_json(&n));
     return status;
 }
 
 static int get_or_404(store_tx *tx, http_write *w, int64_t id, store_competitor_note *n)
 {
-    int status = store_tx_competitor_note_get(tx, id, n);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no competitor note with this id", NULL);
-    return status;
+    return http_write_found(w, store_tx_competitor_note_get(tx, id, n), "competitor note");
 }
 
 static int update_write(store_tx *tx, http_write *w)
@@ -116,14 +108,10 @@ static int update_write(store_tx *tx, http_write *w)
     }
     n.updated_at = w->now_ms;
     status = store_tx_competitor_note_update(tx, &n);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "competitor_note.update", "competitor_note", n.id, before,
-                                note_json(&n));
+        status = http_write_updated(tx, w, "competitor_note.update", "competitor_note", n.id, before, note_json(&n));
     else
         json_decref(before);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 200, note_json(&n), NULL);
     return status;
 }
 
@@ -134,12 +122,8 @@ static int delete_write(store_tx *tx, http_write *w)
     int status = get_or_404(tx, w, c->id, &n);
     if (status == STORE_OK)
         status = store_tx_competitor_note_delete(tx, n.id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "competitor_note.delete", "competitor_note", n.id,
-                                note_json(&n), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "competitor_note.delete", "competitor_note", n.id, note_json(&n));
     return status;
 }
 

@@ -125,13 +125,9 @@ static int create_write(store_tx *tx, http_write *w)
     int status = apply_on_writer(w, &c, ch->body, true) ? store_tx_contact_insert(tx, &c) : STORE_INVALID;
     if (status == STORE_CONFLICT)
         conflict(w);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "contact.create", "contact", c.id, NULL, http_contact_json(&c));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/contacts/%lld", (long long)c.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, http_contact_json(&c), location);
+        status = http_write_created(tx, w, "contact.create", "contact", c.id, "/api/v1/contacts",
+                                    http_contact_json(&c));
     store_contact_release(&c);
     return status;
 }
@@ -140,9 +136,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     contact_change *ch = w->arg;
     store_contact c;
-    int status = store_tx_contact_get(tx, ch->id, &c);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no contact with this id", NULL);
+    int status = http_write_found(w, store_tx_contact_get(tx, ch->id, &c), "contact");
     if (status != STORE_OK)
         return status;
     json_t *before = http_contact_json(&c);
@@ -152,14 +146,10 @@ static int update_write(store_tx *tx, http_write *w)
         status = store_tx_contact_update(tx, &c);
     if (status == STORE_CONFLICT)
         conflict(w);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "contact.update", "contact", c.id, before, http_contact_json(&c));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, http_contact_json(&c), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "contact.update", "contact", c.id, before, http_contact_json(&c));
+    else
+        json_decref(before);
     store_contact_release(&c);
     return status;
 }
@@ -168,9 +158,7 @@ static int delete_write(store_tx *tx, http_write *w)
 {
     contact_change *ch = w->arg;
     store_contact c;
-    int status = store_tx_contact_get(tx, ch->id, &c);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no contact with this id", NULL);
+    int status = http_write_found(w, store_tx_contact_get(tx, ch->id, &c), "contact");
     if (status != STORE_OK)
         return status;
     status = store_tx_contact_delete(tx, ch->id);

@@ -94,6 +94,8 @@ void http_reply_problem(http_request *r, int status, const char *slug, const cha
 char *http_problem_body(int status, const char *slug, const char *detail, const errlist *errs);
 /* Parses the JSON body; on failure replies with the problem and returns NULL. */
 json_t *http_body_json(http_request *r);
+/* http_body_json, then e initialised with an error for each field of the body not in fields (NULL-terminated). */
+json_t *http_body_fields(http_request *r, const char *const *fields, errlist *e);
 /* The decoded value of query parameter name: true when present and usable; false when absent, or when it
  * does not decode to text that fits (then an error naming it is added to e). */
 bool http_query(http_request *r, const char *name, char *out, size_t cap, errlist *e);
@@ -120,6 +122,8 @@ json_t *http_page_next(json_t *items, int limit);
 typedef int (*http_page_fill)(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg);
 /* Replies {"items", "next_cursor"} with a page that fill reads, or 500 saying that `what` could not be read. */
 void http_reply_page(http_request *r, int64_t after_id, int limit, http_page_fill fill, void *arg, const char *what);
+/* A list that takes only ?limit and ?cursor: checks them (400 when bad), then http_reply_page. */
+void http_reply_list(http_request *r, http_page_fill fill, void *arg, const char *what);
 const char *http_header(http_request *r, const h2o_token_t *token, size_t *len);
 
 /* ---- authentication (auth.c) ---- */
@@ -188,6 +192,19 @@ void http_write_answer_json(http_write *w, int status, json_t *body, const char 
 /* The same with the body already as JSON text (malloc'd; the write takes it over). */
 void http_write_answer_text(http_write *w, int status, char *text, const char *location);
 void http_write_answer_problem(http_write *w, int status, const char *slug, const char *detail, const errlist *errs);
+/* The end of a delete on the writer: audits action on (type, id) with before as the record removed (NULL to keep
+ * no personal data), then answers 204. Takes over before; returns the audit's status. */
+int http_write_deleted(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before);
+/* On the writer: answers 404 "there is no <what> with this id" when status is STORE_NOTFOUND; returns status. */
+int http_write_found(http_write *w, int status, const char *what);
+/* The end of a create on the writer: audits action on (type, id) with record as its after-image, then answers 201
+ * with record and the Location "<collection>/<id>". Takes over record; returns the audit's status. */
+int http_write_created(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id,
+                       const char *collection, json_t *record);
+/* The end of an update on the writer: audits action on (type, id) from before to record, then answers 200 with
+ * record. Takes over before and record; returns the audit's status. */
+int http_write_updated(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before,
+                       json_t *record);
 /* The member rules for the time of the request. */
 member_rules http_member_rules(int64_t now_ms);
 

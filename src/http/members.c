@@ -123,11 +123,7 @@ static int update_write(store_tx *tx, http_write *w)
     member_change *c = w->arg;
     member_rules rules = http_member_rules(w->now_ms);
     member m, before;
-    int status = store_tx_member_get(tx, c->id, &m);
-    if (status == STORE_NOTFOUND) {
-        http_write_answer_problem(w, 404, "not-found", "there is no member with this id", NULL);
-        return status;
-    }
+    int status = http_write_found(w, store_tx_member_get(tx, c->id, &m), "member");
     if (status != STORE_OK)
         return status;
     if (m.erased_at) {
@@ -167,11 +163,7 @@ static int erase_write(store_tx *tx, http_write *w)
 {
     member_change *c = w->arg;
     member m, before;
-    int status = store_tx_member_get(tx, c->id, &m);
-    if (status == STORE_NOTFOUND) {
-        http_write_answer_problem(w, 404, "not-found", "there is no member with this id", NULL);
-        return status;
-    }
+    int status = http_write_found(w, store_tx_member_get(tx, c->id, &m), "member");
     if (status != STORE_OK)
         return status;
     member_copy(&before, &m);

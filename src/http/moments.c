@@ -263,14 +263,8 @@ static int create_write(store_tx *tx, http_write *w)
     int status = apply_on_writer(tx, w, &m, ch->body, true);
     if (status == STORE_OK)
         status = store_tx_moment_insert(tx, &m);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "moment.create", "moment", m.id, NULL, http_moment_json(&m));
-    if (status == STORE_OK) {
-        char location[64];
-        snprintf(location, sizeof(location), "/api/v1/moments/%lld", (long long)m.id);
-        http_write_answer_json(w, 201, http_moment_json(&m), location);
-    }
+        status = http_write_created(tx, w, "moment.create", "moment", m.id, "/api/v1/moments", http_moment_json(&m));
     store_moment_release(&m);
     return status;
 }
@@ -279,9 +273,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     moment_change *ch = w->arg;
     store_moment m;
-    int status = store_tx_moment_get(tx, ch->id, &m);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no moment with this id", NULL);
+    int status = http_write_found(w, store_tx_moment_get(tx, ch->id, &m), "moment");
     if (status != STORE_OK)
         return status;
     json_t *before = http_moment_json(&m);
@@ -292,15 +284,11 @@ static int update_write(store_tx *tx, http_write *w)
     m.updated_at = w->now_ms;
     if (status == STORE_OK)
         status = store_tx_moment_update(tx, &m);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, ch->body ? "moment.update" : "moment.deactivate", "moment",
-                                m.id, before, http_moment_json(&m));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, http_moment_json(&m), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, ch->body ? "moment.update" : "moment.deactivate", "moment", m.id, before,
+                                    http_moment_json(&m));
+    else
+        json_decref(before);
     store_moment_release(&m);
     return status;
 }
@@ -367,23 +355,13 @@ void http_moment_get(http_request *r)
 
 static void append_moment(const store_moment *m, void *items) { json_array_append_new(items, http_moment_json(m)); }
 
-void http_moment_list(http_request *r)
+static int list_moments(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    json_t *items = json_array();
     int count;
-    if (store_moment_list(r->thread->reader, after_id, limit + 1, append_moment, items, &count) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the moments could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return store_moment_list(rd, after_id, want, append_moment, items, &count);
 }
+
+void http_moment_list(http_request *r) { http_reply_list(r, list_moments, NULL, "the moments"); }
 
 static void append_grant(const store_moment_grant *g, void *items)
 {

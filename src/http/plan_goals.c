@@ -155,9 +155,7 @@ static int goal_create_write(store_tx *tx, http_write *w)
 {
     goal_change *c = w->arg;
     store_plan p;
-    int status = store_tx_plan_get(tx, c->id, &p);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no plan with this id", NULL);
+    int status = http_write_found(w, store_tx_plan_get(tx, c->id, &p), "plan");
     if (status != STORE_OK)
         return status;
     store_plan_goal *g = &c->goal;
@@ -219,10 +217,7 @@ void http_plan_goal_create(http_request *r)
 
 static int goal_get_or_404(store_tx *tx, http_write *w, int64_t id, store_plan_goal *g)
 {
-    int status = store_tx_plan_goal_get(tx, id, g);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no goal with this id", NULL);
-    return status;
+    return http_write_found(w, store_tx_plan_goal_get(tx, id, g), "goal");
 }
 
 static int goal_update_write(store_tx *tx, http_write *w)
@@ -262,11 +257,8 @@ static int goal_delete_write(store_tx *tx, http_write *w)
     int status = goal_get_or_404(tx, w, c->id, &g);
     if (status == STORE_OK)
         status = store_tx_plan_goal_delete(tx, g.id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan_goal.delete", "plan_goal", g.id, goal_audit(&g), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "plan_goal.delete", "plan_goal", g.id, goal_audit(&g));
     return status;
 }
 

@@ -97,22 +97,14 @@ static int plan_create_write(store_tx *tx, http_write *w)
     snprintf(p.created_by, sizeof(p.created_by), "%s", w->who.name);
     p.created_at = p.updated_at = w->now_ms;
     int status = store_tx_plan_insert(tx, &p);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan.create", "plan", p.id, NULL, plan_json(&p, NULL));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/plans/%lld", (long long)p.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, plan_json(&p, NULL), location);
+        status = http_write_created(tx, w, "plan.create", "plan", p.id, "/api/v1/plans", plan_json(&p, NULL));
     return status;
 }
 
 static int plan_get_or_404(store_tx *tx, http_write *w, int64_t id, store_plan *p)
 {
-    int status = store_tx_plan_get(tx, id, p);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no plan with this id", NULL);
-    return status;
+    return http_write_found(w, store_tx_plan_get(tx, id, p), "plan");
 }
 
 static int plan_update_write(store_tx *tx, http_write *w)
@@ -132,14 +124,11 @@ static int plan_update_write(store_tx *tx, http_write *w)
     }
     p.updated_at = w->now_ms;
     status = store_tx_plan_update(tx, &p);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan.update", "plan", p.id, before, plan_json(&p, NULL));
-    else
-        json_decref(before);
     /* the goals with their figures are read by GET; the answer is the plan itself */
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, plan_json(&p, NULL), NULL);
+        status = http_write_updated(tx, w, "plan.update", "plan", p.id, before, plan_json(&p, NULL));
+    else
+        json_decref(before);
     return status;
 }
 
@@ -150,11 +139,8 @@ static int plan_delete_write(store_tx *tx, http_write *w)
     int status = plan_get_or_404(tx, w, c->id, &p);
     if (status == STORE_OK)
         status = store_tx_plan_delete(tx, c->id);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "plan.delete", "plan", p.id, plan_json(&p, NULL), NULL);
-    if (status == STORE_OK)
-        w->status = 204;
+        status = http_write_deleted(tx, w, "plan.delete", "plan", p.id, plan_json(&p, NULL));
     return status;
 }
 

@@ -258,12 +258,10 @@ void http_portal_me_update(http_request *r)
 {
     if (!portal_enter(r))
         return;
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, profile_fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, profile_fields);
     if (e.count) {
         json_decref(body);
         http_reply_problem(r, 400, "validation", "these fields cannot be changed here", &e);
@@ -302,12 +300,10 @@ void http_portal_redeem(http_request *r)
     static const char *const fields[] = {"reward_id", "idempotency_key", NULL};
     if (!portal_enter(r))
         return;
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     if (e.count) {
         json_decref(body);
         http_reply_problem(r, 400, "validation", "some fields are not valid", &e);

@@ -176,6 +176,15 @@ json_t *http_body_json(http_request *r)
     return doc;
 }
 
+json_t *http_body_fields(http_request *r, const char *const *fields, errlist *e)
+{
+    errlist_init(e);
+    json_t *body = http_body_json(r);
+    if (body)
+        errlist_only_fields(e, body, fields);
+    return body;
+}
+
 static int hexval(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
@@ -307,6 +316,16 @@ void http_reply_page(http_request *r, int64_t after_id, int limit, http_page_fil
     }
     json_t *next = http_page_next(items, limit);
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+void http_reply_list(http_request *r, http_page_fill fill, void *arg, const char *what)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    int limit;
+    int64_t after_id = 0;
+    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
+        return;
+    http_reply_page(r, after_id, limit, fill, arg, what);
 }
 
 static bool cursor_decode(const char *s, int64_t *id)

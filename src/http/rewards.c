@@ -296,9 +296,7 @@ static int reward_update_write(store_tx *tx, http_write *w)
 {
     body_change *c = w->arg;
     store_reward rw, before;
-    int status = store_tx_reward_get(tx, c->id, &rw);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no reward with this id", NULL);
+    int status = http_write_found(w, store_tx_reward_get(tx, c->id, &rw), "reward");
     if (status != STORE_OK)
         return status;
     before = rw;
@@ -691,9 +689,7 @@ static int redemption_update_write(store_tx *tx, http_write *w)
 {
     status_change *c = w->arg;
     store_redemption d;
-    int status = store_tx_redemption_get(tx, c->id, &d);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no redemption with this id", NULL);
+    int status = http_write_found(w, store_tx_redemption_get(tx, c->id, &d), "redemption");
     if (status != STORE_OK)
         return status;
     if (strcmp(d.status, c->status) == 0) { /* already there: a repeated request changes nothing */
@@ -722,12 +718,10 @@ static int redemption_update_write(store_tx *tx, http_write *w)
 void http_redemption_update(http_request *r)
 {
     static const char *const fields[] = {"status", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     json_t *v = json_object_get(body, "status");
     bool known = false;
     for (const char *const *s = statuses; json_is_string(v) && *s && !known; s++)

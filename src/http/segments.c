@@ -245,9 +245,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     segment_change *c = w->arg;
     store_segment g, before;
-    int status = store_tx_segment_get(tx, c->id, &g);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no segment with this id", NULL);
+    int status = http_write_found(w, store_tx_segment_get(tx, c->id, &g), "segment");
     if (status != STORE_OK)
         return status;
     status = store_tx_segment_get(tx, c->id, &before);
@@ -276,9 +274,7 @@ static int delete_write(store_tx *tx, http_write *w)
 {
     segment_change *c = w->arg;
     store_segment g;
-    int status = store_tx_segment_get(tx, c->id, &g);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no segment with this id", NULL);
+    int status = http_write_found(w, store_tx_segment_get(tx, c->id, &g), "segment");
     if (status != STORE_OK)
         return status;
     status = store_tx_segment_delete(tx, c->id);
@@ -420,26 +416,16 @@ static int list_segments(store_reader *rd, int64_t after_id, int want, json_t *i
     return store_segment_list(rd, after_id, want, append_segment, items, &count);
 }
 
-void http_segment_list(http_request *r)
-{
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    http_reply_page(r, after_id, limit, list_segments, NULL, "the segments");
-}
+void http_segment_list(http_request *r) { http_reply_list(r, list_segments, NULL, "the segments"); }
 
 /* POST /api/v1/segments/count {"filter": ...}: the live count while a filter is edited. */
 void http_segment_count(http_request *r)
 {
-    json_t *body = http_body_json(r);
-    if (!body)
-        return;
     static const char *const allowed[] = {"filter", NULL};
     errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, allowed);
+    json_t *body = http_body_fields(r, allowed, &e);
+    if (!body)
+        return;
     json_t *filter = json_object_get(body, "filter");
     if (!filter)
         errlist_add(&e, "filter", "is required");

@@ -112,12 +112,10 @@ static void submit_user_create(http_request *r, void *c) { submit_after_hash(r, 
 void http_user_create(http_request *r)
 {
     static const char *const fields[] = {"username", "password", "role", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     staff_change *c = calloc(1, sizeof(*c));
     json_t *u = json_object_get(body, "username"), *p = json_object_get(body, "password");
     if (!json_is_string(u))
@@ -174,12 +172,10 @@ static void submit_user_update(http_request *r, void *c) { submit_after_hash(r, 
 void http_user_update(http_request *r)
 {
     static const char *const fields[] = {"password", "role", "disabled", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     staff_change *c = calloc(1, sizeof(*c));
     c->id = r->id;
     json_t *v;
@@ -240,12 +236,10 @@ static int apikey_create_write(store_tx *tx, http_write *w)
 void http_apikey_create(http_request *r)
 {
     static const char *const fields[] = {"name", "role", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     staff_change *c = calloc(1, sizeof(*c));
     json_t *n = json_object_get(body, "name");
     if (!json_is_string(n) || json_string_length(n) == 0 || json_string_length(n) >= sizeof(c->name))

@@ -151,23 +151,15 @@ static int create_write(store_tx *tx, http_write *w)
     store_survey s;
     survey_defaults(&s, w->now_ms);
     int status = apply_on_writer(w, &s, c->body, true, false) ? store_tx_survey_insert(tx, &s) : STORE_INVALID;
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "survey.create", "survey", s.id, NULL, survey_json(&s));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/surveys/%lld", (long long)s.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, survey_json(&s), location);
+        status = http_write_created(tx, w, "survey.create", "survey", s.id, "/api/v1/surveys", survey_json(&s));
     store_survey_release(&s);
     return status;
 }
 
 static int load_on_writer(store_tx *tx, http_write *w, int64_t id, store_survey *s)
 {
-    int status = store_tx_survey_get(tx, id, s);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no survey with this id", NULL);
-    return status;
+    return http_write_found(w, store_tx_survey_get(tx, id, s), "survey");
 }
 
 static int update_write(store_tx *tx, http_write *w)
@@ -185,14 +177,10 @@ static int update_write(store_tx *tx, http_write *w)
     s.updated_at = w->now_ms;
     if (status == STORE_OK)
         status = store_tx_survey_update(tx, &s);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "survey.update", "survey", s.id, before, survey_json(&s));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, survey_json(&s), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "survey.update", "survey", s.id, before, survey_json(&s));
+    else
+        json_decref(before);
     store_survey_release(&s);
     return status;
 }
@@ -386,15 +374,7 @@ static int list_surveys(store_reader *rd, int64_t after_id, int want, json_t *it
     return store_survey_list(rd, after_id, want, append_survey, items, &count);
 }
 
-void http_survey_list(http_request *r)
-{
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    http_reply_page(r, after_id, limit, list_surveys, NULL, "the surveys");
-}
+void http_survey_list(http_request *r) { http_reply_list(r, list_surveys, NULL, "the surveys"); }
 
 /* A number query parameter in [min, max]; errors name it. */
 static double query_number(http_request *r, const char *name, double min, double max, double dflt, errlist *e)
@@ -532,13 +512,11 @@ static int answer_write(store_tx *tx, http_write *w)
 /* POST /s/{token} {"answers": {...}}: the checks that need the survey run on the writer, with the link. */
 void http_survey_public_answer(http_request *r)
 {
-    json_t *body = http_body_json(r);
-    if (!body)
-        return;
     static const char *const allowed[] = {"answers", NULL};
     errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, allowed);
+    json_t *body = http_body_fields(r, allowed, &e);
+    if (!body)
+        return;
     json_t *answers = json_object_get(body, "answers");
     if (!json_is_object(answers))
         errlist_add(&e, "answers", "is required: an object, question key -> answer");

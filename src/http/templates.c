@@ -98,13 +98,8 @@ static int create_write(store_tx *tx, http_write *w)
     int status = store_tx_template_insert(tx, &t);
     if (status == STORE_CONFLICT)
         name_taken(w);
-    store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "template.create", "template", t.id, NULL, template_json(&t));
-    char location[64];
-    snprintf(location, sizeof(location), "/api/v1/templates/%lld", (long long)t.id);
-    if (status == STORE_OK)
-        http_write_answer_json(w, 201, template_json(&t), location);
+        status = http_write_created(tx, w, "template.create", "template", t.id, "/api/v1/templates", template_json(&t));
     store_template_release(&t);
     return status;
 }
@@ -113,9 +108,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     template_job *j = w->arg;
     store_template t;
-    int status = store_tx_template_get(tx, j->id, &t);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no template with this id", NULL);
+    int status = http_write_found(w, store_tx_template_get(tx, j->id, &t), "template");
     if (status != STORE_OK)
         return status;
     json_t *before = template_json(&t);
@@ -123,14 +116,10 @@ static int update_write(store_tx *tx, http_write *w)
     status = store_tx_template_update(tx, &t);
     if (status == STORE_CONFLICT)
         name_taken(w);
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "template.update", "template", t.id, before, template_json(&t));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, template_json(&t), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "template.update", "template", t.id, before, template_json(&t));
+    else
+        json_decref(before);
     store_template_release(&t);
     return status;
 }
@@ -138,9 +127,7 @@ static int update_write(store_tx *tx, http_write *w)
 static int delete_write(store_tx *tx, http_write *w)
 {
     template_job *j = w->arg;
-    int status = store_tx_template_delete(tx, j->id);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no template with this id", NULL);
+    int status = http_write_found(w, store_tx_template_delete(tx, j->id), "template");
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "template.delete", "template", j->id, NULL, NULL);
@@ -202,33 +189,21 @@ void http_template_get(http_request *r)
 
 static void append_template(const store_template *t, void *items) { json_array_append_new(items, template_json(t)); }
 
-void http_template_list(http_request *r)
+static int list_templates(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    json_t *items = json_array();
-    if (store_template_list(r->thread->reader, after_id, limit + 1, append_template, items) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the templates could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return store_template_list(rd, after_id, want, append_template, items);
 }
+
+void http_template_list(http_request *r) { http_reply_list(r, list_templates, NULL, "the templates"); }
 
 /* POST /api/v1/templates/{id}/preview {member: ID} or {contact: ID}: the texts as that person would get them now. */
 void http_template_preview(http_request *r)
 {
     static const char *const fields[] = {"member", "contact", NULL};
-    json_t *body = http_body_json(r);
+    errlist e;
+    json_t *body = http_body_fields(r, fields, &e);
     if (!body)
         return;
-    errlist e;
-    errlist_init(&e);
-    errlist_only_fields(&e, body, fields);
     json_t *mid = json_object_get(body, "member"), *cid = json_object_get(body, "contact");
     if ((mid != NULL) == (cid != NULL) || !json_is_integer(mid ? mid : cid) || json_integer_value(mid ? mid : cid) < 1)
         errlist_add(&e, mid ? "member" : "contact", "give one of member or contact: a person's id");

@@ -168,9 +168,7 @@ static int update_write(store_tx *tx, http_write *w)
 {
     tier_change *c = w->arg;
     store_tier t, before;
-    int status = store_tx_tier_get(tx, c->id, &t);
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no tier with this id", NULL);
+    int status = http_write_found(w, store_tx_tier_get(tx, c->id, &t), "tier");
     if (status != STORE_OK)
         return status;
     before = t;

@@ -182,33 +182,22 @@ static int create_write(store_tx *tx, http_write *w)
     return status;
 }
 
-static int not_found(http_write *w, int status)
-{
-    if (status == STORE_NOTFOUND)
-        http_write_answer_problem(w, 404, "not-found", "there is no webhook with this id", NULL);
-    return status;
-}
-
 static int update_write(store_tx *tx, http_write *w)
 {
     webhook_input *in = w->arg;
     store_webhook *h = malloc(sizeof(*h));
     if (!h)
         abort(); /* out of memory */
-    int status = not_found(w, store_tx_webhook_get(tx, in->id, h));
+    int status = http_write_found(w, store_tx_webhook_get(tx, in->id, h), "webhook");
     json_t *before = status == STORE_OK ? webhook_json(h, false) : NULL;
     if (status == STORE_OK) {
         apply(in, h, w->now_ms);
         status = store_tx_webhook_update(tx, h);
     }
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK) {
-        status = store_tx_audit(tx, &actor, w->now_ms, "webhook.update", "webhook", h->id, before, webhook_json(h, false));
-        before = NULL;
-    }
     if (status == STORE_OK)
-        http_write_answer_json(w, 200, webhook_json(h, false), NULL);
-    json_decref(before);
+        status = http_write_updated(tx, w, "webhook.update", "webhook", h->id, before, webhook_json(h, false));
+    else
+        json_decref(before);
     free(h);
     return status;
 }
@@ -216,7 +205,7 @@ static int update_write(store_tx *tx, http_write *w)
 static int delete_write(store_tx *tx, http_write *w)
 {
     webhook_input *in = w->arg;
-    int status = not_found(w, store_tx_webhook_delete(tx, in->id));
+    int status = http_write_found(w, store_tx_webhook_delete(tx, in->id), "webhook");
     store_actor actor = http_actor(&w->who);
     if (status == STORE_OK)
         status = store_tx_audit(tx, &actor, w->now_ms, "webhook.delete", "webhook", in->id, NULL, NULL);
@@ -252,7 +241,7 @@ static int rotate_write(store_tx *tx, http_write *w)
     store_webhook *h = malloc(sizeof(*h));
     if (!h)
         abort(); /* out of memory */
-    int status = not_found(w, store_tx_webhook_get(tx, in->id, h));
+    int status = http_write_found(w, store_tx_webhook_get(tx, in->id, h), "webhook");
     if (status == STORE_OK) {
         if (in->keep_previous_s > 0) {
             memcpy(h->previous_secret, h->secret, sizeof(h->previous_secret));
@@ -419,22 +408,12 @@ void http_webhook_get(http_request *r)
 
 static void append_webhook(const store_webhook *w, void *items) { json_array_append_new(items, webhook_json(w, false)); }
 
-void http_webhook_list(http_request *r)
+static int list_webhooks(store_reader *rd, int64_t after_id, int want, json_t *items, void *arg)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    int limit;
-    int64_t after_id = 0;
-    if (!http_query_only(r, allowed) || !http_page_params(r, &limit, &after_id))
-        return;
-    json_t *items = json_array();
-    if (store_webhook_list(r->thread->reader, after_id, limit + 1, append_webhook, items) != STORE_OK) {
-        json_decref(items);
-        http_reply_problem(r, 500, "internal", "the webhooks could not be read", NULL);
-        return;
-    }
-    json_t *next = http_page_next(items, limit);
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return store_webhook_list(rd, after_id, want, append_webhook, items);
 }
+
+void http_webhook_list(http_request *r) { http_reply_list(r, list_webhooks, NULL, "the webhooks"); }
 
 /* The delivery log, newest first: ?limit (at most DELIVERIES_PAGE_MAX) and ?before (a delivery id). */
 void http_webhook_deliveries(http_request *r)

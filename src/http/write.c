@@ -49,6 +49,52 @@ void http_write_answer_problem(http_write *w, int status, const char *slug, cons
     w->location = NULL;
 }
 
+int http_write_found(http_write *w, int status, const char *what)
+{
+    if (status == STORE_NOTFOUND) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "there is no %s with this id", what);
+        http_write_answer_problem(w, 404, "not-found", detail, NULL);
+    }
+    return status;
+}
+
+int http_write_created(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id,
+                       const char *collection, json_t *record)
+{
+    store_actor actor = http_actor(&w->who);
+    int status = store_tx_audit(tx, &actor, w->now_ms, action, type, id, NULL, json_incref(record));
+    if (status != STORE_OK) {
+        json_decref(record);
+        return status;
+    }
+    char location[96];
+    snprintf(location, sizeof(location), "%s/%lld", collection, (long long)id);
+    http_write_answer_json(w, 201, record, location);
+    return status;
+}
+
+int http_write_updated(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before,
+                       json_t *record)
+{
+    store_actor actor = http_actor(&w->who);
+    int status = store_tx_audit(tx, &actor, w->now_ms, action, type, id, before, json_incref(record));
+    if (status == STORE_OK)
+        http_write_answer_json(w, 200, record, NULL);
+    else
+        json_decref(record);
+    return status;
+}
+
+int http_write_deleted(store_tx *tx, http_write *w, const char *action, const char *type, int64_t id, json_t *before)
+{
+    store_actor actor = http_actor(&w->who);
+    int status = store_tx_audit(tx, &actor, w->now_ms, action, type, id, before, NULL);
+    if (status == STORE_OK)
+        w->status = 204;
+    return status;
+}
+
 /* Writer thread: replay, conflict, or run the work and remember its answer. */
 static int run_write(store_tx *tx, void *arg)
 {

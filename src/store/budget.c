@@ -27,8 +27,9 @@ static int change_one(store_conn *c, sqlite3_stmt *st, const char *what)
     "l.updated_at, (SELECT coalesce(sum(c.amount_minor), 0) FROM costs c WHERE c.category = l.category AND "          \
     "c.at >= l.starts_at AND c.at < l.ends_at)"
 
-static void line_row(sqlite3_stmt *st, store_budget_line *l)
+static void line_row(sqlite3_stmt *st, void *out)
 {
+    store_budget_line *l = out;
     memset(l, 0, sizeof(*l));
     l->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, l->category, sizeof(l->category));
@@ -45,17 +46,8 @@ static void line_row(sqlite3_stmt *st, store_budget_line *l)
 
 static int line_get(store_conn *c, int64_t id, store_budget_line *out)
 {
-    sqlite3_stmt *st = store_prepare(c, "SELECT " LINE_COLUMNS " FROM budget_lines l WHERE l.id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        line_row(st, out);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "budget line get");
+    return store_get_by_id(c, "SELECT " LINE_COLUMNS " FROM budget_lines l WHERE l.id = ?1", id, line_row, out,
+                              "budget line get");
 }
 
 int store_tx_budget_line_get(store_tx *tx, int64_t id, store_budget_line *out) { return line_get(&tx->conn, id, out); }

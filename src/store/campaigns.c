@@ -10,16 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Steps a statement that returns no rows and finalises it. */
-static int run(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return store_status_of(c, rc, what);
-}
-
 static int step_done(store_conn *c, sqlite3_stmt *st, const char *what)
 {
     if (!st)
@@ -105,17 +95,9 @@ int store_campaign_list(store_reader *r, const char *state, int64_t after_id, in
     if (state)
         sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, limit);
-    int rc;
     *count = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_campaign c;
-        campaign_from_row(st, &c);
-        cb(&c, arg);
-        store_campaign_release(&c);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "campaign list");
+    STORE_EACH_ROW(&r->conn, st, store_campaign, campaign_from_row, cb, arg, store_campaign_release, count,
+                   "campaign list");
 }
 
 static void bind_zero_null(sqlite3_stmt *st, int i, int64_t v)
@@ -157,7 +139,7 @@ int store_tx_campaign_insert(store_tx *tx, store_campaign *c)
     bind_campaign(st, c);
     sqlite3_bind_text(st, 15, c->created_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, c->created_at);
-    int status = run(&tx->conn, st, "campaign insert");
+    int status = store_step_once(&tx->conn, st, "campaign insert");
     if (status != STORE_OK)
         return status;
     c->id = sqlite3_last_insert_rowid(tx->conn.db);
@@ -167,7 +149,7 @@ int store_tx_campaign_insert(store_tx *tx, store_campaign *c)
     st = store_prepare(&tx->conn, "INSERT INTO club_accounts (account, balance) VALUES ('campaign:' || ?, 0)");
     if (st)
         sqlite3_bind_int64(st, 1, c->id);
-    return run(&tx->conn, st, "campaign account");
+    return store_step_once(&tx->conn, st, "campaign account");
 }
 
 int store_tx_campaign_update(store_tx *tx, const store_campaign *c)
@@ -181,7 +163,7 @@ int store_tx_campaign_update(store_tx *tx, const store_campaign *c)
     bind_campaign(st, c);
     sqlite3_bind_int64(st, 15, c->id);
     store_cache_forget(tx); /* the writer's cached multiplier campaigns */
-    int status = run(&tx->conn, st, "campaign update");
+    int status = store_step_once(&tx->conn, st, "campaign update");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
@@ -198,7 +180,7 @@ int store_tx_campaign_guard_set(store_tx *tx, const store_campaign *c)
         sqlite3_bind_int64(st, 5, c->guard_revenue_minor);
         sqlite3_bind_int64(st, 6, c->guard_at);
     }
-    return run(&tx->conn, st, "campaign guard");
+    return store_step_once(&tx->conn, st, "campaign guard");
 }
 
 /* Moves the row from `from` to `to`: STORE_CONFLICT when it is no longer in `from`. */
@@ -213,7 +195,7 @@ static int state_move(store_tx *tx, int64_t id, const char *from, const char *to
     sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
     store_cache_forget(tx); /* the writer's cached multiplier campaigns */
-    int status = run(&tx->conn, st, "campaign state");
+    int status = store_step_once(&tx->conn, st, "campaign state");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_CONFLICT : status;
 }
 
@@ -226,7 +208,7 @@ int store_tx_campaign_touch(store_tx *tx, int64_t id, const char *state, int64_t
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    int status = run(&tx->conn, st, "campaign touch");
+    int status = store_step_once(&tx->conn, st, "campaign touch");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_CONFLICT : status;
 }
 
@@ -247,7 +229,7 @@ int store_tx_campaign_state(store_tx *tx, int64_t id, const char *from, const ch
     sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now);
-    return run(&tx->conn, st, "campaign change");
+    return store_step_once(&tx->conn, st, "campaign change");
 }
 
 int store_campaign_changes(store_reader *r, int64_t campaign_id, int64_t after_id, int limit, json_t *items)
@@ -306,7 +288,7 @@ int store_tx_campaign_wave_insert(store_tx *tx, int64_t campaign_id, const char 
     sqlite3_bind_text(st, 8, strata_json, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, now);
-    int status = run(&tx->conn, st, "campaign wave");
+    int status = store_step_once(&tx->conn, st, "campaign wave");
     if (status == STORE_OK)
         *wave_id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -324,7 +306,7 @@ int store_tx_campaign_wave_progress(store_tx *tx, int64_t wave_id, int64_t audie
     sqlite3_bind_int64(st, 3, control);
     bind_zero_null(st, 4, assigned_upto);
     sqlite3_bind_int64(st, 5, wave_id);
-    return run(&tx->conn, st, "campaign wave progress");
+    return store_step_once(&tx->conn, st, "campaign wave progress");
 }
 
 int store_tx_campaign_waves_assigning(store_tx *tx, store_campaign_wave_open *out, int cap, int *n)

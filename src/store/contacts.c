@@ -112,17 +112,6 @@ static void bind_contact(sqlite3_stmt *st, const store_contact *c)
     sqlite3_bind_int64(st, 14, p->updated_at);
 }
 
-static int step_write(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return STORE_CONFLICT; /* the only unique column is external_ref */
-    return store_status_of(c, rc, what);
-}
-
 int store_tx_contact_insert(store_tx *tx, store_contact *c)
 {
     sqlite3_stmt *st = store_prepare(&tx->conn, "INSERT INTO contacts (kind, organisation, department, external_ref, "
@@ -130,7 +119,7 @@ int store_tx_contact_insert(store_tx *tx, store_contact *c)
                                           "consent_sms, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st)
         bind_contact(st, c);
-    int status = step_write(&tx->conn, st, "contact insert");
+    int status = store_step_once(&tx->conn, st, "contact insert");
     if (status == STORE_OK)
         c->id = c->person.id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -146,7 +135,7 @@ int store_tx_contact_update(store_tx *tx, const store_contact *c)
         bind_contact(st, c);
         sqlite3_bind_int64(st, 15, c->id);
     }
-    int status = step_write(&tx->conn, st, "contact update");
+    int status = store_step_once(&tx->conn, st, "contact update");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;
@@ -157,7 +146,7 @@ int store_tx_contact_delete(store_tx *tx, int64_t id)
     sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM contacts WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
-    int status = step_write(&tx->conn, st, "contact delete");
+    int status = store_step_once(&tx->conn, st, "contact delete");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;

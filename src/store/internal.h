@@ -1,5 +1,6 @@
-/* Private to src/store: the connection type shared by readers and write transactions, and its cache of
- * prepared statements. A statement belongs to one connection; each is prepared on first use and reused. */
+/* Private to src/store: the connection type shared by readers and write transactions, its cache of prepared
+ * statements, and the helpers that run one-use statements (a get, a list's rows, a write's one step). A statement
+ * belongs to one connection; each is prepared on first use and reused. */
 #ifndef BASHGAH_STORE_INTERNAL_H
 #define BASHGAH_STORE_INTERNAL_H
 
@@ -291,6 +292,39 @@ sqlite3_stmt *store_prepare(store_conn *c, const char *sql);
  * the error (logged as `what`). */
 int store_get_by_id(store_conn *c, const char *sql, int64_t id, void (*from_row)(sqlite3_stmt *st, void *out),
                     void *out, const char *what);
+/* Steps st (bound, from store_prepare) through its rows and returns from the calling function: each row is read
+ * into a `type` by from_row(st, &v), handed to cb(&v, arg), released by release(&v) (STORE_KEEP_ROW for a type
+ * that owns nothing) and counted in *count when count is not NULL (the caller sets it to 0). Finalises st and
+ * returns its status (logged as `what`). The list functions' one loop, as store_get_by_id is their one get. */
+#define STORE_EACH_ROW(c, st, type, from_row, cb, arg, release, count, what)                                          \
+    do {                                                                                                               \
+        int *count_ = (count);                                                                                         \
+        int rc_;                                                                                                       \
+        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                                                              \
+            type v_;                                                                                                   \
+            from_row(st, &v_);                                                                                         \
+            cb(&v_, arg);                                                                                              \
+            release(&v_);                                                                                              \
+            if (count_)                                                                                                \
+                (*count_)++;                                                                                           \
+        }                                                                                                              \
+        sqlite3_finalize(st);                                                                                          \
+        return store_status_of(c, rc_, what);                                                                          \
+    } while (0)
+/* STORE_EACH_ROW's release for a row type that owns nothing. */
+#define STORE_KEEP_ROW(v) ((void)(v))
+
+/* Steps st (from store_prepare: NULL when it did not prepare) once and finalises it: STORE_OK, STORE_CONFLICT for a
+ * constraint, or the error (logged as `what`). The writes' one step, as store_get_by_id is the gets' one. */
+static inline int store_step_once(store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return store_status_of(c, rc, what);
+}
+
 /* ---- the writer's cache (cache.c) ---- */
 /* Marks everything cached as stale. */
 void store_cache_forget(store_tx *tx);

@@ -152,16 +152,7 @@ int store_moment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(c
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_moment m;
-        moment_from_row(st, &m);
-        cb(&m, arg);
-        store_moment_release(&m);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "moment list");
+    STORE_EACH_ROW(&r->conn, st, store_moment, moment_from_row, cb, arg, store_moment_release, count, "moment list");
 }
 
 int store_tx_moments_active(store_tx *tx, store_moment *out, int cap, int *n)

@@ -12,17 +12,6 @@
 
 #define DAY_MS 86400000LL
 
-static int run(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return STORE_CONFLICT;
-    return store_status_of(c, rc, what);
-}
-
 /* ---- the campaign ---- */
 
 static int campaign_get(store_conn *c, int64_t id, store_pilot_campaign *out)
@@ -196,7 +185,7 @@ int store_tx_pilot_wave_insert(store_tx *tx, store_pilot_wave *w)
         sqlite3_bind_text(st, 9, w->actor, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, w->at);
     }
-    int status = run(&tx->conn, st, "campaign wave insert");
+    int status = store_step_once(&tx->conn, st, "campaign wave insert");
     if (status == STORE_OK)
         w->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -238,7 +227,7 @@ int store_tx_pilot_holdout_set(store_tx *tx, int64_t campaign_id, int permille, 
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, campaign_id);
     }
-    return run(&tx->conn, st, "campaign holdout");
+    return store_step_once(&tx->conn, st, "campaign holdout");
 }
 
 int store_tx_pilot_decision_insert(store_tx *tx, int64_t campaign_id, const char *decision, const char *reason,
@@ -254,7 +243,7 @@ int store_tx_pilot_decision_insert(store_tx *tx, int64_t campaign_id, const char
         sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, now);
     }
-    int status = run(&tx->conn, st, "campaign decision insert");
+    int status = store_step_once(&tx->conn, st, "campaign decision insert");
     if (status == STORE_OK)
         *id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;

@@ -16,24 +16,12 @@ static int change_one(store_conn *c, sqlite3_stmt *st, const char *what)
     return sqlite3_changes(c->db) ? STORE_OK : STORE_NOTFOUND;
 }
 
-/* Runs st (bound), calling row(st, out) then cb(out, arg) for each row; finalises it. */
-#define EACH_ROW(c, st, type, row, cb, arg, what)                                                                     \
-    do {                                                                                                               \
-        int rc_;                                                                                                       \
-        type v_;                                                                                                       \
-        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                                                              \
-            row(st, &v_);                                                                                              \
-            cb(&v_, arg);                                                                                              \
-        }                                                                                                              \
-        sqlite3_finalize(st);                                                                                          \
-        return store_status_of(c, rc_, what);                                                                          \
-    } while (0)
-
 /* ---- plans ---- */
 #define PLAN_COLUMNS "id, title, horizon, starts_at, ends_at, created_by, created_at, updated_at"
 
-static void plan_row(sqlite3_stmt *st, store_plan *p)
+static void plan_row(sqlite3_stmt *st, void *out)
 {
+    store_plan *p = out;
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, p->title, sizeof(p->title));
@@ -47,17 +35,7 @@ static void plan_row(sqlite3_stmt *st, store_plan *p)
 
 static int plan_get(store_conn *c, int64_t id, store_plan *out)
 {
-    sqlite3_stmt *st = store_prepare(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        plan_row(st, out);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "plan get");
+    return store_get_by_id(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE id = ?1", id, plan_row, out, "plan get");
 }
 
 int store_tx_plan_get(store_tx *tx, int64_t id, store_plan *out) { return plan_get(&tx->conn, id, out); }
@@ -118,7 +96,7 @@ int store_plans(store_reader *r, void (*cb)(const store_plan *p, void *arg), voi
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int(st, 1, STORE_BUDGET_LIST_MAX);
-    EACH_ROW(&r->conn, st, store_plan, plan_row, cb, arg, "plans");
+    STORE_EACH_ROW(&r->conn, st, store_plan, plan_row, cb, arg, STORE_KEEP_ROW, NULL, "plans");
 }
 
 /* ---- goals ---- */
@@ -214,7 +192,7 @@ int store_plan_goals(store_reader *r, int64_t plan_id, int limit, void (*cb)(con
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, plan_id);
     sqlite3_bind_int(st, 2, limit);
-    EACH_ROW(&r->conn, st, store_plan_goal, goal_row, cb, arg, "goals");
+    STORE_EACH_ROW(&r->conn, st, store_plan_goal, goal_row, cb, arg, STORE_KEEP_ROW, NULL, "goals");
 }
 
 /* ---- competitor notes ---- */
@@ -303,5 +281,5 @@ int store_competitor_notes(store_reader *r, const char *competitor, int64_t afte
     store_bind_text_or_null(st, 1, competitor ? competitor : "");
     sqlite3_bind_int(st, 2, limit);
     sqlite3_bind_int64(st, 3, after_id);
-    EACH_ROW(&r->conn, st, store_competitor_note, note_row, cb, arg, "competitor notes");
+    STORE_EACH_ROW(&r->conn, st, store_competitor_note, note_row, cb, arg, STORE_KEEP_ROW, NULL, "competitor notes");
 }

@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Steps a statement that returns no rows and finalises it. */
-static int run(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return store_status_of(c, rc, what);
-}
-
 void store_segment_release(store_segment *g)
 {
     free(g->filter);
@@ -62,16 +52,8 @@ int store_segment_list(store_reader *r, int64_t after_id, int limit, void (*cb)(
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_segment g;
-        segment_from_row(st, &g);
-        cb(&g, arg);
-        store_segment_release(&g);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "segment list");
+    STORE_EACH_ROW(&r->conn, st, store_segment, segment_from_row, cb, arg, store_segment_release, count,
+                   "segment list");
 }
 
 /* Binds name .. updated_at from parameter 1. */
@@ -94,7 +76,7 @@ int store_tx_segment_insert(store_tx *tx, store_segment *g)
     if (!st)
         return STORE_ERROR;
     bind_segment(st, g);
-    int status = run(&tx->conn, st, "segment insert");
+    int status = store_step_once(&tx->conn, st, "segment insert");
     if (status == STORE_OK)
         g->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -108,7 +90,7 @@ int store_tx_segment_update(store_tx *tx, const store_segment *g)
         return STORE_ERROR;
     bind_segment(st, g);
     sqlite3_bind_int64(st, 8, g->id);
-    int status = run(&tx->conn, st, "segment update");
+    int status = store_step_once(&tx->conn, st, "segment update");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;
@@ -119,7 +101,7 @@ static int members_clear(store_tx *tx, int64_t id)
     sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM segment_members WHERE segment_id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
-    return run(&tx->conn, st, "segment members clear");
+    return store_step_once(&tx->conn, st, "segment members clear");
 }
 
 int store_tx_segment_delete(store_tx *tx, int64_t id)
@@ -130,7 +112,7 @@ int store_tx_segment_delete(store_tx *tx, int64_t id)
     sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM segments WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
-    status = run(&tx->conn, st, "segment delete");
+    status = store_step_once(&tx->conn, st, "segment delete");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;

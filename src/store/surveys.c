@@ -6,17 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int run(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return STORE_CONFLICT;
-    return store_status_of(c, rc, what);
-}
-
 static void bind_time_or_null(sqlite3_stmt *st, int i, int64_t v)
 {
     if (v)
@@ -77,16 +66,7 @@ int store_survey_list(store_reader *r, int64_t after_id, int limit, void (*cb)(c
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_survey s;
-        survey_from_row(st, &s);
-        cb(&s, arg);
-        store_survey_release(&s);
-        (*count)++;
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "survey list");
+    STORE_EACH_ROW(&r->conn, st, store_survey, survey_from_row, cb, arg, store_survey_release, count, "survey list");
 }
 
 /* Binds title_en .. updated_at from parameter 1; *text is the questions' JSON (freed by the caller). */
@@ -115,7 +95,7 @@ int store_tx_survey_insert(store_tx *tx, store_survey *s)
     char *text = NULL;
     if (st)
         bind_survey(st, s, &text);
-    int status = run(&tx->conn, st, "survey insert");
+    int status = store_step_once(&tx->conn, st, "survey insert");
     free(text);
     if (status == STORE_OK)
         s->id = sqlite3_last_insert_rowid(tx->conn.db);
@@ -133,7 +113,7 @@ int store_tx_survey_update(store_tx *tx, const store_survey *s)
         bind_survey(st, s, &text);
         sqlite3_bind_int64(st, 13, s->id);
     }
-    int status = run(&tx->conn, st, "survey update");
+    int status = store_step_once(&tx->conn, st, "survey update");
     free(text);
     return status;
 }
@@ -161,7 +141,7 @@ int store_tx_survey_delete(store_tx *tx, int64_t id)
     sqlite3_stmt *st = store_prepare(&tx->conn, "DELETE FROM surveys WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
-    status = run(&tx->conn, st, "survey delete");
+    status = store_step_once(&tx->conn, st, "survey delete");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;
@@ -240,7 +220,7 @@ int store_tx_survey_wave_insert(store_tx *tx, int64_t survey_id, const char *aud
         sqlite3_bind_int64(st, 4, seed);
         sqlite3_bind_int64(st, 5, now);
     }
-    int status = run(&tx->conn, st, "survey wave insert");
+    int status = store_step_once(&tx->conn, st, "survey wave insert");
     if (status == STORE_OK)
         *wave_id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -257,7 +237,7 @@ int store_tx_survey_stratum_insert(store_tx *tx, int64_t wave_id, const char *st
         sqlite3_bind_int64(st, 3, population);
         sqlite3_bind_int64(st, 4, invited);
     }
-    return run(&tx->conn, st, "survey stratum insert");
+    return store_step_once(&tx->conn, st, "survey stratum insert");
 }
 
 #define INVITATION_COLUMNS                                                                                  \
@@ -298,7 +278,7 @@ int store_tx_invitation_insert(store_tx *tx, store_invitation *v)
         sqlite3_bind_int64(st, 8, v->created_at);
         sqlite3_bind_int64(st, 9, v->last_sent_at);
     }
-    int status = run(&tx->conn, st, "invitation insert");
+    int status = store_step_once(&tx->conn, st, "invitation insert");
     if (status == STORE_OK)
         v->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -335,7 +315,7 @@ int store_tx_invitation_answered(store_tx *tx, int64_t id, int64_t at)
         sqlite3_bind_int64(st, 1, at);
         sqlite3_bind_int64(st, 2, id);
     }
-    int status = run(&tx->conn, st, "invitation answered");
+    int status = store_step_once(&tx->conn, st, "invitation answered");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_CONFLICT;
     return status;
@@ -371,7 +351,7 @@ int store_tx_invitation_reminded(store_tx *tx, int64_t id, const uint8_t token_h
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, id);
     }
-    return run(&tx->conn, st, "invitation reminded");
+    return store_step_once(&tx->conn, st, "invitation reminded");
 }
 
 int store_tx_response_insert(store_tx *tx, int64_t survey_id, int64_t invitation_id, const char *stratum,
@@ -386,7 +366,7 @@ int store_tx_response_insert(store_tx *tx, int64_t survey_id, int64_t invitation
         sqlite3_bind_int64(st, 4, answered_at);
         sqlite3_bind_text(st, 5, answers_json, -1, SQLITE_STATIC);
     }
-    return run(&tx->conn, st, "response insert");
+    return store_step_once(&tx->conn, st, "response insert");
 }
 
 /* An invitation or a reminder into the message outbox, in the caller's transaction: the delivery worker sends it

@@ -13,8 +13,9 @@ void store_template_release(store_template *t)
     t->content = NULL;
 }
 
-static void from_row(sqlite3_stmt *st, store_template *t)
+static void from_row(sqlite3_stmt *st, void *out)
 {
+    store_template *t = out;
     memset(t, 0, sizeof(*t));
     t->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, t->name, sizeof(t->name));
@@ -30,17 +31,8 @@ static void from_row(sqlite3_stmt *st, store_template *t)
 
 static int one(store_conn *c, int64_t id, store_template *out)
 {
-    sqlite3_stmt *st = store_prepare(c, "SELECT " COLUMNS " FROM message_templates WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        from_row(st, out);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "template get");
+    return store_get_by_id(c, "SELECT " COLUMNS " FROM message_templates WHERE id = ?", id, from_row, out,
+                           "template get");
 }
 
 int store_tx_template_get(store_tx *tx, int64_t id, store_template *out) { return one(&tx->conn, id, out); }
@@ -109,13 +101,5 @@ int store_template_list(store_reader *r, int64_t after_id, int limit,
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_template t;
-        from_row(st, &t);
-        cb(&t, arg);
-        store_template_release(&t);
-    }
-    sqlite3_finalize(st);
-    return store_status_of(&r->conn, rc, "template list");
+    STORE_EACH_ROW(&r->conn, st, store_template, from_row, cb, arg, store_template_release, NULL, "template list");
 }

@@ -13,8 +13,9 @@
     "id, url, events, description, secret, active, created_by, created_at, updated_at, previous_secret, " \
     "previous_until"
 
-static void webhook_from_row(sqlite3_stmt *st, store_webhook *w)
+static void webhook_from_row(sqlite3_stmt *st, void *out)
 {
+    store_webhook *w = out;
     memset(w, 0, sizeof(*w));
     w->id = sqlite3_column_int64(st, 0);
     store_column_text(st, 1, w->url, sizeof(w->url));
@@ -31,17 +32,8 @@ static void webhook_from_row(sqlite3_stmt *st, store_webhook *w)
 
 static int webhook_one(store_conn *c, int64_t id, store_webhook *out)
 {
-    sqlite3_stmt *st = store_prepare(c, "SELECT " WEBHOOK_COLUMNS " FROM webhook_subscriptions WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        webhook_from_row(st, out);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    return rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "webhook get");
+    return store_get_by_id(c, "SELECT " WEBHOOK_COLUMNS " FROM webhook_subscriptions WHERE id = ?", id,
+                           webhook_from_row, out, "webhook get");
 }
 
 int store_tx_webhook_get(store_tx *tx, int64_t id, store_webhook *out) { return webhook_one(&tx->conn, id, out); }

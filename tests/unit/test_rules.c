@@ -1,7 +1,8 @@
 /*
- * test_rules.c: unit tests for src/core/rules.c (validation and JSON of rules, the evaluation of every rule kind
- * with rounding, item conditions, windows, tiers, caps, best-of and priority, and the local-time helpers) and for
- * src/store/rules.c against a real SQLite file (CRUD, the rules of an event, grants for caps).
+ * test_rules.c: unit tests for src/core/rules.c, rules_def.c and rules_eval.c (validation and JSON of rules, the
+ * evaluation of every rule kind with rounding, item conditions, windows, tiers, caps, best-of and priority, and the
+ * local-time helpers) and for src/store/rules.c against a real SQLite file (CRUD, the rules of an event, grants for
+ * caps).
  */
 #include <setjmp.h>
 #include <stdarg.h>

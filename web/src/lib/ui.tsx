@@ -1,4 +1,4 @@
-// Small shared pieces: labelled fields, messages, the language switch, and how a ledger entry is explained.
+// Small shared pieces: labelled fields, messages, tables, the language switch, and how a ledger entry is explained.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from './api';
@@ -83,12 +83,65 @@ export function Alert(p: { kind?: 'error' | 'ok' | 'info'; children: ComponentCh
   );
 }
 
+/** A column of a Table: its heading, or [heading, 'num'] for a column of figures (aligned as numbers). */
+export type Column = string | [string, 'num'];
+
+/** A table in its scrolling wrapper: one header row from columns, and the rows given as children; class and
+ * data-table (how the tests find it) go on the table itself. */
+export function Table(p: { columns: Column[]; class?: string; 'data-table'?: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class={p.class} data-table={p['data-table']}>
+        <thead>
+          <tr>
+            {p.columns.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col">{c}</th>
+              ) : (
+                <th scope="col" class="num">
+                  {c[0]}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{p.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 export function Loading() {
   const { t } = useI18n();
   return (
     <p class="muted" role="status">
       {t.loading}
     </p>
+  );
+}
+
+/** A list read from the API, in its states: the error (when any), then Loading until the items come, the empty
+ * text (a paragraph of class emptyClass) when there are none, else what children makes of them. Without empty, an
+ * empty list goes to children too. */
+export function ListState<T>(p: {
+  items: T[] | null;
+  error: unknown;
+  empty?: ComponentChildren;
+  emptyClass?: string;
+  children: (items: T[]) => ComponentChildren;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      {p.error != null && <Alert>{errorText(t, p.error)}</Alert>}
+      {p.items === null ? (
+        <Loading />
+      ) : p.items.length === 0 && p.empty !== undefined ? (
+        <p class={p.emptyClass}>{p.empty}</p>
+      ) : (
+        p.children(p.items)
+      )}
+    </>
   );
 }
 

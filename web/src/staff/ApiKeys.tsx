@@ -2,7 +2,7 @@
 // is shown once, right after), and revoking. A manager is offered only roles up to their own.
 import { useState } from 'preact/hooks';
 import { api, newKey } from '../lib/api';
-import { Alert, errorText, Field, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, Field, ListState, Ltr, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, Select, useList } from './forms';
 import { ROLES } from './Users';
@@ -55,47 +55,32 @@ export function ApiKeys({ role }: { role: string }) {
   return (
     <section aria-labelledby="keys-title">
       <h1 id="keys-title">{w.apiKeys}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{w.keyName}</th>
-                <th scope="col">{w.role}</th>
-                <th scope="col">{w.createdBy}</th>
-                <th scope="col">{w.created}</th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={list.items} error={list.error}>
+        {(rows) => (
+          <Table columns={[w.keyName, w.role, w.createdBy, w.created, t.status, w.actions]}>
+            {rows.map((k) => (
+              <tr data-key={k.id}>
+                <td>
+                  <bdi>{k.name}</bdi>
+                </td>
+                <td>{t.roles[k.role] ?? k.role}</td>
+                <td>
+                  <Ltr>{k.created_by}</Ltr>
+                </td>
+                <td>{i.date(k.created_at)}</td>
+                <td>{k.revoked_at ? `${w.revoked} ${i.date(k.revoked_at)}` : w.keyStatusActive}</td>
+                <td>
+                  {!k.revoked_at && (
+                    <button type="button" class="link" aria-label={`${w.revoke}: ${k.name}`} onClick={() => revoke(k)}>
+                      {w.revoke}
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((k) => (
-                <tr data-key={k.id}>
-                  <td>
-                    <bdi>{k.name}</bdi>
-                  </td>
-                  <td>{t.roles[k.role] ?? k.role}</td>
-                  <td>
-                    <Ltr>{k.created_by}</Ltr>
-                  </td>
-                  <td>{i.date(k.created_at)}</td>
-                  <td>{k.revoked_at ? `${w.revoked} ${i.date(k.revoked_at)}` : w.keyStatusActive}</td>
-                  <td>
-                    {!k.revoked_at && (
-                      <button type="button" class="link" aria-label={`${w.revoke}: ${k.name}`} onClick={() => revoke(k)}>
-                        {w.revoke}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
       <form class="card narrow" aria-labelledby="key-form-title" onSubmit={create}>
         <h2 id="key-form-title">{w.newKey}</h2>
         {msg && <Alert>{msg}</Alert>}

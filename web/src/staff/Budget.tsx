@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, newKey, type Page, type Programme } from '../lib/api';
 import { FigureChart } from '../lib/chart';
 import { asciiDigits, localDigits, useI18n, type I18n } from '../lib/i18n';
-import { Alert, errorText, Field, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, Field, Loading, Ltr, Table } from '../lib/ui';
 import { can } from './access';
 import { currentYear, usePlanWords, type PlanWords } from './planWords';
 
@@ -143,58 +143,33 @@ function ReportView(p: { i: I18n; w: PlanWords; report: Report; money: (m: numbe
         </figure>
       </div>
       <h2>{w.plannedVsActual}</h2>
-      <div class="table-wrap">
-        <table data-table="report">
-          <thead>
-            <tr>
-              <th scope="col">{w.category}</th>
-              <th scope="col">{w.planned}</th>
-              <th scope="col">{w.actual}</th>
-              <th scope="col">{w.remaining}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.categories.map((c) => (
-              <tr data-category={c.category}>
-                <th scope="row">{w.categories[c.category] ?? c.category}</th>
-                <td>{money(c.planned_minor)}</td>
-                <td>{money(c.actual_minor)}</td>
-                <td>{money(c.remaining_minor)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table data-table="report" columns={[w.category, w.planned, w.actual, w.remaining]}>
+        {report.categories.map((c) => (
+          <tr data-category={c.category}>
+            <th scope="row">{w.categories[c.category] ?? c.category}</th>
+            <td>{money(c.planned_minor)}</td>
+            <td>{money(c.actual_minor)}</td>
+            <td>{money(c.remaining_minor)}</td>
+          </tr>
+        ))}
+      </Table>
       <h2>{w.campaigns}</h2>
       {report.campaigns.length === 0 ? (
         <p class="muted">{w.noCampaigns}</p>
       ) : (
-        <div class="table-wrap">
-          <table data-table="campaigns">
-            <thead>
-              <tr>
-                <th scope="col">{w.campaign}</th>
-                <th scope="col">{w.cost}</th>
-                <th scope="col">{w.effect}</th>
-                <th scope="col">{w.incrementalRevenue}</th>
-                <th scope="col">{w.returnOnCost}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.campaigns.map((c) => (
-                <tr>
-                  <th scope="row">
-                    <bdi>{c.name}</bdi>
-                  </th>
-                  <td>{money(c.cost_minor)}</td>
-                  <td>{c.effect && typeof c.effect.difference === 'number' ? i.num(c.effect.difference) : w.noEffect}</td>
-                  <td>{c.incremental_revenue_minor === null ? '—' : money(c.incremental_revenue_minor)}</td>
-                  <td>{c.return_on_cost === null ? '—' : i.num(Math.round(c.return_on_cost * 100) / 100)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-table="campaigns" columns={[w.campaign, w.cost, w.effect, w.incrementalRevenue, w.returnOnCost]}>
+          {report.campaigns.map((c) => (
+            <tr>
+              <th scope="row">
+                <bdi>{c.name}</bdi>
+              </th>
+              <td>{money(c.cost_minor)}</td>
+              <td>{c.effect && typeof c.effect.difference === 'number' ? i.num(c.effect.difference) : w.noEffect}</td>
+              <td>{c.incremental_revenue_minor === null ? '—' : money(c.incremental_revenue_minor)}</td>
+              <td>{c.return_on_cost === null ? '—' : i.num(Math.round(c.return_on_cost * 100) / 100)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );
@@ -340,32 +315,19 @@ function Costs(p: { i: I18n; w: PlanWords; costs: Cost[]; money: (m: number) => 
       {p.costs.length === 0 ? (
         <p class="muted">{w.noCosts}</p>
       ) : (
-        <div class="table-wrap">
-          <table data-table="costs">
-            <thead>
-              <tr>
-                <th scope="col">{w.date}</th>
-                <th scope="col">{w.category}</th>
-                <th scope="col">{w.amount}</th>
-                <th scope="col">{w.source}</th>
-                <th scope="col">{w.note}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.costs.map((c) => (
-                <tr>
-                  <td>{i.date(c.at, false)}</td>
-                  <td>{w.categories[c.category] ?? c.category}</td>
-                  <td>{p.money(c.amount_minor)}</td>
-                  <td>{w.sources[c.source] ?? c.source}</td>
-                  <td>
-                    <bdi>{c.note ?? ''}</bdi>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-table="costs" columns={[w.date, w.category, w.amount, w.source, w.note]}>
+          {p.costs.map((c) => (
+            <tr>
+              <td>{i.date(c.at, false)}</td>
+              <td>{w.categories[c.category] ?? c.category}</td>
+              <td>{p.money(c.amount_minor)}</td>
+              <td>{w.sources[c.source] ?? c.source}</td>
+              <td>
+                <bdi>{c.note ?? ''}</bdi>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {p.write && (
         <form class="card" onSubmit={add} aria-labelledby="add-cost-title">

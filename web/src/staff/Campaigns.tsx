@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Page } from '../lib/api';
 import { asciiDigits, useI18n } from '../lib/i18n';
 import { href, navigate } from '../lib/router';
-import { Alert, errorText, Field, Loading } from '../lib/ui';
+import { Alert, errorText, Field, ListState, Table } from '../lib/ui';
 import { useCampaignWords } from './campaignWords';
 
 export interface Campaign {
@@ -47,39 +47,23 @@ export function Campaigns({ canWrite }: { canWrite: boolean }) {
           </a>
         </p>
       )}
-      {error != null && <Alert>{errorText(i.t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p>{w.noCampaigns}</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
+      <ListState items={items} error={error} empty={w.noCampaigns}>
+        {(rows) => (
+          <Table columns={[w.name, w.state, w.metric, [w.budgetPoints, 'num'], [w.spent, 'num']]}>
+            {rows.map((c) => (
               <tr>
-                <th scope="col">{w.name}</th>
-                <th scope="col">{w.state}</th>
-                <th scope="col">{w.metric}</th>
-                <th scope="col" class="num">{w.budgetPoints}</th>
-                <th scope="col" class="num">{w.spent}</th>
+                <td>
+                  <a href={href(`/campaigns/${c.id}`)}>{c.name}</a>
+                </td>
+                <td data-state={c.state}>{w.states[c.state] ?? c.state}</td>
+                <td>{w.metrics[c.metric] ?? c.metric}</td>
+                <td class="num">{i.num(c.budget.points)}</td>
+                <td class="num">{i.num(c.spent.points)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((c) => (
-                <tr>
-                  <td>
-                    <a href={href(`/campaigns/${c.id}`)}>{c.name}</a>
-                  </td>
-                  <td data-state={c.state}>{w.states[c.state] ?? c.state}</td>
-                  <td>{w.metrics[c.metric] ?? c.metric}</td>
-                  <td class="num">{i.num(c.budget.points)}</td>
-                  <td class="num">{i.num(c.spent.points)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
     </section>
   );
 }

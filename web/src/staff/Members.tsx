@@ -1,9 +1,10 @@
 // Members: search (name, phone or email, as the API's q does), a filter by kind, and a list read page by page.
-import { useEffect, useState } from 'preact/hooks';
-import { api, type Member, type Page } from '../lib/api';
+import { useState } from 'preact/hooks';
+import { type Member } from '../lib/api';
 import { localDigits, useI18n } from '../lib/i18n';
 import { href } from '../lib/router';
-import { Alert, errorText, Loading, Ltr } from '../lib/ui';
+import { ListState, Ltr, Table } from '../lib/ui';
+import { usePages } from './forms';
 
 export function fullName(m: Pick<Member, 'given_name' | 'family_name'>, unnamed: string): string {
   return [m.given_name, m.family_name].filter(Boolean).join(' ') || unnamed;
@@ -15,27 +16,18 @@ export function Members() {
   const params = new URLSearchParams(location.search);
   const [q, setQ] = useState(params.get('q') ?? '');
   const [kind, setKind] = useState(params.get('kind') ?? '');
-  const [items, setItems] = useState<Member[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  async function load(cursor: string | null) {
-    setError(null);
+  const pages = usePages<Member>((cursor) => {
     const qs = new URLSearchParams({ limit: '50' });
     if (q.trim()) qs.set('q', q.trim());
     if (kind) qs.set('kind', kind);
     if (cursor) qs.set('cursor', cursor);
-    try {
-      const p = await api<Page<Member>>('GET', `/api/v1/members?${qs}`);
-      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
-      setNext(p.next_cursor);
-    } catch (e) {
-      setError(e);
-    }
-  }
-  useEffect(() => {
-    load(null);
+    return `/api/v1/members?${qs}`;
   }, []);
+  const { items, next, error } = pages;
+  function load(cursor: string | null) {
+    pages.clearError();
+    return pages.load(cursor);
+  }
 
   return (
     <section aria-labelledby="members-title">
@@ -62,39 +54,23 @@ export function Members() {
         </div>
         <button type="submit">{t.search}</button>
       </form>
-      {error != null && <Alert>{errorText(t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p>{t.noMembers}</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
+      <ListState items={items} error={error} empty={t.noMembers}>
+        {(rows) => (
+          <Table columns={[t.name, t.phone, t.email, t.tier, [t.points, 'num']]}>
+            {rows.map((m) => (
               <tr>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{t.phone}</th>
-                <th scope="col">{t.email}</th>
-                <th scope="col">{t.tier}</th>
-                <th scope="col" class="num">{t.points}</th>
+                <td>
+                  <a href={href(`/members/${m.id}`)}>{fullName(m, t.unnamed)}</a>
+                </td>
+                <td>{m.phone && <Ltr>{localDigits(m.phone, i.lang)}</Ltr>}</td>
+                <td>{m.email && <Ltr>{m.email}</Ltr>}</td>
+                <td>{m.tier ? i.name(m.tier) : '—'}</td>
+                <td class="num">{i.num(m.points.available)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <tr>
-                  <td>
-                    <a href={href(`/members/${m.id}`)}>{fullName(m, t.unnamed)}</a>
-                  </td>
-                  <td>{m.phone && <Ltr>{localDigits(m.phone, i.lang)}</Ltr>}</td>
-                  <td>{m.email && <Ltr>{m.email}</Ltr>}</td>
-                  <td>{m.tier ? i.name(m.tier) : '—'}</td>
-                  <td class="num">{i.num(m.points.available)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
       {next && (
         <button type="button" class="secondary" onClick={() => load(next)}>
           {t.more}

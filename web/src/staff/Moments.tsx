@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Page, type Reward } from '../lib/api';
 import { asciiDigits, localDigits, useI18n } from '../lib/i18n';
 import { href, navigate } from '../lib/router';
-import { Alert, Check, errorText, Field, Loading } from '../lib/ui';
+import { Alert, Check, errorText, Field, ListState, Loading, Table } from '../lib/ui';
 import { momentWords } from './momentWords';
 
 type Texts = { en?: string; fa?: string };
@@ -52,39 +52,23 @@ export function Moments({ canWrite }: { canWrite: boolean }) {
           </a>
         </p>
       )}
-      {error != null && <Alert>{errorText(i.t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p>{w.noMoments}</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
+      <ListState items={items} error={error} empty={w.noMoments}>
+        {(rows) => (
+          <Table columns={[w.name, w.kind, w.gift, w.sendHour, w.active]}>
+            {rows.map((m) => (
               <tr>
-                <th scope="col">{w.name}</th>
-                <th scope="col">{w.kind}</th>
-                <th scope="col">{w.gift}</th>
-                <th scope="col">{w.sendHour}</th>
-                <th scope="col">{w.active}</th>
+                <td>
+                  <a href={href(`/moments/${m.id}`)}>{m.name}</a>
+                </td>
+                <td>{w.kinds[m.kind] ?? m.kind}</td>
+                <td>{m.gift.points ? w.points(i.num(m.gift.points)) : '—'}</td>
+                <td>{w.atHour(localDigits(String(m.send_hour).padStart(2, '0'), i.lang))}</td>
+                <td>{m.active ? w.active : w.inactive}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <tr>
-                  <td>
-                    <a href={href(`/moments/${m.id}`)}>{m.name}</a>
-                  </td>
-                  <td>{w.kinds[m.kind] ?? m.kind}</td>
-                  <td>{m.gift.points ? w.points(i.num(m.gift.points)) : '—'}</td>
-                  <td>{w.atHour(localDigits(String(m.send_hour).padStart(2, '0'), i.lang))}</td>
-                  <td>{m.active ? w.active : w.inactive}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
     </section>
   );
 }
@@ -245,32 +229,19 @@ export function MomentEditor({ id, canWrite }: { id?: number; canWrite: boolean 
           ) : grants.length === 0 ? (
             <p>{w.noOutcomes}</p>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{w.member}</th>
-                    <th scope="col">{w.year}</th>
-                    <th scope="col">{w.outcome}</th>
-                    <th scope="col" class="num">{w.giftPoints}</th>
-                    <th scope="col">{w.when}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {grants.map((g) => (
-                    <tr>
-                      <td>
-                        <a href={href(`/members/${g.member_id}`)}>{localDigits(String(g.member_id), i.lang)}</a>
-                      </td>
-                      <td>{localDigits(String(g.year), i.lang)}</td>
-                      <td>{(w.outcomeNames[g.outcome] ?? g.outcome) + (g.reason ? ` (${g.reason})` : '')}</td>
-                      <td class="num">{i.num(g.points)}</td>
-                      <td>{i.date(g.at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={[w.member, w.year, w.outcome, [w.giftPoints, 'num'], w.when]}>
+              {grants.map((g) => (
+                <tr>
+                  <td>
+                    <a href={href(`/members/${g.member_id}`)}>{localDigits(String(g.member_id), i.lang)}</a>
+                  </td>
+                  <td>{localDigits(String(g.year), i.lang)}</td>
+                  <td>{(w.outcomeNames[g.outcome] ?? g.outcome) + (g.reason ? ` (${g.reason})` : '')}</td>
+                  <td class="num">{i.num(g.points)}</td>
+                  <td>{i.date(g.at)}</td>
+                </tr>
+              ))}
+            </Table>
           )}
         </>
       )}

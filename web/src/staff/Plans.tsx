@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Page } from '../lib/api';
 import { asciiDigits, useI18n, type I18n } from '../lib/i18n';
-import { Alert, errorText, Field, Loading } from '../lib/ui';
+import { Alert, errorText, Field, Loading, Table } from '../lib/ui';
 import { can } from './access';
 import { usePlanWords, type PlanWords } from './planWords';
 
@@ -69,38 +69,23 @@ function PlanCard(p: { i: I18n; w: PlanWords; plan: Plan; write: boolean; reload
       {plan.goals.length === 0 ? (
         <p class="muted">{w.noGoals}</p>
       ) : (
-        <div class="table-wrap">
-          <table data-table="goals">
-            <thead>
-              <tr>
-                <th scope="col">{w.metric}</th>
-                <th scope="col">{w.baseline}</th>
-                <th scope="col">{w.now}</th>
-                <th scope="col">{w.expected}</th>
-                <th scope="col">{w.target}</th>
-                <th scope="col">{w.due}</th>
-                <th scope="col">{w.track}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.goals.map((g) => (
-                <tr data-goal={g.metric} data-track={g.track ?? 'unknown'}>
-                  <th scope="row">{w.metrics[g.metric] ?? g.metric}</th>
-                  <td>{i.num(round(g.baseline))}</td>
-                  <td>{g.value === null ? '—' : i.num(round(g.value))}</td>
-                  <td>{i.num(round(g.expected))}</td>
-                  <td>{i.num(round(g.target))}</td>
-                  <td>{i.date(g.due, false)}</td>
-                  <td>
-                    <strong class={g.track === 'behind' ? 'error-text' : undefined}>
-                      {g.track === 'on_track' ? w.onTrack : g.track === 'behind' ? w.behind : w.unknown}
-                    </strong>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-table="goals" columns={[w.metric, w.baseline, w.now, w.expected, w.target, w.due, w.track]}>
+          {plan.goals.map((g) => (
+            <tr data-goal={g.metric} data-track={g.track ?? 'unknown'}>
+              <th scope="row">{w.metrics[g.metric] ?? g.metric}</th>
+              <td>{i.num(round(g.baseline))}</td>
+              <td>{g.value === null ? '—' : i.num(round(g.value))}</td>
+              <td>{i.num(round(g.expected))}</td>
+              <td>{i.num(round(g.target))}</td>
+              <td>{i.date(g.due, false)}</td>
+              <td>
+                <strong class={g.track === 'behind' ? 'error-text' : undefined}>
+                  {g.track === 'on_track' ? w.onTrack : g.track === 'behind' ? w.behind : w.unknown}
+                </strong>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {p.write && <NewGoal i={i} w={w} planId={plan.id} reload={p.reload} />}
     </article>

@@ -3,9 +3,9 @@
 // deactivation (active: false; past redemptions keep naming it).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Reward, type Tier } from '../lib/api';
-import { Alert, Check, errorText, Field, Loading } from '../lib/ui';
+import { Check, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
-import { fieldErrors, Select, str, TextArea, useList, wholeOrNull } from './forms';
+import { EditorForm, fieldErrors, Select, str, TextArea, useList, wholeOrNull } from './forms';
 
 interface FullReward extends Reward {
   cost_minor: number;
@@ -119,64 +119,53 @@ export function Rewards() {
   return (
     <section aria-labelledby="rewards-title">
       <h1 id="rewards-title">{w.rewards}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p>{w.noRewardsYet}</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{w.rewardKind}</th>
-                <th scope="col" class="num">
-                  {w.costPoints}
-                </th>
-                <th scope="col" class="num">
-                  {w.stock}
-                </th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={list.items} error={list.error} empty={w.noRewardsYet}>
+        {(rows) => (
+          <Table columns={[t.name, w.rewardKind, [w.costPoints, 'num'], [w.stock, 'num'], t.status, w.actions]}>
+            {rows.map((r) => (
+              <tr data-reward={r.id}>
+                <td>{i.name(r)}</td>
+                <td>{w.rewardKinds[r.kind] ?? r.kind}</td>
+                <td class="num">{i.num(r.cost_points)}</td>
+                <td class="num">{r.stock === null || r.stock === undefined ? w.unlimited : i.num(r.stock)}</td>
+                <td>{r.active ? w.active : w.inactive}</td>
+                <td class="row">
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={`${w.edit}: ${i.name(r)}`}
+                    onClick={() => {
+                      setEditing(r.id);
+                      setD(draftOf(r));
+                      setErrs({});
+                      document.getElementById('reward-form')?.focus();
+                    }}
+                  >
+                    {w.edit}
+                  </button>
+                  <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
+                    {r.active ? w.deactivate : w.activate}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((r) => (
-                <tr data-reward={r.id}>
-                  <td>{i.name(r)}</td>
-                  <td>{w.rewardKinds[r.kind] ?? r.kind}</td>
-                  <td class="num">{i.num(r.cost_points)}</td>
-                  <td class="num">{r.stock === null || r.stock === undefined ? w.unlimited : i.num(r.stock)}</td>
-                  <td>{r.active ? w.active : w.inactive}</td>
-                  <td class="row">
-                    <button
-                      type="button"
-                      class="link"
-                      aria-label={`${w.edit}: ${i.name(r)}`}
-                      onClick={() => {
-                        setEditing(r.id);
-                        setD(draftOf(r));
-                        setErrs({});
-                        document.getElementById('reward-form')?.focus();
-                      }}
-                    >
-                      {w.edit}
-                    </button>
-                    <button type="button" class="link" aria-label={`${r.active ? w.deactivate : w.activate}: ${i.name(r)}`} onClick={() => setActive(r, !r.active)}>
-                      {r.active ? w.deactivate : w.activate}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
 
-      <form id="reward-form" tabIndex={-1} class="card" aria-labelledby="reward-form-title" onSubmit={save}>
-        <h2 id="reward-form-title">{editing === null ? w.newReward : w.editReward}</h2>
-        {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+      <EditorForm
+        id="reward-form"
+        titles={[w.newReward, w.editReward]}
+        editing={editing !== null}
+        msg={msg}
+        busy={busy}
+        onSubmit={save}
+        onCancel={() => {
+          setEditing(null);
+          setD(empty);
+          setErrs({});
+        }}
+      >
         <div class="cols">
           <Field label={w.nameEn} value={d.name_en} onInput={set('name_en')} required error={errs.name_en} />
           <Field label={w.nameFa} value={d.name_fa} onInput={set('name_fa')} required error={errs.name_fa} dirAuto />
@@ -216,25 +205,7 @@ export function Rewards() {
             ))}
           </fieldset>
         )}
-        <div class="row">
-          <button type="submit" disabled={busy}>
-            {editing === null ? w.add : t.save}
-          </button>
-          {editing !== null && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setEditing(null);
-                setD(empty);
-                setErrs({});
-              }}
-            >
-              {t.cancel}
-            </button>
-          )}
-        </div>
-      </form>
+      </EditorForm>
     </section>
   );
 }

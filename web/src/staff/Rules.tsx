@@ -4,9 +4,9 @@
 // is changed. The preview under the form says in words what the rule will do, as it is typed.
 import { useEffect, useState } from 'preact/hooks';
 import { api, newKey, type Programme } from '../lib/api';
-import { Alert, Check, errorText, Field, Loading } from '../lib/ui';
+import { Check, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole, type ConsoleWords } from './consoleWords';
-import { dateField, dateOrNull, fieldErrors, Select, str, useList, wholeOrNull } from './forms';
+import { dateField, dateOrNull, EditorForm, fieldErrors, Select, str, useList, wholeOrNull } from './forms';
 import type { I18n } from '../lib/i18n';
 
 type Definition = Record<string, unknown> & { kind: string };
@@ -176,55 +176,47 @@ export function Rules() {
   return (
     <section aria-labelledby="rules-title">
       <h1 id="rules-title">{w.rules}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{w.explanation}</th>
-                <th scope="col" class="num">
-                  {w.priority}
-                </th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{w.actions}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((r) => (
-                <tr data-rule={r.id}>
-                  <td>
-                    <bdi>{r.name}</bdi>
-                  </td>
-                  <td>{explainRule(i, w, programme, r.event, r.definition)}</td>
-                  <td class="num">{i.num(r.priority)}</td>
-                  <td>{r.active ? w.active : w.inactive}</td>
-                  <td class="row">
-                    <button type="button" class="link" aria-label={`${w.edit}: ${r.name}`} onClick={() => edit(r)}>
-                      {w.edit}
+      <ListState items={list.items} error={list.error}>
+        {(rows) => (
+          <Table columns={[t.name, w.explanation, [w.priority, 'num'], t.status, w.actions]}>
+            {rows.map((r) => (
+              <tr data-rule={r.id}>
+                <td>
+                  <bdi>{r.name}</bdi>
+                </td>
+                <td>{explainRule(i, w, programme, r.event, r.definition)}</td>
+                <td class="num">{i.num(r.priority)}</td>
+                <td>{r.active ? w.active : w.inactive}</td>
+                <td class="row">
+                  <button type="button" class="link" aria-label={`${w.edit}: ${r.name}`} onClick={() => edit(r)}>
+                    {w.edit}
+                  </button>
+                  {r.active ? (
+                    <button type="button" class="link" aria-label={`${w.deactivate}: ${r.name}`} onClick={() => deactivate(r)}>
+                      {w.deactivate}
                     </button>
-                    {r.active ? (
-                      <button type="button" class="link" aria-label={`${w.deactivate}: ${r.name}`} onClick={() => deactivate(r)}>
-                        {w.deactivate}
-                      </button>
-                    ) : (
-                      <button type="button" class="link" aria-label={`${w.activate}: ${r.name}`} onClick={() => activate(r)}>
-                        {w.activate}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <form id="rule-form" tabIndex={-1} class="card" aria-labelledby="rule-form-title" onSubmit={save}>
-        <h2 id="rule-form-title">{editing === null ? w.newRule : w.editRule}</h2>
-        {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+                  ) : (
+                    <button type="button" class="link" aria-label={`${w.activate}: ${r.name}`} onClick={() => activate(r)}>
+                      {w.activate}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListState>
+      <EditorForm
+        id="rule-form"
+        titles={[w.newRule, w.editRule]}
+        editing={editing !== null}
+        msg={msg}
+        onSubmit={save}
+        onCancel={() => {
+          setEditing(null);
+          setD(empty);
+        }}
+      >
         <div class="cols">
           <Field label={w.ruleName} value={d.name} onInput={set('name')} required dirAuto error={errs.name} />
           <Select label={w.event} value={d.event} options={EVENTS.map((e) => [e, w.events[e]])} onChange={(v) => setD({ ...d, event: v, kind: v === 'purchase' ? d.kind : 'bonus' })} error={errs.event} />
@@ -270,22 +262,7 @@ export function Rules() {
         <p class="alert info" role="status" aria-live="polite" data-testid="rule-preview">
           <strong>{w.explanation}:</strong> {explainRule(i, w, programme, d.event, def)}
         </p>
-        <div class="row">
-          <button type="submit">{editing === null ? w.add : t.save}</button>
-          {editing !== null && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setEditing(null);
-                setD(empty);
-              }}
-            >
-              {t.cancel}
-            </button>
-          )}
-        </div>
-      </form>
+      </EditorForm>
     </section>
   );
 }

@@ -1,12 +1,12 @@
 // Segments (docs/segments.md): the saved segments, the builder for a new one or a dynamic one's filter
 // (staff/SegmentBuilder.tsx), and a saved segment's members with its CSV download.
 import { useEffect, useState } from 'preact/hooks';
-import { api, newKey, type Member, type Page } from '../lib/api';
+import { api, newKey, type Member } from '../lib/api';
 import { localDigits } from '../lib/i18n';
 import { href, navigate } from '../lib/router';
-import { Alert, errorText, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, ListState, Loading, Ltr } from '../lib/ui';
 import { useConsole } from './consoleWords';
-import { useList } from './forms';
+import { useList, usePages } from './forms';
 import { fullName } from './Members';
 import { Builder } from './SegmentBuilder';
 
@@ -21,28 +21,25 @@ export interface Segment {
 }
 
 export function Segments({ id, canWrite }: { id?: number; canWrite: boolean }) {
-  const { t, w } = useConsole();
+  const { w } = useConsole();
   const list = useList<Segment>('/api/v1/segments?limit=200');
   return (
     <section aria-labelledby="segments-title">
       <h1 id="segments-title">{w.segments}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p>{w.noSegments}</p>
-      ) : (
-        <ul class="seg-list">
-          {list.items.map((s) => (
-            <li>
-              <a href={href(`/segments/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
-                <bdi>{s.name}</bdi>
-              </a>{' '}
-              <span class="muted">({s.kind === 'static' ? w.static : w.dynamic})</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListState items={list.items} error={list.error} empty={w.noSegments}>
+        {(rows) => (
+          <ul class="seg-list">
+            {rows.map((s) => (
+              <li>
+                <a href={href(`/segments/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
+                  <bdi>{s.name}</bdi>
+                </a>{' '}
+                <span class="muted">({s.kind === 'static' ? w.static : w.dynamic})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ListState>
       {id === undefined ? (
         canWrite && <Builder key="new" canWrite onSaved={(s) => (list.reload(), navigate(`/segments/${s.id}`))} />
       ) : (
@@ -111,21 +108,10 @@ function SegmentView({ id, canWrite, onChanged }: { id: number; canWrite: boolea
 function SegmentMembers({ id, version }: { id: number; version: number }) {
   const i = useConsole();
   const { t } = i;
-  const [items, setItems] = useState<Member[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  async function load(cursor: string | null) {
-    try {
-      const p = await api<Page<Member>>('GET', `/api/v1/segments/${id}/members?limit=50` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''));
-      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
-      setNext(p.next_cursor);
-    } catch (e) {
-      setError(e);
-    }
-  }
-  useEffect(() => {
-    load(null);
-  }, [id, version]);
+  const { items, next, error, load } = usePages<Member>(
+    (cursor) => `/api/v1/segments/${id}/members?limit=50` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''),
+    [id, version],
+  );
   if (error) return <Alert>{errorText(t, error)}</Alert>;
   if (!items) return <Loading />;
   if (items.length === 0) return <p>{t.noMembers}</p>;

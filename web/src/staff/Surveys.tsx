@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, newKey } from '../lib/api';
 import { href, navigate } from '../lib/router';
-import { Alert, Check, errorText, Field, Loading } from '../lib/ui';
+import { Alert, Check, errorText, Field, ListState, Loading } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { dateOrNull, fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 import { SurveyInvite } from './SurveyInvite';
@@ -38,27 +38,24 @@ export function surveyTitle(lang: string, s: Pick<Survey, 'title_en' | 'title_fa
 
 export function Surveys({ id, canWrite }: { id?: number; canWrite: boolean }) {
   const i = useConsole();
-  const { t, w } = i;
+  const { w } = i;
   const list = useList<Survey>('/api/v1/surveys?limit=200');
   return (
     <section aria-labelledby="surveys-title">
       <h1 id="surveys-title">{w.surveys}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p>{w.noSurveys}</p>
-      ) : (
-        <ul class="seg-list">
-          {list.items.map((s) => (
-            <li>
-              <a href={href(`/surveys/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
-                <bdi>{surveyTitle(i.lang, s)}</bdi>
-              </a>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListState items={list.items} error={list.error} empty={w.noSurveys}>
+        {(rows) => (
+          <ul class="seg-list">
+            {rows.map((s) => (
+              <li>
+                <a href={href(`/surveys/${s.id}`)} aria-current={s.id === id ? 'page' : undefined}>
+                  <bdi>{surveyTitle(i.lang, s)}</bdi>
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ListState>
       {id === undefined ? (
         canWrite && <SurveyForm onSaved={(s) => (list.reload(), navigate(`/surveys/${s.id}`))} />
       ) : (

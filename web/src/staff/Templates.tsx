@@ -6,7 +6,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, newKey } from '../lib/api';
 import { useI18n } from '../lib/i18n';
-import { Alert, errorText, Field, Loading, Ltr } from '../lib/ui';
+import { Alert, errorText, Field, ListState, Ltr, Table } from '../lib/ui';
 import { Confirm } from './Confirm';
 import { fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 import { templateWords } from './templateWords';
@@ -131,53 +131,38 @@ export function Templates({ canWrite }: { canWrite: boolean }) {
     <section aria-labelledby="templates-title">
       <h1 id="templates-title">{w.title}</h1>
       <p class="muted">{w.intro}</p>
-      {list.error != null && <Alert>{errorText(i.t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p class="muted">{w.none}</p>
-      ) : (
-        <div class="table-wrap">
-          <table data-table="templates">
-            <thead>
-              <tr>
-                <th scope="col">{w.name}</th>
-                <th scope="col">{w.createdBy}</th>
-                <th scope="col">{w.updated}</th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={list.items} error={list.error} empty={w.none} emptyClass="muted">
+        {(rows) => (
+          <Table data-table="templates" columns={[w.name, w.createdBy, w.updated, w.actions]}>
+            {rows.map((t) => (
+              <tr data-template={t.id}>
+                <td>
+                  <bdi>{t.name}</bdi>
+                </td>
+                <td>
+                  <Ltr>{t.created_by}</Ltr>
+                </td>
+                <td>{i.date(t.updated_at)}</td>
+                <td class="actions">
+                  <button type="button" class="link" aria-label={w.previewOf(t.name)} onClick={() => previewOf(t)}>
+                    {w.preview}
+                  </button>
+                  {canWrite && (
+                    <>
+                      <button type="button" class="link" aria-label={w.editOf(t.name)} onClick={() => startEdit(t)}>
+                        {w.edit}
+                      </button>
+                      <button type="button" class="link" aria-label={w.removeOf(t.name)} onClick={() => setRemoving(t)}>
+                        {w.remove}
+                      </button>
+                    </>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((t) => (
-                <tr data-template={t.id}>
-                  <td>
-                    <bdi>{t.name}</bdi>
-                  </td>
-                  <td>
-                    <Ltr>{t.created_by}</Ltr>
-                  </td>
-                  <td>{i.date(t.updated_at)}</td>
-                  <td class="actions">
-                    <button type="button" class="link" aria-label={w.previewOf(t.name)} onClick={() => previewOf(t)}>
-                      {w.preview}
-                    </button>
-                    {canWrite && (
-                      <>
-                        <button type="button" class="link" aria-label={w.editOf(t.name)} onClick={() => startEdit(t)}>
-                          {w.edit}
-                        </button>
-                        <button type="button" class="link" aria-label={w.removeOf(t.name)} onClick={() => setRemoving(t)}>
-                          {w.remove}
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
       <Confirm
         open={removing !== null}
         text={removing ? w.confirmRemove(removing.name) : ''}

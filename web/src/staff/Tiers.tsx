@@ -2,9 +2,9 @@
 // threshold within a rolling window, grace days, the earning multiplier, benefits in both languages).
 import { useState } from 'preact/hooks';
 import { api, newKey, type Tier } from '../lib/api';
-import { Alert, errorText, Field, Loading } from '../lib/ui';
+import { errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
-import { fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
+import { EditorForm, fieldErrors, Select, TextArea, useList, wholeOrNull } from './forms';
 
 interface FullTier extends Tier {
   basis: 'points' | 'spend';
@@ -79,75 +79,69 @@ export function Tiers() {
   return (
     <section aria-labelledby="tiers-title">
       <h1 id="tiers-title">{w.tiers}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  {w.rank}
-                </th>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{w.basis}</th>
-                <th scope="col" class="num">
-                  {w.threshold}
-                </th>
-                <th scope="col" class="num">
-                  {w.windowDays}
-                </th>
-                <th scope="col" class="num">
-                  {w.multiplier}
-                </th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={list.items} error={list.error}>
+        {(rows) => (
+          <Table
+            columns={[
+              [w.rank, 'num'],
+              t.name,
+              w.basis,
+              [w.threshold, 'num'],
+              [w.windowDays, 'num'],
+              [w.multiplier, 'num'],
+              w.actions,
+            ]}
+          >
+            {rows.map((tier) => (
+              <tr data-tier={tier.id}>
+                <td class="num">{i.num(tier.rank)}</td>
+                <td>{i.name(tier)}</td>
+                <td>{w.bases[tier.basis] ?? tier.basis}</td>
+                <td class="num">{i.num(tier.threshold)}</td>
+                <td class="num">{i.num(tier.window_days)}</td>
+                <td class="num">{i.num(tier.multiplier_permille)}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={`${w.edit}: ${i.name(tier)}`}
+                    onClick={() => {
+                      setEditing(tier.id);
+                      setErrs({});
+                      setD({
+                        name_en: tier.name_en,
+                        name_fa: tier.name_fa,
+                        rank: String(tier.rank),
+                        basis: tier.basis,
+                        threshold: String(tier.threshold),
+                        window_days: String(tier.window_days),
+                        grace_days: String(tier.grace_days),
+                        multiplier_permille: String(tier.multiplier_permille),
+                        benefits_en: tier.benefits_en ?? '',
+                        benefits_fa: tier.benefits_fa ?? '',
+                      });
+                      document.getElementById('tier-form')?.focus();
+                    }}
+                  >
+                    {w.edit}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((tier) => (
-                <tr data-tier={tier.id}>
-                  <td class="num">{i.num(tier.rank)}</td>
-                  <td>{i.name(tier)}</td>
-                  <td>{w.bases[tier.basis] ?? tier.basis}</td>
-                  <td class="num">{i.num(tier.threshold)}</td>
-                  <td class="num">{i.num(tier.window_days)}</td>
-                  <td class="num">{i.num(tier.multiplier_permille)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="link"
-                      aria-label={`${w.edit}: ${i.name(tier)}`}
-                      onClick={() => {
-                        setEditing(tier.id);
-                        setErrs({});
-                        setD({
-                          name_en: tier.name_en,
-                          name_fa: tier.name_fa,
-                          rank: String(tier.rank),
-                          basis: tier.basis,
-                          threshold: String(tier.threshold),
-                          window_days: String(tier.window_days),
-                          grace_days: String(tier.grace_days),
-                          multiplier_permille: String(tier.multiplier_permille),
-                          benefits_en: tier.benefits_en ?? '',
-                          benefits_fa: tier.benefits_fa ?? '',
-                        });
-                        document.getElementById('tier-form')?.focus();
-                      }}
-                    >
-                      {w.edit}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <form id="tier-form" tabIndex={-1} class="card" aria-labelledby="tier-form-title" onSubmit={save}>
-        <h2 id="tier-form-title">{editing === null ? w.newTier : w.editTier}</h2>
-        {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
+            ))}
+          </Table>
+        )}
+      </ListState>
+      <EditorForm
+        id="tier-form"
+        titles={[w.newTier, w.editTier]}
+        editing={editing !== null}
+        msg={msg}
+        onSubmit={save}
+        onCancel={() => {
+          setEditing(null);
+          setD(empty);
+        }}
+      >
         <div class="cols">
           <Field label={w.nameEn} value={d.name_en} onInput={set('name_en')} required error={errs.name_en} />
           <Field label={w.nameFa} value={d.name_fa} onInput={set('name_fa')} required error={errs.name_fa} dirAuto />
@@ -169,22 +163,7 @@ export function Tiers() {
           <TextArea label={w.benefitsEn} value={d.benefits_en} onInput={set('benefits_en')} error={errs.benefits_en} />
           <TextArea label={w.benefitsFa} value={d.benefits_fa} onInput={set('benefits_fa')} error={errs.benefits_fa} />
         </div>
-        <div class="row">
-          <button type="submit">{editing === null ? w.add : t.save}</button>
-          {editing !== null && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setEditing(null);
-                setD(empty);
-              }}
-            >
-              {t.cancel}
-            </button>
-          )}
-        </div>
-      </form>
+      </EditorForm>
     </section>
   );
 }

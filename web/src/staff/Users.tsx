@@ -2,7 +2,7 @@
 // disable / enable (a disabled user cannot sign in, and their sessions stop working).
 import { useState } from 'preact/hooks';
 import { api, newKey } from '../lib/api';
-import { Alert, errorText, Field, Loading } from '../lib/ui';
+import { Alert, errorText, Field, ListState, Table } from '../lib/ui';
 import { useConsole } from './consoleWords';
 import { fieldErrors, Select, useList } from './forms';
 
@@ -55,50 +55,36 @@ export function Users() {
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">{w.users}</h1>
-      {list.error != null && <Alert>{errorText(t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{w.username}</th>
-                <th scope="col">{w.role}</th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{w.created}</th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={list.items} error={list.error}>
+        {(rows) => (
+          <Table columns={[w.username, w.role, t.status, w.created, w.actions]}>
+            {rows.map((u) => (
+              <tr data-user={u.username}>
+                <td>
+                  <Ltr>{u.username}</Ltr>
+                </td>
+                <td>
+                  <select aria-label={`${w.role}: ${u.username}`} value={u.role} onChange={(e) => patch(u, { role: (e.target as HTMLSelectElement).value })}>
+                    {roles.map(([v, l]) => (
+                      <option value={v}>{l}</option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  {u.disabled ? w.disabled : w.active}
+                  {u.locked_until && new Date(u.locked_until) > new Date() && ` · ${w.lockedUntil} ${i.date(u.locked_until)}`}
+                </td>
+                <td>{i.date(u.created_at, false)}</td>
+                <td>
+                  <button type="button" class="link" aria-label={`${u.disabled ? w.enable : w.disable}: ${u.username}`} onClick={() => patch(u, { disabled: !u.disabled })}>
+                    {u.disabled ? w.enable : w.disable}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((u) => (
-                <tr data-user={u.username}>
-                  <td>
-                    <Ltr>{u.username}</Ltr>
-                  </td>
-                  <td>
-                    <select aria-label={`${w.role}: ${u.username}`} value={u.role} onChange={(e) => patch(u, { role: (e.target as HTMLSelectElement).value })}>
-                      {roles.map(([v, l]) => (
-                        <option value={v}>{l}</option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {u.disabled ? w.disabled : w.active}
-                    {u.locked_until && new Date(u.locked_until) > new Date() && ` · ${w.lockedUntil} ${i.date(u.locked_until)}`}
-                  </td>
-                  <td>{i.date(u.created_at, false)}</td>
-                  <td>
-                    <button type="button" class="link" aria-label={`${u.disabled ? w.enable : w.disable}: ${u.username}`} onClick={() => patch(u, { disabled: !u.disabled })}>
-                      {u.disabled ? w.enable : w.disable}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
       <form class="card narrow" aria-labelledby="user-form-title" onSubmit={add}>
         <h2 id="user-form-title">{w.newUser}</h2>
         {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, newKey } from '../lib/api';
 import { useI18n } from '../lib/i18n';
-import { Alert, Check, errorText, Field, Loading, Ltr } from '../lib/ui';
+import { Alert, Check, errorText, Field, ListState, Ltr, Table } from '../lib/ui';
 import { Confirm } from './Confirm';
 import { fieldErrors, Select, useList } from './forms';
 import { webhookWords } from './webhookWords';
@@ -161,61 +161,45 @@ export function Webhooks() {
       {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
       {secret && <SecretOnce key={secret.secret} secret={secret.secret} note={secret.note} />}
       <h2>{w.subscriptions}</h2>
-      {list.error != null && <Alert>{errorText(i.t, list.error)}</Alert>}
-      {list.items === null ? (
-        <Loading />
-      ) : list.items.length === 0 ? (
-        <p class="muted">{w.none}</p>
-      ) : (
-        <div class="table-wrap">
-          <table data-table="webhooks">
-            <thead>
-              <tr>
-                <th scope="col">{w.url}</th>
-                <th scope="col">{w.events}</th>
-                <th scope="col">{w.description}</th>
-                <th scope="col">{w.status}</th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={list.items} error={list.error} empty={w.none} emptyClass="muted">
+        {(rows) => (
+          <Table data-table="webhooks" columns={[w.url, w.events, w.description, w.status, w.actions]}>
+            {rows.map((h) => (
+              <tr data-webhook={h.id} data-active={String(h.active)}>
+                <td>
+                  <Ltr>{h.url}</Ltr>
+                </td>
+                <td>{h.events.map(eventName).join(i.lang === 'fa' ? '، ' : ', ')}</td>
+                <td>
+                  <bdi>{h.description}</bdi>
+                </td>
+                <td>{h.active ? w.active : w.paused}</td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="link"
+                    aria-expanded={open === h.id}
+                    aria-controls="webhook-deliveries"
+                    aria-label={`${w.details}: ${h.url}`}
+                    onClick={() => setOpen(open === h.id ? null : h.id)}
+                  >
+                    {w.details}
+                  </button>
+                  <button type="button" class="link" aria-label={`${h.active ? w.pause : w.resume}: ${h.url}`} onClick={() => setActive(h, !h.active)}>
+                    {h.active ? w.pause : w.resume}
+                  </button>
+                  <button type="button" class="link" aria-label={`${w.rotate}: ${h.url}`} onClick={() => setRotating(h)}>
+                    {w.rotate}
+                  </button>
+                  <button type="button" class="link" aria-label={`${w.remove}: ${h.url}`} onClick={() => setRemoving(h)}>
+                    {w.remove}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((h) => (
-                <tr data-webhook={h.id} data-active={String(h.active)}>
-                  <td>
-                    <Ltr>{h.url}</Ltr>
-                  </td>
-                  <td>{h.events.map(eventName).join(i.lang === 'fa' ? '، ' : ', ')}</td>
-                  <td>
-                    <bdi>{h.description}</bdi>
-                  </td>
-                  <td>{h.active ? w.active : w.paused}</td>
-                  <td class="actions">
-                    <button
-                      type="button"
-                      class="link"
-                      aria-expanded={open === h.id}
-                      aria-controls="webhook-deliveries"
-                      aria-label={`${w.details}: ${h.url}`}
-                      onClick={() => setOpen(open === h.id ? null : h.id)}
-                    >
-                      {w.details}
-                    </button>
-                    <button type="button" class="link" aria-label={`${h.active ? w.pause : w.resume}: ${h.url}`} onClick={() => setActive(h, !h.active)}>
-                      {h.active ? w.pause : w.resume}
-                    </button>
-                    <button type="button" class="link" aria-label={`${w.rotate}: ${h.url}`} onClick={() => setRotating(h)}>
-                      {w.rotate}
-                    </button>
-                    <button type="button" class="link" aria-label={`${w.remove}: ${h.url}`} onClick={() => setRemoving(h)}>
-                      {w.remove}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
       {open !== null && <Deliveries key={open} id={open} onClose={() => setOpen(null)} />}
       <Confirm
         open={removing !== null}
@@ -312,48 +296,41 @@ function Deliveries({ id, onClose }: { id: number; onClose: () => void }) {
         </div>
       </div>
       {msg && <Alert kind={msg.ok ? 'ok' : 'error'}>{msg.text}</Alert>}
-      {error != null && <Alert>{errorText(i.t, error)}</Alert>}
-      {items === null ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p class="muted">{w.noDeliveries}</p>
-      ) : (
-        <div class="table-wrap">
-          <table data-table="deliveries">
-            <thead>
-              <tr>
-                <th scope="col">{w.delivery}</th>
-                <th scope="col">{w.eventType}</th>
-                <th scope="col">{w.status}</th>
-                <th scope="col">{w.attempts}</th>
-                <th scope="col">{w.when}</th>
-                <th scope="col">{w.lastAnswer}</th>
-                <th scope="col">{w.actions}</th>
+      <ListState items={items} error={error} empty={w.noDeliveries} emptyClass="muted">
+        {(rows) => (
+          <Table
+            data-table="deliveries"
+            columns={[
+              w.delivery,
+              w.eventType,
+              w.status,
+              w.attempts,
+              w.when,
+              w.lastAnswer,
+              w.actions,
+            ]}
+          >
+            {rows.map((d) => (
+              <tr data-delivery={d.id} data-status={d.status}>
+                <td>{i.num(d.id)}</td>
+                <td>{w.eventNames[d.type] ?? d.type}</td>
+                <td>
+                  {w.statuses[d.status] ?? d.status}
+                  {d.reason && ` (${w.reasons[d.reason] ?? d.reason})`}
+                </td>
+                <td>{i.num(d.attempts)}</td>
+                <td>{i.date(msIso(d.sent_at ?? d.created_at))}</td>
+                <td>{d.last_detail && <Ltr>{d.last_detail}</Ltr>}</td>
+                <td>
+                  <button type="button" class="link" aria-label={w.replayOf(i.num(d.id))} onClick={() => replay(d)}>
+                    {w.replay}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((d) => (
-                <tr data-delivery={d.id} data-status={d.status}>
-                  <td>{i.num(d.id)}</td>
-                  <td>{w.eventNames[d.type] ?? d.type}</td>
-                  <td>
-                    {w.statuses[d.status] ?? d.status}
-                    {d.reason && ` (${w.reasons[d.reason] ?? d.reason})`}
-                  </td>
-                  <td>{i.num(d.attempts)}</td>
-                  <td>{i.date(msIso(d.sent_at ?? d.created_at))}</td>
-                  <td>{d.last_detail && <Ltr>{d.last_detail}</Ltr>}</td>
-                  <td>
-                    <button type="button" class="link" aria-label={w.replayOf(i.num(d.id))} onClick={() => replay(d)}>
-                      {w.replay}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Table>
+        )}
+      </ListState>
     </section>
   );
 }

@@ -1,13 +1,49 @@
-// Pieces the console's editors share: a labelled select and text area, whole numbers typed in any digits, a
-// list read from the API, and a save that turns the server's field errors into messages under the fields.
+// Pieces the console's editors share: the editor's form, a labelled select and text area, whole numbers typed in
+// any digits, a list read from the API, and a save that turns the server's field errors into messages under the
+// fields.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Page } from '../lib/api';
 import { asciiDigits } from '../lib/i18n';
+import { Alert } from '../lib/ui';
+import { useConsole } from './consoleWords';
 
 let seq = 0;
 function useId(prefix: string): string {
   const [id] = useState(() => `${prefix}${++seq}`);
   return id;
+}
+
+/** A catalogue's editor (rewards, tiers, rules): a card form titled for adding or for editing, the last save's
+ * message, the fields as children, then Add (Save while editing) and, while editing, Cancel. */
+export function EditorForm(p: {
+  id: string;
+  titles: [adding: string, editing: string];
+  editing: boolean;
+  msg: { ok: boolean; text: string } | null;
+  busy?: boolean;
+  onSubmit: (e: Event) => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  const { t, w } = useConsole();
+  return (
+    <form id={p.id} tabIndex={-1} class="card" aria-labelledby={`${p.id}-title`} onSubmit={p.onSubmit}>
+      <h2 id={`${p.id}-title`}>{p.editing ? p.titles[1] : p.titles[0]}</h2>
+      {p.msg && <Alert kind={p.msg.ok ? 'ok' : 'error'}>{p.msg.text}</Alert>}
+      {p.children}
+      <div class="row">
+        <button type="submit" disabled={p.busy}>
+          {p.editing ? t.save : w.add}
+        </button>
+        {p.editing && (
+          <button type="button" class="secondary" onClick={p.onCancel}>
+            {t.cancel}
+          </button>
+        )}
+      </div>
+    </form>
+  );
 }
 
 export function Select(p: {
@@ -112,6 +148,36 @@ export function useList<T>(path: string): { items: T[] | null; error: unknown; r
     };
   }, [path, n]);
   return { items, error, reload: () => setN((x) => x + 1) };
+}
+
+/** A long list read a page at a time: load(null) reads the first page, load(next) adds the one after. path gives
+ * the address of a page (with its cursor); the first page is read again whenever deps change. */
+export function usePages<T>(
+  path: (cursor: string | null) => string,
+  deps: unknown[],
+): {
+  items: T[] | null;
+  next: string | null;
+  error: unknown;
+  clearError: () => void;
+  load: (cursor: string | null) => Promise<void>;
+} {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function load(cursor: string | null) {
+    try {
+      const p = await api<Page<T>>('GET', path(cursor));
+      setItems((old) => (cursor && old ? [...old, ...p.items] : p.items));
+      setNext(p.next_cursor);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  useEffect(() => {
+    load(null);
+  }, deps);
+  return { items, next, error, clearError: () => setError(null), load };
 }
 
 /** Field errors from an ApiError, by field name ("definition.points" stays as the server wrote it). */
