@@ -128,11 +128,7 @@ static int delete_write(store_tx *tx, http_write *w)
 {
     template_job *j = w->arg;
     int status = http_write_found(w, store_tx_template_delete(tx, j->id), "template");
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "template.delete", "template", j->id, NULL, NULL);
-    w->status = 204;
-    return status;
+    return status == STORE_OK ? http_write_deleted(tx, w, "template.delete", "template", j->id, NULL) : status;
 }
 
 static void submit(http_request *r, bool creating, http_write_fn fn)

@@ -206,11 +206,7 @@ static int delete_write(store_tx *tx, http_write *w)
 {
     webhook_input *in = w->arg;
     int status = http_write_found(w, store_tx_webhook_delete(tx, in->id), "webhook");
-    store_actor actor = http_actor(&w->who);
-    if (status == STORE_OK)
-        status = store_tx_audit(tx, &actor, w->now_ms, "webhook.delete", "webhook", in->id, NULL, NULL);
-    w->status = 204;
-    return status;
+    return status == STORE_OK ? http_write_deleted(tx, w, "webhook.delete", "webhook", in->id, NULL) : status;
 }
 
 static int replay_write(store_tx *tx, http_write *w)

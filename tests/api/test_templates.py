@@ -66,6 +66,7 @@ class TemplateTest(unittest.TestCase):
         self.assertIn(t["id"], [x["id"] for x in listed.body["items"]])
         self.assertEqual(self.owner.delete("%s/%d" % (TEMPLATES, other["id"])).status, 204)
         self.assertEqual(self.owner.get("%s/%d" % (TEMPLATES, other["id"])).status, 404)
+        assert_problem(self, self.owner.delete("%s/%d" % (TEMPLATES, other["id"])), 404, "not-found")
 
     def test_bad_texts_name_the_field_and_locale(self):
         for body, field in (({"name": "x", "body": {"fa": "سلام {nope}"}}, "body.fa"),

@@ -249,6 +249,7 @@ class DeliveryTest(HookCase):
         self.assertEqual(len(self.peer.wait(path, 1)), 1)
         self.assertEqual(self.owner.delete("%s/%d" % (HOOKS, hook["id"])).status, 204)
         self.assertEqual(self.owner.get("%s/%d" % (HOOKS, hook["id"])).status, 404)
+        assert_problem(self, self.owner.delete("%s/%d" % (HOOKS, hook["id"])), 404, "not-found")
         self.member()
         time.sleep(0.3)
         self.assertEqual(len(self.peer.at(path, ok_only=False)), 1)
