@@ -30,12 +30,11 @@ CREATE TABLE members (
     value_minor BIGINT,
     erased_at BIGINT
 );
--- bashgah's indexes on the member columns a purchase changes (migrations 0004, 0005): without them PostgreSQL's
--- update of a member would be a HOT update that touches no index at all, which is not the work bashgah does.
+-- bashgah's indexes on the member columns a purchase changes (migrations 0004, 0005, less the two 0019 dropped):
+-- without them PostgreSQL's update of a member would be a HOT update that touches no index at all, which is not the
+-- work bashgah does.
 CREATE INDEX members_class ON members(class);
-CREATE INDEX members_last_purchase ON members(last_purchase_at);
 CREATE INDEX members_class_recency ON members(class, last_purchase_at, total_spent_minor, erased_at);
-CREATE INDEX members_spend ON members(total_spent_minor);
 
 CREATE TABLE club_accounts (
     account TEXT PRIMARY KEY,
