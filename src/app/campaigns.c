@@ -77,10 +77,19 @@ static int assign_chunk(store_tx *tx, const store_campaign *c, int64_t wave, int
     int status = campaign_audience_open(tx, NULL, c->audience, now, &a, &sql, cls, sizeof(cls));
     if (status == STORE_OK)
         status = store_tx_campaign_audience_ids(tx, &a, after, CAMPAIGN_AUDIENCE_CHUNK, ids, &n);
+    /* the holdout: a seeded draw per member, so the same seed keeps the same people out (the seed's key derived once
+     * for the chunk, not once per member) */
+    sampling_unit *draws = NULL;
+    if (status == STORE_OK && c->holdout_share_permille > 0 && n > 0) {
+        draws = calloc((size_t)n, sizeof(*draws));
+        if (!draws)
+            abort(); /* out of memory */
+        for (int i = 0; i < n; i++)
+            draws[i].id = ids[i];
+        sampling_draw_all((uint64_t)seed, draws, (size_t)n);
+    }
     for (int i = 0; status == STORE_OK && i < n; i++) {
-        /* the holdout: a seeded draw per member, so the same seed keeps the same people out */
-        bool kept = c->holdout_share_permille > 0 &&
-                    sampling_draw((uint64_t)seed, ids[i]) % 1000 < (uint64_t)c->holdout_share_permille;
+        bool kept = draws && draws[i].draw % 1000 < (uint64_t)c->holdout_share_permille;
         bool added = false;
         status = store_tx_campaign_assign(tx, c->id, ids[i], kept ? "holdout" : "rollout", wave, "", now, &added);
         if (added)
@@ -91,6 +100,7 @@ static int assign_chunk(store_tx *tx, const store_campaign *c, int64_t wave, int
         status = store_tx_campaign_wave_progress(tx, wave, in + out, in, out, *more ? ids[n - 1] : 0);
     *treated += in;
     *holdout += out;
+    free(draws);
     free(ids);
     segment_sql_release(&sql);
     return status;
