@@ -30,10 +30,9 @@ CREATE TABLE members (
     value_minor BIGINT,
     erased_at BIGINT
 );
--- bashgah's indexes on the member columns a purchase changes (migrations 0004, 0005, less the two 0019 dropped):
+-- bashgah's index on the member columns a purchase changes (migrations 0004, 0005, less what 0019 and 0020 dropped):
 -- without them PostgreSQL's update of a member would be a HOT update that touches no index at all, which is not the
 -- work bashgah does.
-CREATE INDEX members_class ON members(class);
 CREATE INDEX members_class_recency ON members(class, last_purchase_at, total_spent_minor, erased_at);
 
 CREATE TABLE club_accounts (

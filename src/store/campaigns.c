@@ -401,8 +401,11 @@ int store_tx_campaign_audience_ids(store_tx *tx, const store_campaign_audience *
 {
     int k;
     *n = 0;
-    sqlite3_stmt *st = audience_stmt(&tx->conn, a, "SELECT id FROM members WHERE", " AND id > ? ORDER BY id LIMIT ?",
-                                     &k);
+    /* A class walks the members by id, as store_audience_member_ids does. */
+    bool by_class = a->class_name && !a->has_segment;
+    sqlite3_stmt *st = audience_stmt(&tx->conn, a,
+                                     by_class ? "SELECT id FROM members NOT INDEXED WHERE" : "SELECT id FROM members WHERE",
+                                     " AND id > ? ORDER BY id LIMIT ?", &k);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, k, after_id);
