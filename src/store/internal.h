@@ -262,6 +262,8 @@ struct store {
     int checkpoint_frames; /* WAL frames when the writer last woke the checkpointer (the writer's own) */
     int checkpoint_busy;   /* a pass is under way */
     int checkpoint_copied; /* WAL frames copied into the database as of the last pass */
+    int checkpoint_flush;  /* the WAL is near its end: the next pass flushes the database file too */
+    int db_fd;             /* the checkpointer's own descriptor of the database file, for that flush */
     /* The syncer (writer.c): fsyncs the WAL for committed batches and only then reports their jobs done, while the
      * writer goes on with the next batch. Under lock but wal_fd (the syncer's own). */
     pthread_t sync_thread;
