@@ -162,6 +162,22 @@ wait_healthy() {
   die "$name did not answer /healthz on 127.0.0.1:$port within ${START_TIMEOUT_S}s"
 }
 
+# Sectors written so far to the block device that holds directory $1 (/sys/class/block/NAME/stat, field 7), or
+# nothing when that cannot be told (no such device, as in some containers). The whole device's: what else writes
+# to it meanwhile counts too.
+disk_sectors() {
+  local dev
+  dev=$(findmnt -no SOURCE --target "$1" 2>/dev/null) || return 0
+  dev=$(basename "$dev")
+  [ -r "/sys/class/block/$dev/stat" ] && awk '{ print $7 }' "/sys/class/block/$dev/stat"
+  return 0
+}
+
+# KiB per item from two disk_sectors readings and a count ("?" when either reading is missing).
+disk_kib_per() {
+  awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "" || b == "" || n <= 0) print "?"; else printf "%.1f", (b - a) * 512 / 1024 / n }'
+}
+
 peak_rss_kib() {
   awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
@@ -345,7 +361,10 @@ bench_bashgah() {
   BENCH_RUN=$(date +%s) run_wrk post "$HERE/post_member.lua" "$base" "$KEY"
   create_rule "$base"
   smoke_purchase "$base"
+  local sectors0
+  sectors0=$(disk_sectors "$DATA")
   BENCH_RUN=$(date +%s) run_wrk purchase "$HERE/post_purchase.lua" "$base" "$KEY" "$MEMBERS"
+  PURCHASE_DISK_KIB=$(disk_kib_per "$sectors0" "$(disk_sectors "$DATA")" "${REQS[purchase]}")
   SERVE_RSS_KIB=$(peak_rss_kib "$SERVE_PID")
   stop_server "bashgah serve" "$SERVE_PID"
 }
@@ -455,6 +474,8 @@ bench_postgres() {
     -v members="$MEMBERS" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_DB_USER" -d postgres -f "$HERE/pg_schema.sql" || rc=$?
   [ "$rc" -eq 0 ] || { cat "$TMP/pgload.out" "$TMP/pgload.err" >&2; die "loading bench/pg_schema.sql failed (status $rc)"; }
   echo "bench: pgbench (${PG_DURATION_S}s, -c$PG_CLIENTS -j$PG_THREADS) ..." >&2
+  local sectors0
+  sectors0=$(disk_sectors "$PG_TMP")
   run_bounded $((PG_DURATION_S + 60)) "$out" "$out.err" "$PG_BIN/pgbench" -n -c "$PG_CLIENTS" -j "$PG_THREADS" \
     -T "$PG_DURATION_S" -D members="$MEMBERS" -f "$HERE/pg_purchase.sql" -h 127.0.0.1 -p "$PG_PORT" \
     -U "$PG_DB_USER" postgres || rc=$?
@@ -464,6 +485,7 @@ bench_postgres() {
   PG_DONE=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$out")
   PG_FAILED=$(sed -nE 's/^number of failed transactions: ([0-9]+).*/\1/p' "$out")
   PG_FAILED=${PG_FAILED:-0}
+  PG_DISK_KIB=$(disk_kib_per "$sectors0" "$(disk_sectors "$PG_TMP")" "${PG_DONE:-0}")
   [ -n "$PG_TPS" ] || { cat "$out" >&2; die "cannot read pgbench's report"; }
   stop_postgres
   cd "$here"
@@ -545,6 +567,8 @@ report() {
   printf 'pgbench (PostgreSQL)   %.0f tps, latency avg %s ms, %d transactions, %d failed (PostgreSQL %s, -c%d -j%d -T%d, fsync=on, synchronous_commit=on)\n' \
     "$PG_TPS" "${PG_LATENCY:-?}" "${PG_DONE:-0}" "$PG_FAILED" "$PG_VERSION" "$PG_CLIENTS" "$PG_THREADS" "$PG_DURATION_S"
   printf 'ratio                  %sx pgbench\n' "$ratio"
+  printf 'disk writes            %s KiB per purchase (bashgah), %s KiB per transaction (pgbench), on the data'"'"'s whole device\n' \
+    "$PURCHASE_DISK_KIB" "$PG_DISK_KIB"
   printf 'ledger after the load  bashgah verify: %s\n' "$VERIFY_RESULT"
   printf 'segment count          %s ms median of %d (min %s ms): %s members match class in (main, occasional), spend >= 20,000,000, bought within 90 days (%s)\n' \
     "$SEGMENT_MS" "$SEGMENT_RUNS" "$SEGMENT_MIN_MS" "${SEGMENT_COUNT:-?}" "$SEGMENT_SPREAD"
