@@ -197,9 +197,9 @@ stop_server() {
 }
 
 # ---- wrk -----------------------------------------------------------------------------------------------
-declare -A RPS=() P99=() REQS=() ERRS=()
+declare -A RPS=() P99=() REQS=() ERRS=() P50=() P90=()
 
-# parse_wrk FILE: prints "req/s p99_ms requests errors" (errors: non-2xx/3xx plus socket errors).
+# parse_wrk FILE: prints "req/s p99_ms requests errors p50_ms p90_ms" (errors: non-2xx/3xx plus socket errors).
 parse_wrk() {
   awk '
     function ms(v) {
@@ -210,13 +210,15 @@ parse_wrk() {
       return v + 0
     }
     /^Requests\/sec:/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "90%" { p90 = ms($2) }
     $1 == "99%" { p99 = ms($2) }
     / requests in / { reqs = $1 }
     /Non-2xx or 3xx responses:/ { errs += $NF }
     /Socket errors:/ { gsub(/,/, ""); errs += $4 + $6 + $8 + $10 }
     END {
       if (rps == "" || p99 == "") exit 1
-      printf "%s %.3f %d %d\n", rps, p99, reqs, errs
+      printf "%s %.3f %d %d %.3f %.3f\n", rps, p99, reqs, errs, p50, p90
     }' "$1"
 }
 
@@ -232,7 +234,7 @@ run_wrk() {
     die "wrk $name failed (status $rc)"
   fi
   parsed=$(parse_wrk "$out") || { cat "$out" >&2; die "cannot read wrk's report for $name"; }
-  read -r "RPS[$name]" "P99[$name]" "REQS[$name]" "ERRS[$name]" <<<"$parsed"
+  read -r "RPS[$name]" "P99[$name]" "REQS[$name]" "ERRS[$name]" "P50[$name]" "P90[$name]" <<<"$parsed"
 }
 
 # ---- steps ---------------------------------------------------------------------------------------------
@@ -562,8 +564,8 @@ report() {
   printf 'peak RSS (VmHWM)       bashgah serve %.1f MiB, bench_bare %.1f MiB\n' \
     "$(awk -v k="$SERVE_RSS_KIB" 'BEGIN { print k / 1024 }')" "$(awk -v k="$BARE_RSS_KIB" 'BEGIN { print k / 1024 }')"
   echo
-  printf 'purchases (API)        %.0f purchases/s, p99 %.2f ms (durable, one per_amount rule, wrk -t%d -c%d)\n' \
-    "${RPS[purchase]}" "${P99[purchase]}" "$WRK_THREADS" "$WRK_CONNECTIONS"
+  printf 'purchases (API)        %.0f purchases/s, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (durable, one per_amount rule, wrk -t%d -c%d)\n' \
+    "${RPS[purchase]}" "${P50[purchase]}" "${P90[purchase]}" "${P99[purchase]}" "$WRK_THREADS" "$WRK_CONNECTIONS"
   printf 'pgbench (PostgreSQL)   %.0f tps, latency avg %s ms, %d transactions, %d failed (PostgreSQL %s, -c%d -j%d -T%d, fsync=on, synchronous_commit=on)\n' \
     "$PG_TPS" "${PG_LATENCY:-?}" "${PG_DONE:-0}" "$PG_FAILED" "$PG_VERSION" "$PG_CLIENTS" "$PG_THREADS" "$PG_DURATION_S"
   printf 'ratio                  %sx pgbench\n' "$ratio"
