@@ -270,6 +270,7 @@ struct store {
     int sync_running, sync_stopping;
     int sync_busy; /* an fsync is under way: the writer keeps its transaction open for what arrives meanwhile */
     int wal_fd;
+    struct import_copier *import_copier; /* sqlite.c: the CLI import's checkpointer, between store_import_begin and end */
 };
 
 /* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */
