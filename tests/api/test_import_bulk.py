@@ -16,7 +16,7 @@ sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-HEADER = "external_ref,given_name,family_name,phone,email,consent_email\n"
+HEADER = "external_ref,given_name,family_name,phone,email,consent_email,consent_sms\n"
 UNIQUE = ["members_email", "members_external_ref", "members_phone"]
 STORED = ("external_ref, given_name, family_name, phone, email, birthday, time_zone, locale, kind, consent_email, "
           "consent_sms, attributes, erased_at")
@@ -27,7 +27,8 @@ def row(i, ref=None, phone=None, email=None, given=None):
     phone = "+98913%07d" % i if phone is None else phone
     email = "bulk%d@example.com" % i if email is None else email
     given = "Given %d" % i if given is None else given
-    return "%s,%s,Family,%s,%s,true\n" % (ref, given, phone, email)
+    sms = ("", "true", "false")[i % 3]  # no cell, granted, withdrawn: a new member logs only what was given
+    return "%s,%s,Family,%s,%s,true,%s\n" % (ref, given, phone, email, sms)
 
 
 def plain(count):
@@ -47,6 +48,13 @@ def members(data_dir):
     rows = query(data_dir, "SELECT " + STORED + ", (SELECT count(*) FROM consent_events c WHERE c.member_id = m.id) "
                  "FROM members m WHERE coalesce(external_ref, '') != 'seed' ORDER BY id")
     return rows
+
+
+def consents(data_dir):
+    """Every consent row but the seed's, in id order, naming its member by external_ref (else phone)."""
+    return query(data_dir, "SELECT coalesce(m.external_ref, m.phone), c.channel, c.granted, c.actor, "
+                 "c.at = m.created_at FROM consent_events c JOIN members m ON m.id = c.member_id "
+                 "WHERE coalesce(m.external_ref, '') != 'seed' ORDER BY c.id")
 
 
 def indexes(data_dir):
@@ -82,6 +90,7 @@ class ImportBulk(unittest.TestCase):
         errors = lambda p: [l for l in p.stderr.splitlines() if l.startswith("line ")]  # noqa: E731
         self.assertEqual(errors(a), errors(b))
         self.assertEqual(members(fresh), members(seeded))
+        self.assertEqual(consents(fresh), consents(seeded))
         for data in (fresh, seeded):
             self.assertEqual(indexes(data), indexes(seeded))
             self.assertEqual(query(data, "SELECT count(*) FROM pending_indexes"), [(0,)])
