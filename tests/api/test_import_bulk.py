@@ -8,6 +8,7 @@ aside.
 Reads the database with Python's sqlite3 module (a second reader, as the server's own would be)."""
 
 import os
+import re
 import sqlite3
 import sys
 import unittest
@@ -107,6 +108,47 @@ class ImportBulk(unittest.TestCase):
             self.assertIn(name, indexes(data))
         self.assertEqual(query(data, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'sqlite_autoindex_members%'"),
                          [(0,)])
+
+    def test_migration_keeps_members_and_their_references(self):
+        # A database as it was before 0021: members with UNIQUE clauses, members and consent rows in it.
+        data = self.fresh()
+        p = harness.run_cli(data, "member", "import", "-", input=HEADER + plain(30))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = sorted(f for f in os.listdir(os.path.join(harness.SRC, "src", "store", "migrations"))
+                       if f.endswith(".sql"))
+        before_0021 = names.index("0021_members_unique_indexes.sql")
+        db = sqlite3.connect(os.path.join(data, "bashgah.db"), timeout=10)
+        try:
+            sql = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'members'").fetchone()[0]
+            old = re.sub(r'^CREATE TABLE "?members"?', "CREATE TABLE members_old", sql)
+            for col in ("external_ref TEXT", "phone TEXT", "email TEXT"):
+                old = old.replace("    %s,\n" % col, "    %s UNIQUE,\n" % col, 1)
+            self.assertEqual(old.count("UNIQUE"), 3, old)
+            idx = [r[0] for r in db.execute("SELECT sql FROM sqlite_schema WHERE type = 'index' AND "
+                                            "tbl_name = 'members' AND sql NOT LIKE 'CREATE UNIQUE%'")]
+            cols = [r[1] for r in db.execute("PRAGMA table_info(members)")]
+            db.execute("PRAGMA foreign_keys=OFF")
+            db.executescript("BEGIN; %s; INSERT INTO members_old (%s) SELECT %s FROM members; DROP TABLE members; "
+                             "ALTER TABLE members_old RENAME TO members; %s; PRAGMA user_version=%d; COMMIT;"
+                             % (old, ", ".join(cols), ", ".join(cols), "; ".join(idx), before_0021))
+            self.assertEqual(db.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE "
+                                        "'sqlite_autoindex_members%'").fetchone(), (3,))
+        finally:
+            db.close()
+        stored, consent = members(data), consents(data)
+        ids = query(data, "SELECT id, external_ref FROM members ORDER BY id")
+        p = harness.run_cli(data, "migrate")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(query(data, "PRAGMA user_version"), [(len(names),)])
+        self.assertEqual(members(data), stored)
+        self.assertEqual(consents(data), consent)
+        self.assertEqual(query(data, "SELECT id, external_ref FROM members ORDER BY id"), ids)
+        self.assertEqual(query(data, "PRAGMA foreign_key_check"), [])
+        self.assertEqual(query(data, "PRAGMA integrity_check"), [("ok",)])
+        self.assertEqual(indexes(data), indexes(self.fresh()))
+        self.assertEqual(query(data, "SELECT count(*) FROM pending_indexes"), [(0,)])
+        p = harness.run_cli(data, "member", "import", "-", input=HEADER + row(99, phone="+989130000004"))
+        self.assertIn("line 2: phone: is already used by another member", p.stderr)
 
     def test_no_duplicates_sets_the_keys_aside_and_builds_them(self):
         text = HEADER + plain(500)
