@@ -241,6 +241,10 @@ struct store_tx {
     uint64_t gen;
     int64_t data_version;
     store_cache *cache; /* allocated on first use */
+    /* members.c's keys_guard: the generation at which no unique index of members was found set aside (valid when
+     * keys_checked); import_keys_aside: this connection is the import that set them aside (sqlite.c). */
+    uint64_t keys_gen;
+    bool keys_checked, import_keys_aside;
 };
 
 struct store {

@@ -449,7 +449,11 @@ int store_import_begin(store *s, bool *keys_aside)
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import begin");
-    int status = pending_indexes_drop(c->db, keys_aside);
+    bool aside = false;
+    int status = pending_indexes_drop(c->db, keys_aside ? &aside : NULL);
+    s->writer_tx.import_keys_aside = aside;
+    if (keys_aside)
+        *keys_aside = aside;
     import_copier_start(s);
     return status;
 }
@@ -474,6 +478,8 @@ int store_tx_import_keys_build(store_tx *tx)
     if (rc != SQLITE_OK)
         log_msg(LOG_ERROR, "index_build", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
     sqlite3_free(msg);
+    if (rc == SQLITE_OK)
+        tx->import_keys_aside = false;
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
 
@@ -494,6 +500,7 @@ int store_import_end(store *s)
     /* The copier has copied all but the last chunks; what is left is copied here, and the WAL emptied. Then the
      * copier copies each index as it is committed, while the next is built. */
     import_copier_stop(s);
+    s->writer_tx.import_keys_aside = false; /* built below with the others */
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         log_msg(LOG_WARN, "import_checkpoint", "error=\"%s\"", sqlite3_errmsg(c->db));

@@ -87,8 +87,8 @@ int store_run(store *s, store_write_fn fn, void *arg);
  * the same for any an interrupted import left recorded. The unique ones (external_ref, phone, email) are set
  * aside only when keys_aside is not NULL, and *keys_aside says whether they were: the caller then promises that
  * no row it writes takes a key an earlier row holds until it has called store_tx_import_keys_build (app/import.c
- * keeps that promise). Another process writing members meanwhile could break it: the CLI import into an empty
- * database is meant to run before the server takes members. Both return STORE_OK or STORE_ERROR. */
+ * keeps that promise). Any other connection (the server) that inserts or updates a member meanwhile builds them
+ * first (members.c, keys_guard). Both return STORE_OK or STORE_ERROR. */
 int store_import_begin(store *s, bool *keys_aside);
 int store_import_end(store *s);
 /* Builds the unique indexes of members that store_import_begin set aside, in the job's transaction (nothing when

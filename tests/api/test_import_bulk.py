@@ -197,5 +197,41 @@ class ImportBulk(unittest.TestCase):
         self.assertIn("created=21 updated=1 rejected=0", p.stdout)
 
 
+class KeysAsideWhileServing(harness.ServerCase):
+    """A server writing members while a CLI import into the empty table has the unique indexes set aside (as
+    store_import_begin leaves them: dropped, recorded in pending_indexes): its first member write builds them, so
+    neither side can store a key the other holds."""
+
+    def set_aside(self):
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "bashgah.db"), timeout=10)
+        try:
+            db.executescript("BEGIN IMMEDIATE; INSERT INTO pending_indexes (name, sql) SELECT name, sql FROM "
+                             "sqlite_schema WHERE type = 'index' AND tbl_name = 'members' AND sql LIKE "
+                             "'CREATE UNIQUE %'; DROP INDEX members_external_ref; DROP INDEX members_phone; "
+                             "DROP INDEX members_email; COMMIT;")
+        finally:
+            db.close()
+        self.assertEqual(query(self.server.data_dir, "SELECT count(*) FROM pending_indexes"), [(3,)])
+
+    def test_member_write_builds_the_unique_indexes(self):
+        self.set_aside()
+        r = self.owner.post("/api/v1/members", {"external_ref": "srv-1", "given_name": "A",
+                                                "phone": "+989140000001"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(query(self.server.data_dir, "SELECT count(*) FROM pending_indexes"), [(0,)])
+        for name in UNIQUE:
+            self.assertIn(name, indexes(self.server.data_dir))
+        r = self.owner.post("/api/v1/members", {"external_ref": "srv-2", "given_name": "B",
+                                                "phone": "+989140000001"})
+        self.assertEqual(r.status, 409, r)
+        # An update is guarded the same way.
+        self.set_aside()
+        member = query(self.server.data_dir, "SELECT id FROM members WHERE external_ref = 'srv-1'")[0][0]
+        r = self.owner.patch("/api/v1/members/%d" % member, {"email": "srv1@example.com"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(query(self.server.data_dir, "SELECT count(*) FROM pending_indexes"), [(0,)])
+        self.assertIn("members_email", indexes(self.server.data_dir))
+
+
 if __name__ == "__main__":
     unittest.main()
