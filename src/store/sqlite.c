@@ -19,7 +19,7 @@
  * so they are written once at commit rather than spilled into the WAL mid-transaction. */
 #define IMPORT_CACHE_KIB_TEXT "-1048576" /* 1 GiB */
 /* While the set-aside indexes are built (store_import_end): the page cache, which is also each sorted run, and
- * the most of the database file that is read through a memory map. */
+ * how much of the database file is read through a memory map. */
 #define BUILD_CACHE_KIB_TEXT "-16384"         /* 16 MiB */
 #define IMPORT_MMAP_BYTES_TEXT "2147418112" /* SQLite's own ceiling (SQLITE_MAX_MMAP_SIZE) */
 /* Pages of WAL that trigger an automatic checkpoint outside imports (SQLite's default). */
@@ -226,8 +226,9 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
  * write in each; building one at the end is a single sort of the whole table. So an import into an empty members
  * table drops them and builds them again when it is done. Each dropped index's CREATE statement is recorded in
  * pending_indexes in the transaction that drops it, and deleted in the one that builds it again, so no crash
- * can lose one: store_open builds whatever is still recorded. The unique indexes stay, since they are how the
- * import finds a row's member and reports a duplicate. */
+ * can lose one: store_open builds whatever is still recorded. The unique ones (external_ref, phone, email) are how
+ * an import finds a row's member and reports a duplicate, so they are set aside only for an import that can do
+ * without them until it calls store_tx_import_keys_build (store.h: keys_aside). */
 
 /* Runs sql, a statement built by sqlite3_mprintf (freed here; NULL is out of memory). */
 static int exec_owned(sqlite3 *db, char *sql, char **msg)
