@@ -45,6 +45,7 @@ typedef struct staged_row {
     char locale[3];
     unsigned char kind, calendar;
     bool has_birthday, consent_email, consent_sms;
+    bool keys_check; /* an earlier row of the file may hold one of its keys: see "keys set aside" below */
     int birthday_y, birthday_m, birthday_d;
     int64_t consent_email_at, consent_sms_at;
 } staged_row;
@@ -69,9 +70,14 @@ struct importer {
     /* the reading side's scratch */
     member staging;
     errlist staging_errs;
+    /* the reading side's keys staged so far, while keys_tracked (see "keys set aside" below) */
+    bool keys_tracked;
+    uint64_t *keys; /* open addressing, 0 = empty slot */
+    size_t keys_cap, keys_count;
     /* the writer's scratch */
     member fresh, found;
     errlist errs;
+    bool keys_aside; /* the writer's: members' unique indexes are set aside (not built yet) */
 };
 static void *xrealloc(void *p, size_t size)
 {
@@ -115,7 +121,15 @@ importer *import_new(const member_rules *rules, const store_actor *actor, import
 
 void import_free(importer *im)
 {
+    if (im)
+        free(im->keys);
     free(im);
+}
+
+void import_keys_aside(importer *im)
+{
+    im->keys_aside = true;
+    im->keys_tracked = true;
 }
 
 int import_header(importer *im, char *const *fields, const size_t *lens, int count, errlist *errs)
@@ -216,6 +230,96 @@ static void stage_valid(import_batch *b, int64_t line, const member *m, unsigned
     r->consent_sms_at = m->consent_sms_at;
 }
 
+/* ---- keys set aside ----
+ * A bulk import into an empty members table runs without members' unique indexes (store_import_begin,
+ * keys_aside) for as long as no row can take a key (external_ref, phone or email) that an earlier row holds:
+ * every row is then a new member, which is just what the insert would have found with the indexes. The reading
+ * side sees that on its own, as the table held nothing before the file: it keeps a set of 64-bit hashes of the
+ * keys of the rows it staged as valid, and the first row with a key already in the set (a duplicate or, rarely,
+ * a hash collision) is marked keys_check and ends the tracking. The writer builds the unique indexes before it
+ * writes that row (store_tx_import_keys_build, in the same transaction), and from there on every row is matched
+ * as in any import. So a collision only builds the indexes earlier; the counts, errors and stored members are
+ * those an import with the indexes gives. A row rejected while staging writes nothing and is not in the set; a row
+ * the writer rejects is in it, which only makes the check earlier. */
+
+#define KEYS_MIN_CAP 4096
+
+static uint64_t key_hash(char tag, const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ (unsigned char)tag; /* FNV-1a, then a final mix (splitmix64's) */
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return h ? h : 1;
+}
+
+/* The slot of h: where it is, or the empty one where it goes. keys_cap is a power of two, at most half full. */
+static size_t key_slot(const importer *im, uint64_t h)
+{
+    size_t mask = im->keys_cap - 1, i = (size_t)h & mask;
+    while (im->keys[i] && im->keys[i] != h)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void keys_grow(importer *im)
+{
+    uint64_t *old = im->keys;
+    size_t old_cap = im->keys_cap;
+    im->keys_cap = old_cap ? old_cap * 2 : KEYS_MIN_CAP;
+    im->keys = calloc(im->keys_cap, sizeof(*im->keys));
+    if (!im->keys)
+        abort();
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            im->keys[key_slot(im, old[i])] = old[i];
+    free(old);
+}
+
+/* True when one of m's keys may be held by an earlier row; else records them. */
+static bool keys_seen(importer *im, const member *m)
+{
+    const char tags[3] = {'r', 'p', 'e'};
+    const char *values[3] = {m->external_ref, m->phone, m->email};
+    uint64_t h[3];
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!values[i][0])
+            continue;
+        h[n] = key_hash(tags[i], values[i]);
+        for (int j = 0; j < n; j++)
+            if (h[j] == h[n]) /* the same hash twice in one row: only a collision can do it; be careful */
+                return true;
+        n++;
+    }
+    if ((im->keys_count + (size_t)n) * 2 > im->keys_cap)
+        keys_grow(im);
+    for (int i = 0; i < n; i++)
+        if (im->keys[key_slot(im, h[i])])
+            return true;
+    for (int i = 0; i < n; i++)
+        im->keys[key_slot(im, h[i])] = h[i];
+    im->keys_count += (size_t)n;
+    return false;
+}
+
+/* Once a row may collide, the writer builds the indexes and the set is no longer needed. */
+static void keys_check(importer *im, import_batch *b)
+{
+    staged_row *r = &b->rows[b->nrows - 1];
+    if (!keys_seen(im, &im->staging))
+        return;
+    r->keys_check = true;
+    im->keys_tracked = false;
+    free(im->keys);
+    im->keys = NULL;
+    im->keys_cap = im->keys_count = 0;
+}
+
 size_t import_stage(importer *im, import_batch *b, char *const *fields, const size_t *lens, int count,
                     int64_t line)
 {
@@ -232,6 +336,8 @@ size_t import_stage(importer *im, import_batch *b, char *const *fields, const si
         stage_rejected(b, line, e);
     } else {
         stage_valid(b, line, m, sets, attributes);
+        if (im->keys_tracked)
+            keys_check(im, b);
     }
     free(attributes);
     member_release(m);
@@ -439,6 +545,11 @@ static int store_row(store_tx *tx, importer *im, const import_batch *b, const st
     if (r->nerrors) {
         reject_staged(im, b, r);
         return STORE_OK;
+    }
+    if (r->keys_check && im->keys_aside) {
+        if (store_tx_import_keys_build(tx) != STORE_OK)
+            return STORE_ERROR;
+        im->keys_aside = false;
     }
     unstage(&im->fresh, b, r, &im->rules);
     const char *field = NULL;

@@ -39,6 +39,10 @@ typedef struct import_batch import_batch;
 importer *import_new(const member_rules *rules, const store_actor *actor, import_error_fn on_error, void *arg);
 void import_free(importer *im);
 
+/* Tells im that members' unique indexes are set aside (store_import_begin's keys_aside): its rows then carry what
+ * import_write needs to build them before the first row that might take an earlier row's key (import.c, "keys
+ * set aside"). Call it before the first row is staged. */
+void import_keys_aside(importer *im);
 /* The header row: maps the columns. Returns the number of errors added to errs (field: the column as written). */
 int import_header(importer *im, char *const *fields, const size_t *lens, int count, errlist *errs);
 /* An empty batch of im's rows. Out of memory aborts. */

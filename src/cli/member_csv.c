@@ -307,8 +307,11 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
     pthread_mutex_init(&c.lock, NULL);
     pthread_cond_init(&c.wake, NULL);
     pthread_mutex_init(&c.term, NULL);
-    if (store_import_begin(s) != STORE_OK)
+    bool keys_aside = false;
+    if (store_import_begin(s, &keys_aside) != STORE_OK)
         fprintf(stderr, "bashgah: could not tune the database for the import; going on slower\n");
+    if (keys_aside)
+        import_keys_aside(c.im);
     if (pthread_create(&c.writer, NULL, writer_main, &c) != 0)
         abort();
     member_csv_reader *reader = member_csv_reader_new(on_record, &c);

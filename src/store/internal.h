@@ -241,6 +241,10 @@ struct store_tx {
     uint64_t gen;
     int64_t data_version;
     store_cache *cache; /* allocated on first use */
+    /* members.c's keys_guard: the generation at which no unique index of members was found set aside (valid when
+     * keys_checked); import_keys_aside: this connection is the import that set them aside (sqlite.c). */
+    uint64_t keys_gen;
+    bool keys_checked, import_keys_aside;
 };
 
 struct store {
@@ -272,6 +276,7 @@ struct store {
     int sync_running, sync_stopping;
     int sync_busy; /* an fsync is under way: the writer keeps its transaction open for what arrives meanwhile */
     int wal_fd;
+    struct import_copier *import_copier; /* sqlite.c: the CLI import's checkpointer, between store_import_begin and end */
 };
 
 /* Opens a connection with bashgah's pragmas (WAL, synchronous=FULL, busy timeout, foreign keys). */

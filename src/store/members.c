@@ -280,6 +280,24 @@ static int name_stored(store_conn *c, int64_t id, char *out, size_t cap)
     return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member name");
 }
 
+/* A bulk import in another process (`bashgah member import` into an empty members table) may have set members'
+ * unique indexes aside (store_import_begin): it knows no row of its file repeats a key, but not what this
+ * connection writes. So a member insert or update elsewhere first builds them (store_tx_import_keys_build, in this
+ * job's transaction), and the import, whose rows are matched by inserting first, goes on with them in place. The
+ * check runs once per generation of the connection (tx->gen moves on at each transaction after another
+ * connection committed, and at each rollback), not per write. */
+static int keys_guard(store_tx *tx)
+{
+    if (tx->import_keys_aside || (tx->keys_checked && tx->keys_gen == tx->gen))
+        return STORE_OK;
+    int status = store_tx_import_keys_build(tx);
+    if (status == STORE_OK) {
+        tx->keys_gen = tx->gen;
+        tx->keys_checked = true;
+    }
+    return status;
+}
+
 /* Names the unique column a constraint error is about, from SQLite's message. */
 static const char *conflict_field(store_conn *c)
 {
@@ -315,6 +333,8 @@ int store_tx_member_insert(store_tx *tx, member *m, const char **field)
 
 int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_text, const char **field)
 {
+    if (keys_guard(tx) != STORE_OK)
+        return STORE_ERROR;
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_INSERT,
                                   "INSERT INTO members (external_ref, given_name, family_name, phone, email, birthday, "
                                   "birthday_calendar, time_zone, locale, kind, consent_email, consent_email_at, "
@@ -331,6 +351,8 @@ int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_
 
 int store_tx_member_update(store_tx *tx, const member *m, const char **field)
 {
+    if (keys_guard(tx) != STORE_OK)
+        return STORE_ERROR;
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_UPDATE,
                                   "UPDATE members SET external_ref=?1, given_name=?2, family_name=?3, phone=?4, "
                                   "email=?5, birthday=?6, birthday_calendar=?7, time_zone=?8, locale=?9, kind=?10, "

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "store/migrations.h"
@@ -17,6 +18,10 @@
 /* The import's writer cache: big enough for the pages one chunk dirties in a database of millions of members,
  * so they are written once at commit rather than spilled into the WAL mid-transaction. */
 #define IMPORT_CACHE_KIB_TEXT "-1048576" /* 1 GiB */
+/* While the set-aside indexes are built (store_import_end): the page cache, which is also each sorted run, and
+ * how much of the database file is read through a memory map. */
+#define BUILD_CACHE_KIB_TEXT "-16384"         /* 16 MiB */
+#define IMPORT_MMAP_BYTES_TEXT "2147418112" /* SQLite's own ceiling (SQLITE_MAX_MMAP_SIZE) */
 /* Pages of WAL that trigger an automatic checkpoint outside imports (SQLite's default). */
 #define WAL_AUTOCHECKPOINT_PAGES_TEXT "1000"
 
@@ -160,39 +165,6 @@ static int user_version(sqlite3 *db)
     return v;
 }
 
-/* Applies each migration past user_version in its own transaction. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
-{
-    int v = user_version(db);
-    if (v > store_migrations_count) {
-        snprintf(err, errlen, "the database is at schema %d, newer than this program (%d)", v, store_migrations_count);
-        return STORE_ERROR;
-    }
-    for (int i = v; i < store_migrations_count; i++) {
-        char *msg = NULL, pragma[64];
-        snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", i + 1);
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, store_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            snprintf(err, errlen, "migration %s failed: %s", store_migrations[i].name, msg ? msg : "?");
-            sqlite3_free(msg);
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return STORE_ERROR;
-        }
-        log_msg(LOG_INFO, "migrated", "migration=%s version=%d", store_migrations[i].name, i + 1);
-    }
-    return STORE_OK;
-}
-
-/* ---- indexes set aside by an import ----
- * Keeping a dozen secondary indexes of members up to date costs every inserted row a B-tree descent and a page
- * write in each; building one at the end is a single sort of the whole table. So an import into an empty members
- * table drops them and builds them again when it is done. Each dropped index's CREATE statement is recorded in
- * pending_indexes in the transaction that drops it, and deleted in the one that builds it again, so no crash
- * can lose one: store_open builds whatever is still recorded. The unique indexes stay, since they are how the
- * import finds a row's member and reports a duplicate. */
-
 /* The first row of a query of one text column, copied into a fresh sqlite3 string (NULL when there is none). */
 static char *first_text(sqlite3 *db, const char *sql)
 {
@@ -204,6 +176,60 @@ static char *first_text(sqlite3 *db, const char *sql)
     return out;
 }
 
+/* Rows of PRAGMA foreign_key_check: a reference a migration broke. Returns 0 when there are none. */
+static int broken_references(sqlite3 *db, char **msg)
+{
+    char *row = first_text(db, "SELECT \"table\" || ' row ' || rowid || ' names a missing ' || parent "
+                               "FROM pragma_foreign_key_check");
+    if (!row)
+        return 0;
+    *msg = sqlite3_mprintf("a reference is broken: %s", row);
+    sqlite3_free(row);
+    return -1;
+}
+
+/* Applies each migration past user_version in its own transaction. Foreign keys are off meanwhile, as SQLite's
+ * own procedure for changing a table asks: a parent table rebuilt under its children (0021: members) is
+ * dropped without its rows being deleted first; each migration ends with a check of every reference instead. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    int v = user_version(db);
+    if (v > store_migrations_count) {
+        snprintf(err, errlen, "the database is at schema %d, newer than this program (%d)", v, store_migrations_count);
+        return STORE_ERROR;
+    }
+    if (v < store_migrations_count)
+        sqlite3_exec(db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+    int status = STORE_OK;
+    for (int i = v; i < store_migrations_count && status == STORE_OK; i++) {
+        char *msg = NULL, pragma[64];
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", i + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, store_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK || broken_references(db, &msg) ||
+            sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "migration %s failed: %s", store_migrations[i].name, msg ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            status = STORE_ERROR;
+        } else {
+            log_msg(LOG_INFO, "migrated", "migration=%s version=%d", store_migrations[i].name, i + 1);
+        }
+    }
+    if (v < store_migrations_count)
+        sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    return status;
+}
+
+/* ---- indexes set aside by an import ----
+ * Keeping a dozen secondary indexes of members up to date costs every inserted row a B-tree descent and a page
+ * write in each; building one at the end is a single sort of the whole table. So an import into an empty members
+ * table drops them and builds them again when it is done. Each dropped index's CREATE statement is recorded in
+ * pending_indexes in the transaction that drops it, and deleted in the one that builds it again, so no crash
+ * can lose one: store_open builds whatever is still recorded. The unique ones (external_ref, phone, email) are how
+ * an import finds a row's member and reports a duplicate, so they are set aside only for an import that can do
+ * without them until it calls store_tx_import_keys_build (store.h: keys_aside). */
+
 /* Runs sql, a statement built by sqlite3_mprintf (freed here; NULL is out of memory). */
 static int exec_owned(sqlite3 *db, char *sql, char **msg)
 {
@@ -212,18 +238,20 @@ static int exec_owned(sqlite3 *db, char *sql, char **msg)
     return rc;
 }
 
-/* Builds every index recorded in pending_indexes and deletes its row, in one transaction. */
+/* Builds every index recorded in pending_indexes and deletes its row, each in a transaction of its own (so a
+ * checkpoint can copy one index while the next is built). */
 static int pending_indexes_build(sqlite3 *db, char *err, size_t errlen)
 {
     char *msg = NULL, *name = NULL;
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    int rc = SQLITE_OK;
     while (rc == SQLITE_OK && (name = first_text(db, "SELECT name FROM pending_indexes ORDER BY name LIMIT 1"))) {
+        rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
         /* Absent from sqlite_schema unless a build was committed without its DELETE, which one transaction rules
          * out; checked anyway, as CREATE INDEX of an existing name fails. */
         char *sql = sqlite3_mprintf("SELECT sql FROM pending_indexes WHERE name = %Q AND NOT EXISTS (SELECT 1 FROM "
                                     "sqlite_schema WHERE type = 'index' AND name = %Q)",
                                     name, name);
-        char *create = sql ? first_text(db, sql) : NULL;
+        char *create = rc == SQLITE_OK && sql ? first_text(db, sql) : NULL;
         sqlite3_free(sql);
         if (create) {
             log_msg(LOG_INFO, "index_build", "index=%s", name);
@@ -232,10 +260,10 @@ static int pending_indexes_build(sqlite3 *db, char *err, size_t errlen)
         }
         if (rc == SQLITE_OK)
             rc = exec_owned(db, sqlite3_mprintf("DELETE FROM pending_indexes WHERE name = %Q", name), &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
         sqlite3_free(name);
     }
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot build the indexes an import set aside: %s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
@@ -245,19 +273,29 @@ static int pending_indexes_build(sqlite3 *db, char *err, size_t errlen)
     return STORE_OK;
 }
 
-/* When members is empty: records and drops its non-unique indexes, in one transaction. */
-static int pending_indexes_drop(sqlite3 *db)
+#define UNIQUE_PENDING "sql LIKE 'CREATE UNIQUE %'"
+
+/* When members is empty: records and drops its indexes, in one transaction; the unique ones too when keys_aside
+ * is not NULL, and then *keys_aside tells whether they were. */
+static int pending_indexes_drop(sqlite3 *db, bool *keys_aside)
 {
     char *msg = NULL, *name = NULL;
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
     char *any = rc == SQLITE_OK ? first_text(db, "SELECT 1 FROM members LIMIT 1") : NULL;
     if (rc == SQLITE_OK && !any)
         rc = sqlite3_exec(db,
-                          "INSERT OR REPLACE INTO pending_indexes (name, sql) SELECT name, sql FROM sqlite_schema "
-                          "WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT NULL AND "
-                          "sql NOT LIKE 'CREATE UNIQUE %'",
+                          keys_aside ? "INSERT OR REPLACE INTO pending_indexes (name, sql) SELECT name, sql FROM "
+                                       "sqlite_schema WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT NULL"
+                                     : "INSERT OR REPLACE INTO pending_indexes (name, sql) SELECT name, sql FROM "
+                                       "sqlite_schema WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT "
+                                       "NULL AND NOT " UNIQUE_PENDING,
                           NULL, NULL, &msg);
     sqlite3_free(any);
+    if (keys_aside) {
+        char *aside = rc == SQLITE_OK ? first_text(db, "SELECT 1 FROM pending_indexes WHERE " UNIQUE_PENDING) : NULL;
+        *keys_aside = aside != NULL;
+        sqlite3_free(aside);
+    }
     while (rc == SQLITE_OK && (name = first_text(db, "SELECT p.name FROM pending_indexes p JOIN sqlite_schema s "
                                                      "ON s.type = 'index' AND s.name = p.name LIMIT 1"))) {
         rc = exec_owned(db, sqlite3_mprintf("DROP INDEX \"%w\"", name), &msg);
@@ -269,6 +307,8 @@ static int pending_indexes_drop(sqlite3 *db)
         log_msg(LOG_WARN, "index_drop", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (keys_aside)
+            *keys_aside = false;
         return STORE_ERROR;
     }
     return STORE_OK;
@@ -317,56 +357,164 @@ int store_open(store **out, const char *data_dir, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* ---- the import's copier ----
+ * While an import writes its chunks, a thread of its own copies each committed chunk from the WAL into the
+ * database on a second connection (a PASSIVE checkpoint never blocks the writer): that work (page copies and the
+ * database's fsync) runs on another core instead of after the last chunk, and once a checkpoint has copied the
+ * whole WAL the writer's next transaction starts it again from the beginning, so the WAL stays about one chunk
+ * long instead of holding the whole import. */
+
+#define IMPORT_COPY_EVERY_MS 50
+
+struct import_copier {
+    store_conn conn;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+};
+
+static void *import_copier_main(void *arg)
+{
+    struct import_copier *ic = arg;
+    pthread_mutex_lock(&ic->lock);
+    while (!ic->stopping) {
+        pthread_mutex_unlock(&ic->lock);
+        sqlite3_wal_checkpoint_v2(ic->conn.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&ic->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += IMPORT_COPY_EVERY_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (!ic->stopping)
+            pthread_cond_timedwait(&ic->wake, &ic->lock, &until);
+    }
+    pthread_mutex_unlock(&ic->lock);
+    return NULL;
+}
+
+/* Starts the copier; without it (no connection or thread) the import only copies at its end. */
+static void import_copier_start(store *s)
+{
+    char err[256];
+    struct import_copier *ic = calloc(1, sizeof(*ic));
+    if (!ic)
+        return;
+    if (store_conn_open(&ic->conn, s->path, err, sizeof(err)) != STORE_OK) {
+        free(ic);
+        return;
+    }
+    pthread_mutex_init(&ic->lock, NULL);
+    pthread_cond_init(&ic->wake, NULL);
+    if (pthread_create(&ic->thread, NULL, import_copier_main, ic) != 0) {
+        pthread_cond_destroy(&ic->wake);
+        pthread_mutex_destroy(&ic->lock);
+        store_conn_close(&ic->conn);
+        free(ic);
+        return;
+    }
+    s->import_copier = ic;
+}
+
+static void import_copier_stop(store *s)
+{
+    struct import_copier *ic = s->import_copier;
+    if (!ic)
+        return;
+    pthread_mutex_lock(&ic->lock);
+    ic->stopping = true;
+    pthread_cond_signal(&ic->wake);
+    pthread_mutex_unlock(&ic->lock);
+    pthread_join(ic->thread, NULL);
+    pthread_cond_destroy(&ic->wake);
+    pthread_mutex_destroy(&ic->lock);
+    store_conn_close(&ic->conn);
+    free(ic);
+    s->import_copier = NULL;
+}
+
 /* Foreign keys are not checked during the import (on this connection only; store_import_end checks them again
  * for what follows): its only rows that reference another table are consent_events of the member the same row
  * has just inserted or found, so the check (a lookup of the member per consent row) could never fail. */
-int store_import_begin(store *s)
+int store_import_begin(store *s, bool *keys_aside)
 {
     store_conn *c = &s->writer_tx.conn;
+    if (keys_aside)
+        *keys_aside = false;
     int rc = sqlite3_exec(c->db,
                           "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT "; PRAGMA wal_autocheckpoint=0; "
                           "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import begin");
-    return pending_indexes_drop(c->db);
+    bool aside = false;
+    int status = pending_indexes_drop(c->db, keys_aside ? &aside : NULL);
+    s->writer_tx.import_keys_aside = aside;
+    if (keys_aside)
+        *keys_aside = aside;
+    import_copier_start(s);
+    return status;
 }
 
-/* A PASSIVE checkpoint on a connection of its own (arg: the store_conn), for store_import_end. */
-static void *import_checkpoint_main(void *arg)
+int store_tx_import_keys_build(store_tx *tx)
 {
-    store_conn *c = arg;
-    sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    return NULL;
+    sqlite3 *db = tx->conn.db;
+    char *msg = NULL, *name;
+    int rc = SQLITE_OK;
+    while (rc == SQLITE_OK && (name = first_text(db, "SELECT name FROM pending_indexes WHERE " UNIQUE_PENDING
+                                                     " ORDER BY name LIMIT 1"))) {
+        char *sql = sqlite3_mprintf("SELECT sql FROM pending_indexes WHERE name = %Q", name);
+        char *create = sql ? first_text(db, sql) : NULL;
+        sqlite3_free(sql);
+        log_msg(LOG_INFO, "index_build", "index=%s during=import", name);
+        rc = create ? sqlite3_exec(db, create, NULL, NULL, &msg) : SQLITE_NOMEM;
+        sqlite3_free(create);
+        if (rc == SQLITE_OK)
+            rc = exec_owned(db, sqlite3_mprintf("DELETE FROM pending_indexes WHERE name = %Q", name), &msg);
+        sqlite3_free(name);
+    }
+    if (rc != SQLITE_OK)
+        log_msg(LOG_ERROR, "index_build", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    if (rc == SQLITE_OK)
+        tx->import_keys_aside = false;
+    return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
+
+/* How the set-aside indexes are built (each CREATE INDEX reads the whole members table and sorts a key per row):
+ * from a WAL made empty first, so the table is read through a memory map of the database file (no page copies,
+ * no lookups in the WAL's index); with a small page cache, which is also the size of each sorted run, so the
+ * sort is cut into runs that a second thread sorts while this one reads on (threads=2, runs in temporary files
+ * rather than in memory: SQLite sorts in one thread, and allocates each key apart, when it keeps them in memory). */
+#define BUILD_PRAGMAS                                                                                              \
+    "PRAGMA mmap_size=" IMPORT_MMAP_BYTES_TEXT "; PRAGMA cache_size=" BUILD_CACHE_KIB_TEXT "; PRAGMA threads=2; "    \
+    "PRAGMA temp_store=FILE;"
+#define AFTER_BUILD_PRAGMAS "PRAGMA mmap_size=0; PRAGMA threads=0; PRAGMA temp_store=DEFAULT;"
 
 int store_import_end(store *s)
 {
     store_conn *c = &s->writer_tx.conn;
     char err[256];
-    /* The WAL holds every chunk of the import. A second connection copies it into the database (disk writes, a
-     * checkpoint never blocks a writer) while this one builds the indexes (CPU), so the checkpoint below has only
-     * the indexes' pages left to copy. Without it (no connection or thread), that checkpoint copies everything. */
-    store_conn copier;
-    pthread_t copier_thread;
-    bool copying = false;
-    if (store_conn_open(&copier, s->path, err, sizeof(err)) == STORE_OK) {
-        copying = pthread_create(&copier_thread, NULL, import_checkpoint_main, &copier) == 0;
-        if (!copying)
-            store_conn_close(&copier);
-    }
-    /* Built while the import's cache is still large: the sort of a million rows fits in it. */
+    /* The copier has copied all but the last chunks; what is left is copied here, and the WAL emptied. Then the
+     * copier copies each index as it is committed, while the next is built. */
+    import_copier_stop(s);
+    s->writer_tx.import_keys_aside = false; /* built below with the others */
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_msg(LOG_WARN, "import_checkpoint", "error=\"%s\"", sqlite3_errmsg(c->db));
+    sqlite3_exec(c->db, BUILD_PRAGMAS, NULL, NULL, NULL);
+    import_copier_start(s);
     int built = pending_indexes_build(c->db, err, sizeof(err));
     if (built != STORE_OK)
         log_msg(LOG_ERROR, "index_build", "error=\"%s\"", err);
-    if (copying) {
-        pthread_join(copier_thread, NULL);
-        store_conn_close(&copier);
-    }
-    int rc = sqlite3_exec(c->db,
-                          "PRAGMA wal_autocheckpoint=" WAL_AUTOCHECKPOINT_PAGES_TEXT "; PRAGMA cache_size=" CACHE_KIB_TEXT
-                          "; PRAGMA foreign_keys=ON;",
-                          NULL, NULL, NULL);
+    import_copier_stop(s);
+    rc = sqlite3_exec(c->db,
+                      AFTER_BUILD_PRAGMAS " PRAGMA wal_autocheckpoint=" WAL_AUTOCHECKPOINT_PAGES_TEXT
+                                          "; PRAGMA cache_size=" CACHE_KIB_TEXT "; PRAGMA foreign_keys=ON;",
+                      NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status_of(c, rc, "import end");
     /* A reader still on an old snapshot makes the checkpoint stop short (SQLITE_BUSY): the WAL then stays until

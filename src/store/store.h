@@ -82,12 +82,18 @@ int store_run(store *s, store_write_fn fn, void *arg);
  * in the WAL. store_import_end checkpoints the WAL into the database (a second connection copies the import's
  * part while the indexes below are built; then truncating it; a busy reader only postpones that) and restores the
  * server's settings.
- * When the members table is empty, store_import_begin also drops its non-unique indexes (the unique ones stay:
- * they report duplicate rows), recording each in pending_indexes in the same transaction, and
- * store_import_end builds them again, once, over all the imported rows; store_open does the same for any an
- * interrupted import left recorded. Both return STORE_OK or STORE_ERROR. */
-int store_import_begin(store *s);
+ * When the members table is empty, store_import_begin also drops its indexes, recording each in pending_indexes in
+ * the same transaction, and store_import_end builds them again, once, over all the imported rows; store_open does
+ * the same for any an interrupted import left recorded. The unique ones (external_ref, phone, email) are set
+ * aside only when keys_aside is not NULL, and *keys_aside says whether they were: the caller then promises that
+ * no row it writes takes a key an earlier row holds until it has called store_tx_import_keys_build (app/import.c
+ * keeps that promise). Any other connection (the server) that inserts or updates a member meanwhile builds them
+ * first (members.c, keys_guard). Both return STORE_OK or STORE_ERROR. */
+int store_import_begin(store *s, bool *keys_aside);
 int store_import_end(store *s);
+/* Builds the unique indexes of members that store_import_begin set aside, in the job's transaction (nothing when
+ * there are none): before the import writes a row whose key an earlier row may hold. STORE_OK or STORE_ERROR. */
+int store_tx_import_keys_build(store_tx *tx);
 /* Nested savepoints inside a job, for work that keeps what succeeded (the importer's rows). */
 int store_tx_savepoint(store_tx *tx);
 int store_tx_release(store_tx *tx);
