@@ -1,5 +1,6 @@
-/* The delivery worker thread (see delivery.h): due messages -> channels -> one writer job per batch recording the
- * outcomes. Only this thread touches its reader and its channels (one CURL handle each, reused). */
+/* The delivery senders (see delivery.h): due messages -> channels -> one writer job per batch recording the
+ * outcomes. Each sender thread has its own reader and channels (one CURL handle each, reused) and its own share of
+ * the messages (store_outbox_due's part). */
 #include "jobs/delivery.h"
 #include "jobs/outbox_thread.h"
 
@@ -23,12 +24,18 @@ typedef struct batch_job {
     int n;
 } batch_job;
 
-static struct {
+typedef struct sender {
     outbox_thread t;
-    const delivery_settings *cfg;
+    int part; /* which of the DELIVERY_SENDERS shares of the messages it sends */
     pthread_t tid;
     bool running;
-} worker = {.t = OUTBOX_THREAD_INIT("delivery")};
+} sender;
+
+static const delivery_settings *settings; /* borrowed from delivery_start until delivery_stop */
+static sender senders[DELIVERY_SENDERS];
+/* Each channel's next free slot under its rate (rate_wait), shared by the senders. */
+static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t next_email_ms, next_sms_ms;
 
 static int64_t monotonic_ms(void)
 {
@@ -55,7 +62,7 @@ static channel_result send_email(channels *ch, const store_outbox_item *it, cons
     if (!it->transactional && it->member_id && ch->has_key) {
         char token[UNSUBSCRIBE_TOKEN_LEN];
         unsubscribe_token(ch->unsubscribe_key, it->member_id, it->channel, token);
-        snprintf(url, sizeof(url), "%.900s/api/v1/unsubscribe?token=%s", worker.cfg->public_url, token);
+        snprintf(url, sizeof(url), "%.900s/api/v1/unsubscribe?token=%s", settings->public_url, token);
         m.unsubscribe_url = url;
     }
     return email_channel_send(ch->email, &m, detail);
@@ -70,13 +77,13 @@ static const char *with_absolute_links(const store_outbox_item *it, char **owned
     const char *at = strcmp(it->kind, "survey_invitation") == 0 ? strstr(it->body_text, "\n/s/") : NULL;
     if (!at)
         return it->body_text;
-    size_t head = (size_t)(at + 1 - it->body_text), base = strlen(worker.cfg->public_url);
+    size_t head = (size_t)(at + 1 - it->body_text), base = strlen(settings->public_url);
     size_t tail = strlen(at + 1);
     char *text = malloc(head + base + tail + 1);
     if (!text)
         abort(); /* out of memory */
     memcpy(text, it->body_text, head);
-    memcpy(text + head, worker.cfg->public_url, base);
+    memcpy(text + head, settings->public_url, base);
     memcpy(text + head + base, at + 1, tail + 1);
     return *owned = text;
 }
@@ -99,7 +106,7 @@ static channel_result send_one(channels *ch, const store_outbox_item *it, const 
  * not quiet (or the zone is unknown: better sent than held for ever). */
 static int64_t quiet_until(const member *m, int64_t now)
 {
-    const delivery_settings *cfg = worker.cfg;
+    const delivery_settings *cfg = settings;
     int weekday, hour;
     if (cfg->quiet_from == cfg->quiet_to || rules_local_time(now, m->time_zone, &weekday, &hour) != 0 ||
         !delivery_quiet_hour(hour, cfg->quiet_from, cfg->quiet_to))
@@ -114,7 +121,7 @@ static int64_t quiet_until(const member *m, int64_t now)
 /* Whether the member already had as much news over the channel as the caps allow (24 hours and 7 days, rolling). */
 static bool capped(store_reader *reader, const store_outbox_item *it, int64_t now)
 {
-    const delivery_settings *cfg = worker.cfg;
+    const delivery_settings *cfg = settings;
     int64_t n = 0;
     if (cfg->cap_day && store_outbox_sent_count(reader, it->member_id, it->channel, now - DAY_MS, &n) == STORE_OK &&
         n >= cfg->cap_day)
@@ -170,26 +177,28 @@ static const char *consent_refusal(store_reader *reader, const store_outbox_item
     return capped(reader, it, now) ? "cap_reached" : NULL;
 }
 
-/* Waits for the channel's next slot under its global rate (one worker: the rate is the server's). */
-static void rate_wait(const char *channel)
+/* Waits for the channel's next slot under its rate, which is the server's: the senders take the slots in turn. */
+static void rate_wait(sender *w, const char *channel)
 {
-    static int64_t next_email_ms, next_sms_ms;
     bool email = strcmp(channel, "email") == 0;
-    int rate = email ? worker.cfg->rate_email : strcmp(channel, "sms") == 0 ? worker.cfg->rate_sms : 0;
+    int rate = email ? settings->rate_email : strcmp(channel, "sms") == 0 ? settings->rate_sms : 0;
     if (rate <= 0)
         return;
+    pthread_mutex_lock(&rate_lock);
     int64_t *next = email ? &next_email_ms : &next_sms_ms, now = monotonic_ms();
-    if (*next > now)
-        outbox_thread_nap(&worker.t, *next - now);
-    *next = (*next > now ? *next : now) + 1000 / rate;
+    int64_t slot = *next > now ? *next : now;
+    *next = slot + 1000 / rate;
+    pthread_mutex_unlock(&rate_lock);
+    if (slot > now)
+        outbox_thread_nap(&w->t, slot - now);
 }
 
 /* Decides one message's outcome at now: expired or without an address it is settled without a try; otherwise
  * it is sent, and a failure is deferred with backoff or, past the attempts, failed. */
-static void deliver(store_reader *reader, channels *ch, const store_outbox_item *it, int64_t now,
+static void deliver(sender *w, store_reader *reader, channels *ch, const store_outbox_item *it, int64_t now,
                     store_outbox_outcome *o, char *detail)
 {
-    const delivery_settings *cfg = worker.cfg;
+    const delivery_settings *cfg = settings;
     *o = (store_outbox_outcome){.message_id = it->id, .at = now, .next_attempt_at = now};
     if (it->not_after && now >= it->not_after) {
         o->status = "failed";
@@ -207,7 +216,7 @@ static void deliver(store_reader *reader, channels *ch, const store_outbox_item 
         o->next_attempt_at = defer_until ? defer_until : now;
         return;
     }
-    rate_wait(it->channel);
+    rate_wait(w, it->channel);
     char *owned;
     const char *text = with_absolute_links(it, &owned);
     int64_t started = monotonic_ms();
@@ -239,9 +248,9 @@ static void deliver(store_reader *reader, channels *ch, const store_outbox_item 
     free(owned);
 }
 
-/* One round: the due messages of the channels we can send, in batches of DELIVERY_BATCH_MAX, each recorded before
- * the next is sent. Returns how many were handled. */
-static int round_once(store_reader *reader, channels *ch, batch_job *b)
+/* One round: the sender's due messages of the channels we can send, in batches of DELIVERY_BATCH_MAX, each recorded
+ * before the next is sent. Returns how many were handled. */
+static int round_once(sender *w, store_reader *reader, channels *ch, batch_job *b)
 {
     const char *names[3];
     int nnames = 0;
@@ -253,27 +262,28 @@ static int round_once(store_reader *reader, channels *ch, batch_job *b)
     store_outbox_item items[DELIVERY_BATCH_MAX];
     int n = 0;
     int64_t now = clock_now_ms();
-    if (store_outbox_due(reader, now, names, nnames, items, DELIVERY_BATCH_MAX, &n) != STORE_OK)
+    if (store_outbox_due(reader, now, names, nnames, w->part, DELIVERY_SENDERS, items, DELIVERY_BATCH_MAX, &n) !=
+        STORE_OK)
         return 0;
     b->n = 0;
     for (int i = 0; i < n; i++) {
         b->details[i][0] = '\0';
-        deliver(reader, ch, &items[i], now, &b->outcomes[i], b->details[i]);
+        deliver(w, reader, ch, &items[i], now, &b->outcomes[i], b->details[i]);
         b->n++;
     }
     if (b->n > 0)
-        outbox_thread_record(&worker.t, b->outcomes, b->n);
+        outbox_thread_record(&w->t, b->outcomes, b->n);
     for (int i = 0; i < n; i++)
         store_outbox_item_release(&items[i]);
     return n;
 }
 
-static void *worker_main(void *arg)
+static void *sender_main(void *arg)
 {
-    (void)arg;
-    store_reader *reader = store_reader_open(worker.t.s);
+    sender *w = arg;
+    store_reader *reader = store_reader_open(w->t.s);
     channels ch = {0};
-    const delivery_settings *cfg = worker.cfg;
+    const delivery_settings *cfg = settings;
     if (cfg->email.smtp_url && *cfg->email.smtp_url && !(ch.email = email_channel_new(&cfg->email)))
         log_msg(LOG_ERROR, "delivery_email_unavailable", "reason=curl");
     if (cfg->sms.url && *cfg->sms.url && !(ch.sms = sms_channel_new(&cfg->sms)))
@@ -282,10 +292,11 @@ static void *worker_main(void *arg)
     batch_job *b = calloc(1, sizeof(*b));
     if (!reader || !b)
         abort(); /* out of memory at start-up */
-    log_msg(LOG_INFO, "delivery_started", "email=%s sms=%s", ch.email ? "on" : "off", ch.sms ? "on" : "off");
-    while (!outbox_thread_stopping(&worker.t)) {
-        if (round_once(reader, &ch, b) < DELIVERY_BATCH_MAX)
-            outbox_thread_nap(&worker.t, cfg->poll_ms);
+    log_msg(LOG_INFO, "delivery_started", "sender=%d email=%s sms=%s", w->part, ch.email ? "on" : "off",
+            ch.sms ? "on" : "off");
+    while (!outbox_thread_stopping(&w->t)) {
+        if (round_once(w, reader, &ch, b) < DELIVERY_BATCH_MAX)
+            outbox_thread_nap(&w->t, cfg->poll_ms);
     }
     free(b);
     sodium_memzero(ch.unsubscribe_key, sizeof(ch.unsubscribe_key));
@@ -298,21 +309,32 @@ static void *worker_main(void *arg)
 int delivery_start(store *s, const delivery_settings *cfg)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread uses curl */
-    worker.t.s = s;
-    worker.cfg = cfg;
-    worker.t.stopping = 0;
-    if (pthread_create(&worker.tid, NULL, worker_main, NULL) != 0)
-        return -1;
-    worker.running = true;
+    settings = cfg;
+    for (int i = 0; i < DELIVERY_SENDERS; i++) {
+        sender *w = &senders[i];
+        w->t = (outbox_thread){.name = "delivery", .s = s};
+        pthread_mutex_init(&w->t.lock, NULL);
+        pthread_cond_init(&w->t.wake, NULL);
+        w->part = i;
+        if (pthread_create(&w->tid, NULL, sender_main, w) != 0) {
+            delivery_stop();
+            return -1;
+        }
+        w->running = true;
+    }
     return webhook_delivery_start(s, cfg);
 }
 
 void delivery_stop(void)
 {
     webhook_delivery_stop();
-    if (!worker.running)
-        return;
-    outbox_thread_stop(&worker.t);
-    pthread_join(worker.tid, NULL);
-    worker.running = false;
+    for (int i = 0; i < DELIVERY_SENDERS; i++)
+        if (senders[i].running)
+            outbox_thread_stop(&senders[i].t);
+    for (int i = 0; i < DELIVERY_SENDERS; i++) {
+        if (!senders[i].running)
+            continue;
+        pthread_join(senders[i].tid, NULL);
+        senders[i].running = false;
+    }
 }

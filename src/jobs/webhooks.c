@@ -93,7 +93,7 @@ static int round_once(store_reader *reader, webhook_channel *ch, round_state *b)
     static const char *const names[] = {"webhook"};
     int64_t now = clock_now_ms();
     b->n = 0;
-    if (store_outbox_due(reader, now, names, 1, b->items, WEBHOOK_BATCH_MAX, &b->n) != STORE_OK || b->n == 0)
+    if (store_outbox_due(reader, now, names, 1, 0, 1, b->items, WEBHOOK_BATCH_MAX, &b->n) != STORE_OK || b->n == 0)
         return 0;
     int nreq = prepare(reader, b, now);
     if (nreq > 0)

@@ -84,7 +84,7 @@ static char *column_dup(sqlite3_stmt *st, int i)
 
 /* The due rows are read in next_attempt_at order through the partial index, only of the channels the worker can
  * send now (up to three: email, sms, inbox), so messages of a channel that is not configured never hide the others. */
-int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels,
+int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels, int part, int parts,
                      store_outbox_item *out, int cap, int *n)
 {
     *n = 0;
@@ -92,13 +92,17 @@ int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, 
                                   "SELECT id, member_id, contact_id, ref_id, kind, channel, locale, destination, "
                                   "subject, body_text, body_html, transactional, attempts, created_at, not_after "
                                   "FROM message_outbox WHERE status IN ('queued', 'deferred') AND next_attempt_at <= ? "
-                                  "AND channel IN (?, ?, ?) ORDER BY next_attempt_at, id LIMIT ?");
+                                  "AND channel IN (?, ?, ?) AND (?6 <= 1 OR (CASE WHEN member_id > 0 THEN member_id "
+                                  "WHEN contact_id > 0 THEN contact_id ELSE id END) % ?6 = ?7) "
+                                  "ORDER BY next_attempt_at, id LIMIT ?5");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
     for (int i = 0; i < 3; i++)
         sqlite3_bind_text(st, 2 + i, i < nchannels ? channels[i] : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, cap);
+    sqlite3_bind_int(st, 6, parts);
+    sqlite3_bind_int(st, 7, part);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_outbox_item *it = &out[(*n)++];

@@ -834,8 +834,9 @@ typedef struct store_outbox_item {
 
 void store_outbox_item_release(store_outbox_item *it);
 /* Up to cap messages due at now (queued or deferred, next attempt reached) of the listed channels (at most three),
- * oldest due first, into out; *n is how many. */
-int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels,
+ * oldest due first, into out; *n is how many. Only share `part` of `parts` (by member, else contact, else message;
+ * parts <= 1: all). */
+int store_outbox_due(store_reader *r, int64_t now, const char *const *channels, int nchannels, int part, int parts,
                      store_outbox_item *out, int cap, int *n);
 
 /* What one delivery try came to. */

@@ -118,14 +118,16 @@ class EmailDeliveryTest(MessagesCase):
         time.sleep(0.3)
         self.assertEqual(len(self.peer.messages_to(address)), 1)  # sent is final: never again
 
-    def test_one_smtp_connection_carries_message_after_message(self):
+    def test_smtp_connections_carry_message_after_message(self):
         addresses = []
-        for _ in range(3):
+        for _ in range(6):
             _, address = self.member_with_email()
             self.ask_code(address)
             addresses.append(address)
-        peers = {self.peer.wait_for(a)[0]["peer"] for a in addresses}
-        self.assertEqual(len(peers), 1, peers)  # the same client address and port: the connection was reused
+        peers = [self.peer.wait_for(a)[0]["peer"] for a in addresses]
+        # the same client addresses and ports: each sender (DELIVERY_SENDERS, 2) reuses its one connection
+        self.assertLessEqual(len(set(peers)), 2, peers)
+        self.assertLess(len(set(peers)), len(peers), peers)
 
     def test_persian_subject_and_body_survive_the_encodings(self):
         _, address = self.member_with_email("fa")
