@@ -20,6 +20,7 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,15 @@ def free_port():
         return s.getsockname()[1]
     finally:
         s.close()
+
+
+def db_query(data_dir, sql, *args):
+    """Rows of one query on the data directory's database, on a connection of its own (closed after)."""
+    db = sqlite3.connect(os.path.join(data_dir, "bashgah.db"), timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 def now_ms():

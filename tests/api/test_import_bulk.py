@@ -36,12 +36,7 @@ def plain(count):
     return "".join(row(i) for i in range(count))
 
 
-def query(data_dir, sql):
-    db = sqlite3.connect(os.path.join(data_dir, "bashgah.db"), timeout=10)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+query = harness.db_query
 
 
 def members(data_dir):

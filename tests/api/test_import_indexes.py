@@ -5,7 +5,6 @@ Reads the database with Python's sqlite3 module (a second reader, as the server'
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,12 +22,7 @@ def rows(first, count):
                    for i in range(first, first + count))
 
 
-def query(data_dir, sql):
-    db = sqlite3.connect(os.path.join(data_dir, "bashgah.db"), timeout=10)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+query = harness.db_query
 
 
 def member_indexes(data_dir):

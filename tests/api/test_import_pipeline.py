@@ -5,7 +5,6 @@ again updates rather than duplicates. Reads the database with Python's sqlite3 m
 
 import os
 import re
-import sqlite3
 import sys
 import unittest
 
@@ -66,12 +65,7 @@ def write_file(path):
             f.write(text.rstrip("\n") + "," + kind + "\n")
 
 
-def query(data_dir, sql, *args):
-    db = sqlite3.connect(os.path.join(data_dir, "bashgah.db"), timeout=10)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+query = harness.db_query
 
 
 class ImportPipeline(unittest.TestCase):
