@@ -330,17 +330,14 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         } else {
             wake = !busy;
         }
-        if (wake) {
-            pthread_mutex_lock(&s->lock);
-            s->checkpoint_flush = 1;
-            pthread_mutex_unlock(&s->lock);
-        }
     }
     /* Each checkpoint syncs the WAL and the database: one per CHECKPOINT_STEP_PAGES new frames, not per commit. */
     if (wake || (frames >= CHECKPOINT_PAGES && frames >= s->checkpoint_frames + CHECKPOINT_STEP_PAGES)) {
         s->checkpoint_frames = frames;
         pthread_mutex_lock(&s->lock);
         s->checkpoint_due = 1;
+        if (wake)
+            s->checkpoint_flush = 1; /* a pass near the WAL's end (see the comment at the top) */
         pthread_cond_signal(&s->checkpoint_wake);
         pthread_mutex_unlock(&s->lock);
     }
