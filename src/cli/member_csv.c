@@ -75,13 +75,6 @@ typedef struct import_cli {
     uint64_t start_ns, last_draw_ns;
 } import_cli;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Under term. */
 static void progress_clear_locked(import_cli *c)
 {
@@ -107,7 +100,7 @@ static int64_t committed_rows(import_cli *c)
 
 static void progress_draw(import_cli *c)
 {
-    uint64_t now = mono_ns();
+    uint64_t now = clock_mono_ns();
     if (!c->progress || now - c->last_draw_ns < PROGRESS_EVERY_NS)
         return;
     c->last_draw_ns = now;
@@ -296,7 +289,7 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
     import_cli c = {.s = s,
                     .chunk_rows = IMPORT_CHUNK_ROWS / 16,
                     .progress = isatty(STDERR_FILENO) == 1,
-                    .start_ns = mono_ns()};
+                    .start_ns = clock_mono_ns()};
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
         c.total_bytes = st.st_size;

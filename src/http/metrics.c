@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "core/timefmt.h"
 #include "http/http.h"
@@ -49,12 +50,6 @@ static int status_slot(int status)
     return STATUS_SLOTS - 1;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
 
 static void access_line(http_request *r, int status, double secs)
 {
@@ -79,7 +74,7 @@ static void access_line(http_request *r, int status, double secs)
 
 void http_metrics_record(http_request *r, int status)
 {
-    double secs = (now_ns() - r->start_ns) / 1e9;
+    double secs = (clock_mono_ns() - r->start_ns) / 1e9;
     thread_metrics *m = &metrics[r->thread->index];
     int route = r->route_index >= 0 && r->route_index < ROUTES_MAX - 1 ? r->route_index : ROUTES_MAX - 1;
     __atomic_fetch_add(&m->requests[route][status_slot(status)], 1, __ATOMIC_RELAXED);
@@ -92,7 +87,7 @@ void http_metrics_record(http_request *r, int status)
         access_line(r, status, secs);
 }
 
-uint64_t http_metrics_now_ns(void) { return now_ns(); }
+uint64_t http_metrics_now_ns(void) { return clock_mono_ns(); }
 
 /* Appends printf-style text to a growing buffer. */
 static void out(h2o_mem_pool_t *pool, h2o_iovec_t *buf, size_t *cap, const char *fmt, ...)

@@ -37,12 +37,7 @@ static sender senders[DELIVERY_SENDERS];
 static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t next_email_ms, next_sms_ms;
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t monotonic_ms(void) { return (int64_t)(clock_mono_ns() / 1000000u); }
 
 typedef struct channels {
     email_channel *email;

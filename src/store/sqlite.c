@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/migrations.h"
 
@@ -19,8 +20,10 @@
  * so they are written once at commit rather than spilled into the WAL mid-transaction. */
 #define IMPORT_CACHE_KIB_TEXT "-1048576" /* 1 GiB */
 /* While the set-aside indexes are built (store_import_end): the page cache, which is also each sorted run, and
- * how much of the database file is read through a memory map. */
-#define BUILD_CACHE_KIB_TEXT "-16384"         /* 16 MiB */
+ * how much of the database file is read through a memory map. Runs of 4 MiB rather than 16: each is sorted
+ * while it is still in the processor's caches, and the second thread starts sooner (measured on 1M members: the
+ * eight builds from 6.3 s to 5.1 s; 2 MiB and 1 MiB were no better). */
+#define BUILD_CACHE_KIB_TEXT "-4096"          /* 4 MiB */
 #define IMPORT_MMAP_BYTES_TEXT "2147418112" /* SQLite's own ceiling (SQLITE_MAX_MMAP_SIZE) */
 /* Pages of WAL that trigger an automatic checkpoint outside imports (SQLite's default). */
 #define WAL_AUTOCHECKPOINT_PAGES_TEXT "1000"
@@ -254,9 +257,11 @@ static int pending_indexes_build(sqlite3 *db, char *err, size_t errlen)
         char *create = rc == SQLITE_OK && sql ? first_text(db, sql) : NULL;
         sqlite3_free(sql);
         if (create) {
-            log_msg(LOG_INFO, "index_build", "index=%s", name);
+            uint64_t start = clock_mono_ns();
             rc = sqlite3_exec(db, create, NULL, NULL, &msg);
             sqlite3_free(create);
+            log_msg(LOG_INFO, "index_build", "index=%s ms=%llu", name,
+                    (unsigned long long)((clock_mono_ns() - start) / 1000000u));
         }
         if (rc == SQLITE_OK)
             rc = exec_owned(db, sqlite3_mprintf("DELETE FROM pending_indexes WHERE name = %Q", name), &msg);
@@ -274,6 +279,10 @@ static int pending_indexes_build(sqlite3 *db, char *err, size_t errlen)
 }
 
 #define UNIQUE_PENDING "sql LIKE 'CREATE UNIQUE %'"
+/* The indexes of members an import sets aside: all but the partial ones (a WHERE clause), which hold the few rows
+ * that match (members_tier_review: those with a tier review date, which no imported row has), so keeping them up
+ * to date costs the import next to nothing, while building one again would read the whole table. */
+#define SET_ASIDE "type = 'index' AND tbl_name = 'members' AND sql IS NOT NULL AND sql NOT LIKE '% WHERE %'"
 
 /* When members is empty: records and drops its indexes, in one transaction; the unique ones too when keys_aside
  * is not NULL, and then *keys_aside tells whether they were. */
@@ -285,10 +294,9 @@ static int pending_indexes_drop(sqlite3 *db, bool *keys_aside)
     if (rc == SQLITE_OK && !any)
         rc = sqlite3_exec(db,
                           keys_aside ? "INSERT OR REPLACE INTO pending_indexes (name, sql) SELECT name, sql FROM "
-                                       "sqlite_schema WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT NULL"
+                                       "sqlite_schema WHERE " SET_ASIDE
                                      : "INSERT OR REPLACE INTO pending_indexes (name, sql) SELECT name, sql FROM "
-                                       "sqlite_schema WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT "
-                                       "NULL AND NOT " UNIQUE_PENDING,
+                                       "sqlite_schema WHERE " SET_ASIDE " AND NOT " UNIQUE_PENDING,
                           NULL, NULL, &msg);
     sqlite3_free(any);
     if (keys_aside) {
