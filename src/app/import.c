@@ -128,12 +128,6 @@ void import_free(importer *im)
     free(im);
 }
 
-void import_keys_aside(importer *im)
-{
-    im->keys_aside = true;
-    im->keys_tracked = true;
-}
-
 int import_header(importer *im, char *const *fields, const size_t *lens, int count, errlist *errs)
 {
     return member_csv_header_parse(&im->header, fields, lens, count, errs);
@@ -245,6 +239,7 @@ static void stage_valid(import_batch *b, int64_t line, const member *m, unsigned
  * the writer rejects is in it, which only makes the check earlier. */
 
 #define KEYS_MIN_CAP 4096
+#define KEYS_MAX_GUESS ((size_t)1 << 26) /* slots sized from a guess: 512 MiB at most; beyond, the set grows */
 
 /* SipHash-2-4 (libsodium's short hash) of the key under a fixed hash key that differs by the key's kind (tag):
  * the set only needs the values spread, and a file made to collide only brings the unique indexes back sooner. */
@@ -282,6 +277,20 @@ static void keys_grow(importer *im)
     free(old);
 }
 
+void import_keys_aside(importer *im, size_t expected_rows)
+{
+    im->keys_aside = true;
+    im->keys_tracked = true;
+    /* Room for three keys a row at most half full: each doubling would move every key again, to a random place. */
+    size_t cap = KEYS_MIN_CAP;
+    while (cap < expected_rows * 3 * 2 && cap < KEYS_MAX_GUESS)
+        cap *= 2;
+    im->keys = calloc(cap, sizeof(*im->keys));
+    if (!im->keys)
+        abort();
+    im->keys_cap = cap;
+}
+
 /* True when one of m's keys may be held by an earlier row; else records them. */
 static bool keys_seen(importer *im, const member *m)
 {
@@ -300,6 +309,9 @@ static bool keys_seen(importer *im, const member *m)
     }
     if ((im->keys_count + (size_t)n) * 2 > im->keys_cap)
         keys_grow(im);
+    /* The slots are far apart in a set of millions: their loads are started together rather than one by one. */
+    for (int i = 0; i < n; i++)
+        __builtin_prefetch(&im->keys[(size_t)h[i] & (im->keys_cap - 1)]);
     for (int i = 0; i < n; i++)
         if (im->keys[key_slot(im, h[i])])
             return true;

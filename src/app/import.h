@@ -41,8 +41,9 @@ void import_free(importer *im);
 
 /* Tells im that members' unique indexes are set aside (store_import_begin's keys_aside): its rows then carry what
  * import_write needs to build them before the first row that might take an earlier row's key (import.c, "keys
- * set aside"). Call it before the first row is staged. */
-void import_keys_aside(importer *im);
+ * set aside"). Call it before the first row is staged; expected_rows is a guess of how many will come (0 when
+ * unknown), so the set of keys is sized once instead of growing. */
+void import_keys_aside(importer *im, size_t expected_rows);
 /* The header row: maps the columns. Returns the number of errors added to errs (field: the column as written). */
 int import_header(importer *im, char *const *fields, const size_t *lens, int count, errlist *errs);
 /* An empty batch of im's rows. Out of memory aborts. */
