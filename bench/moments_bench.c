@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "core/calendar.h"
+#include "core/member.h"
 #include "jobs/moments.h"
 #include "store/store.h"
 
@@ -157,7 +158,8 @@ static void plan(const char *dir)
     sqlite3_stmt *st;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id, time_zone, 0 FROM members INDEXED BY members_birthday "
-                               "WHERE birthday_calendar = 'gregorian' AND birthday_md = 615", -1, &st, NULL) != SQLITE_OK) {
+                               "WHERE birthday_calendar = 'gregorian' AND " MEMBER_BIRTHDAY_MD_SQL " = 615", -1, &st,
+                               NULL) != SQLITE_OK) {
         fail("plan", db);
         sqlite3_close(db);
         return;

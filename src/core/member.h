@@ -18,6 +18,15 @@
 #define MEMBER_TZ_MAX 64
 #define MEMBER_ATTRIBUTES_MAX 4096 /* bytes of the attributes object serialised compactly */
 
+/* SQL over a row of members: the birthday as month * 100 + day in its own calendar, and the Gregorian UTC month
+ * and day the member joined (created_at). Each is the expression of an index (members_birthday, members_joined;
+ * migration 0023), and a query uses the index only when it writes the expression exactly so. */
+#define MEMBER_BIRTHDAY_MD_SQL                                                                                     \
+    "(CAST(substr(birthday, 6, 2) AS INTEGER) * 100 + CAST(substr(birthday, 9, 2) AS INTEGER))"
+#define MEMBER_JOINED_MD_SQL                                                                                       \
+    "(CAST(strftime('%m', created_at / 1000, 'unixepoch') AS INTEGER) * 100 + "                                  \
+    "CAST(strftime('%d', created_at / 1000, 'unixepoch') AS INTEGER))"
+
 typedef enum member_kind { MEMBER_KIND_MEMBER, MEMBER_KIND_PROSPECT } member_kind;
 
 typedef struct member {

@@ -16,6 +16,7 @@
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
+#include "core/member.h"
 #include "core/timefmt.h"
 
 #define DAY_MS 86400000LL
@@ -106,7 +107,7 @@ static const field fields[] = {
     {"time_zone", "time_zone", FT_TEXT, 0, 0, NULL, false},
     {"phone", "phone", FT_PRESENCE, 0, 0, NULL, true},
     {"email", "email", FT_PRESENCE, 0, 0, NULL, true},
-    {"birthday", "birthday_md", FT_BIRTHDAY, 0, 0, NULL, true},
+    {"birthday", MEMBER_BIRTHDAY_MD_SQL, FT_BIRTHDAY, 0, 0, NULL, true},
 };
 #define FIELDS_COUNT (sizeof(fields) / sizeof(fields[0]))
 
@@ -348,7 +349,8 @@ static void cond_exists(compiler *c, const field *f, const char *attr, const jso
     emit(c->out, json_is_true(v) ? " IS NOT NULL)" : " IS NULL)");
 }
 
-/* Birthdays within the next N days: per calendar, birthday_md within the ranges of that calendar's today. */
+/* Birthdays within the next N days: per calendar, the birthday's month and day within the ranges of that
+ * calendar's today (written as the index members_birthday has it). */
 static void cond_birthday(compiler *c, const json_t *v, const char *path)
 {
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SEGMENT_FILTER_BIRTHDAY_DAYS_MAX) {
@@ -367,7 +369,7 @@ static void cond_birthday(compiler *c, const json_t *v, const char *path)
         emit(c->out, k ? " OR (birthday_calendar = ? AND (" : "(birthday_calendar = ? AND (");
         param_text(c->out, cals[k]);
         for (int i = 0; i < n; i++) {
-            emit(c->out, i ? " OR birthday_md BETWEEN ? AND ?" : "birthday_md BETWEEN ? AND ?");
+            emit(c->out, i ? " OR " MEMBER_BIRTHDAY_MD_SQL " BETWEEN ? AND ?" : MEMBER_BIRTHDAY_MD_SQL " BETWEEN ? AND ?");
             param_int(c->out, r[i].from);
             param_int(c->out, r[i].to);
         }

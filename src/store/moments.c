@@ -175,11 +175,11 @@ int store_tx_moment_candidates(store_tx *tx, const store_moment *m, const char *
     *n = 0;
     char sql[640];
     if (strcmp(m->kind, "birthday") == 0)
-        snprintf(sql, sizeof(sql), "SELECT id, time_zone, 0 FROM members INDEXED BY members_birthday "
-                                   "WHERE birthday_calendar = ?1 AND birthday_md = ?2");
+        snprintf(sql, sizeof(sql), "%s", "SELECT id, time_zone, 0 FROM members INDEXED BY members_birthday "
+                                         "WHERE birthday_calendar = ?1 AND " MEMBER_BIRTHDAY_MD_SQL " = ?2");
     else if (strcmp(m->kind, "anniversary") == 0)
-        snprintf(sql, sizeof(sql), "SELECT id, time_zone, created_at FROM members INDEXED BY members_joined "
-                                   "WHERE joined_md = ?2");
+        snprintf(sql, sizeof(sql), "%s", "SELECT id, time_zone, created_at FROM members INDEXED BY members_joined "
+                                         "WHERE " MEMBER_JOINED_MD_SQL " = ?2");
     else {
         if (!attribute_key_ok(m->attribute))
             return STORE_INVALID;

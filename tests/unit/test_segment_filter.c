@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "core/member.h"
 #include "core/segment_filter.h"
 
 #define NOW_MS INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
@@ -246,8 +247,8 @@ static void test_birthday_condition_covers_both_calendars(void **state)
     segment_sql s;
     errlist e;
     assert_int_equal(compile("{\"field\": \"birthday\", \"op\": \"within_days\", \"value\": 3}", &s, &e), 0);
-    assert_string_equal(s.where, "((birthday_calendar = ? AND (birthday_md BETWEEN ? AND ?)) OR "
-                                 "(birthday_calendar = ? AND (birthday_md BETWEEN ? AND ?)))");
+    assert_string_equal(s.where, "((birthday_calendar = ? AND (" MEMBER_BIRTHDAY_MD_SQL " BETWEEN ? AND ?)) OR "
+                                 "(birthday_calendar = ? AND (" MEMBER_BIRTHDAY_MD_SQL " BETWEEN ? AND ?)))");
     assert_string_equal(s.params[0].text, "gregorian");
     assert_int_equal(s.params[1].i, 101);
     assert_int_equal(s.params[2].i, 104);
