@@ -19,6 +19,12 @@
 /* The import's writer cache: big enough for the pages one chunk dirties in a database of millions of members,
  * so they are written once at commit rather than spilled into the WAL mid-transaction. */
 #define IMPORT_CACHE_KIB_TEXT "-1048576" /* 1 GiB */
+/* The same when the import fills an empty members table with its indexes set aside: a chunk then dirties new
+ * pages at the table's end (and the name index's and consent_events' ends), about 15 MiB for 50,000 rows, and no
+ * page is read again; a larger cache only keeps every page the import ever wrote, each one a page of memory the
+ * kernel must hand over and clear (measured on 1M rows: 1 GiB took 122,000 page faults and 0.5 s more system
+ * time than this, and the import 0.7 s longer). */
+#define IMPORT_BULK_CACHE_KIB_TEXT "-32768" /* 32 MiB */
 /* While the set-aside indexes are built (store_import_end): the page cache, which is also each sorted run, and
  * how much of the database file is read through a memory map. Runs of 4 MiB rather than 16: each is sorted
  * while it is still in the processor's caches, and the second thread starts sooner (measured on 1M members: the
@@ -463,6 +469,10 @@ int store_import_begin(store *s, bool *keys_aside)
     s->writer_tx.import_keys_aside = aside;
     if (keys_aside)
         *keys_aside = aside;
+    char *bulk = first_text(c->db, "SELECT 1 FROM pending_indexes LIMIT 1");
+    if (bulk)
+        sqlite3_exec(c->db, "PRAGMA cache_size=" IMPORT_BULK_CACHE_KIB_TEXT, NULL, NULL, NULL);
+    sqlite3_free(bulk);
     import_copier_start(s);
     return status;
 }
@@ -487,8 +497,11 @@ int store_tx_import_keys_build(store_tx *tx)
     if (rc != SQLITE_OK)
         log_msg(LOG_ERROR, "index_build", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
     sqlite3_free(msg);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK) {
         tx->import_keys_aside = false;
+        /* From here rows are matched through the unique indexes, at random places: the import's full cache. */
+        sqlite3_exec(db, "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT, NULL, NULL, NULL);
+    }
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
 
