@@ -2,6 +2,7 @@
 #include "base/worker.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,9 +40,13 @@ int worker_start(int n)
         return 0;
     threads = calloc(n, sizeof(*threads));
     stopping = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         if (pthread_create(&threads[i], NULL, worker_main, NULL) != 0)
             return -1;
+        char name[16];
+        snprintf(name, sizeof(name), "bashgah-work%u", (unsigned)i % 100u);
+        pthread_setname_np(threads[i], name);
+    }
     running = n;
     return 0;
 }

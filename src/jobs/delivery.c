@@ -315,6 +315,9 @@ int delivery_start(store *s, const delivery_settings *cfg)
             delivery_stop();
             return -1;
         }
+        char name[16];
+        snprintf(name, sizeof(name), "bashgah-send%u", (unsigned)i % 100u);
+        pthread_setname_np(w->tid, name);
         w->running = true;
     }
     return webhook_delivery_start(s, cfg);

@@ -139,6 +139,7 @@ int webhook_delivery_start(store *s, const delivery_settings *cfg)
     hooks.t.stopping = 0;
     if (pthread_create(&hooks.tid, NULL, hooks_main, NULL) != 0)
         return -1;
+    pthread_setname_np(hooks.tid, "bashgah-hooks");
     hooks.running = true;
     return 0;
 }

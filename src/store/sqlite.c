@@ -430,6 +430,7 @@ static void import_copier_start(store *s)
         free(ic);
         return;
     }
+    pthread_setname_np(ic->thread, "bashgah-copy");
     s->import_copier = ic;
 }
 

@@ -278,6 +278,7 @@ static void syncer_start(store *s)
         pthread_cond_destroy(&s->sync_wake);
         return;
     }
+    pthread_setname_np(s->sync_thread, "bashgah-sync");
     s->sync_running = 1;
 }
 
@@ -395,6 +396,7 @@ static void checkpointer_start(store *s)
         s->db_fd = -1;
         return; /* SQLite's automatic checkpoints stay in place */
     }
+    pthread_setname_np(s->checkpoint_thread, "bashgah-ckpt");
     s->checkpoint_running = 1;
     sqlite3_wal_hook(s->writer_tx.conn.db, on_wal_commit, s);
 }
@@ -431,6 +433,7 @@ int store_writer_start(store *s)
         checkpointer_stop(s);
         return STORE_ERROR;
     }
+    pthread_setname_np(s->writer_thread, "bashgah-writer");
     s->writer_running = 1;
     return STORE_OK;
 }
