@@ -481,6 +481,7 @@ int store_import_begin(store *s, bool *keys_aside)
 int store_tx_import_keys_build(store_tx *tx)
 {
     sqlite3 *db = tx->conn.db;
+    bool importing = tx->import_keys_aside; /* else a server's member write (members.c, keys_guard) */
     char *msg = NULL, *name;
     int rc = SQLITE_OK;
     while (rc == SQLITE_OK && (name = first_text(db, "SELECT name FROM pending_indexes WHERE " UNIQUE_PENDING
@@ -498,9 +499,10 @@ int store_tx_import_keys_build(store_tx *tx)
     if (rc != SQLITE_OK)
         log_msg(LOG_ERROR, "index_build", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
     sqlite3_free(msg);
-    if (rc == SQLITE_OK) {
+    if (rc == SQLITE_OK && importing) {
         tx->import_keys_aside = false;
-        /* From here rows are matched through the unique indexes, at random places: the import's full cache. */
+        /* From here the import's rows are matched through the unique indexes, at random places: its full cache.
+         * Only the import's: a server's writer keeps its own small cache (writer.c says why it is small). */
         sqlite3_exec(db, "PRAGMA cache_size=" IMPORT_CACHE_KIB_TEXT, NULL, NULL, NULL);
     }
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
