@@ -76,8 +76,10 @@ struct importer {
     bool keys_tracked;
     uint64_t *keys; /* open addressing, 0 = empty slot */
     size_t keys_cap, keys_count;
-    /* the writer's scratch */
+    /* the writer's scratch; consent: the new members' consent changes not written yet (see consent_flush) */
     member fresh, found;
+    store_consent_event *consent;
+    size_t nconsent, consent_cap;
     errlist errs;
     bool keys_aside; /* the writer's: members' unique indexes are set aside (not built yet) */
 };
@@ -123,8 +125,10 @@ importer *import_new(const member_rules *rules, const store_actor *actor, import
 
 void import_free(importer *im)
 {
-    if (im)
+    if (im) {
         free(im->keys);
+        free(im->consent);
+    }
     free(im);
 }
 
@@ -526,6 +530,24 @@ static int update_found(store_tx *tx, importer *im, const import_batch *b, const
     return status;
 }
 
+/* The new members' consent changes are written together, several rows a statement (store_tx_consent_log_many):
+ * at the end of the batch, and before anything else writes consent, so each member's changes keep their order. */
+static int consent_flush(store_tx *tx, importer *im)
+{
+    int status = im->nconsent ? store_tx_consent_log_many(tx, im->consent, im->nconsent, im->actor.name) : STORE_OK;
+    im->nconsent = 0;
+    return status;
+}
+
+static void consent_queue(importer *im, const member *m)
+{
+    if (im->nconsent + 2 > im->consent_cap) {
+        im->consent_cap = im->consent_cap ? im->consent_cap * 2 : 1024;
+        im->consent = xrealloc(im->consent, im->consent_cap * sizeof(*im->consent));
+    }
+    im->nconsent += (size_t)store_consent_events_of_new(m, im->consent + im->nconsent);
+}
+
 /* The row's member inserted; STORE_CONFLICT (nothing written) when one of its keys is taken. */
 static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const staged_row *r, const char **field)
 {
@@ -536,10 +558,10 @@ static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const
         return STORE_INVALID;
     }
     int status = store_tx_member_insert_text(tx, &im->fresh, b->bytes + r->text[TEXT_ATTRIBUTES], field);
-    if (status == STORE_OK)
-        status = store_tx_consent_log(tx, NULL, &im->fresh, im->actor.name);
-    if (status == STORE_OK)
+    if (status == STORE_OK) {
+        consent_queue(im, &im->fresh);
         im->counts.created++;
+    }
     return status;
 }
 
@@ -569,6 +591,8 @@ static int store_row(store_tx *tx, importer *im, const import_batch *b, const st
     const char *field = NULL;
     int status = insert_fresh(tx, im, b, r, &field);
     if (status == STORE_CONFLICT) {
+        if (consent_flush(tx, im) != STORE_OK)
+            return STORE_ERROR;
         int match = store_tx_member_match(tx, &im->fresh, &im->found);
         if (match == STORE_OK) {
             status = update_found(tx, im, b, r);
@@ -586,8 +610,11 @@ int import_write(store_tx *tx, void *arg)
 {
     import_batch *b = arg;
     int status = STORE_OK;
+    b->im->nconsent = 0;
     for (size_t i = 0; i < b->nrows && status == STORE_OK; i++)
         status = store_row(tx, b->im, b, &b->rows[i]);
+    if (status == STORE_OK)
+        status = consent_flush(tx, b->im);
     b->nrows = b->bytes_len = 0;
     return status;
 }

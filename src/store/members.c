@@ -516,6 +516,54 @@ static int consent_insert(store_tx *tx, int64_t member_id, const char *channel, 
     return store_status_of(&tx->conn, rc, "consent insert");
 }
 
+/* Rows of one multi-row consent INSERT: measured on a bulk import, a consent row cost 7,200 writer instructions
+ * as a statement of its own (binding, the statement's start and end, the journal) and about half in 32s. */
+#define CONSENT_ROWS 32
+#define CONSENT_VALUES "(?,?,?,?,?)"
+#define CONSENT_VALUES_4 CONSENT_VALUES "," CONSENT_VALUES "," CONSENT_VALUES "," CONSENT_VALUES
+#define CONSENT_VALUES_16 CONSENT_VALUES_4 "," CONSENT_VALUES_4 "," CONSENT_VALUES_4 "," CONSENT_VALUES_4
+
+int store_consent_events_of_new(const member *m, store_consent_event *ev)
+{
+    int n = 0;
+    if (m->consent_email_at)
+        ev[n++] = (store_consent_event){m->id, m->consent_email_at, "email", m->consent_email};
+    if (m->consent_sms_at)
+        ev[n++] = (store_consent_event){m->id, m->consent_sms_at, "sms", m->consent_sms};
+    return n;
+}
+
+int store_tx_consent_log_many(store_tx *tx, const store_consent_event *ev, size_t n, const char *actor)
+{
+    size_t done = 0;
+    while (done + CONSENT_ROWS <= n) {
+        sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CONSENT_INSERT_MANY,
+                                      "INSERT INTO consent_events (member_id, channel, granted, at, actor) VALUES "
+                                      CONSENT_VALUES_16 "," CONSENT_VALUES_16);
+        if (!st)
+            return STORE_ERROR;
+        for (int i = 0; i < CONSENT_ROWS; i++) {
+            const store_consent_event *e = &ev[done + (size_t)i];
+            sqlite3_bind_int64(st, 5 * i + 1, e->member_id);
+            sqlite3_bind_text(st, 5 * i + 2, e->channel, -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 5 * i + 3, e->granted);
+            sqlite3_bind_int64(st, 5 * i + 4, e->at);
+            sqlite3_bind_text(st, 5 * i + 5, actor, -1, SQLITE_STATIC);
+        }
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (store_status_of(&tx->conn, rc, "consent insert") != STORE_OK)
+            return STORE_ERROR;
+        done += CONSENT_ROWS;
+    }
+    for (; done < n; done++) {
+        int status = consent_insert(tx, ev[done].member_id, ev[done].channel, ev[done].granted, ev[done].at, actor);
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
 int store_tx_consent_log(store_tx *tx, const member *before, const member *after, const char *actor)
 {
     int status = STORE_OK;

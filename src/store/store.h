@@ -134,6 +134,18 @@ int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_
 int store_tx_member_update(store_tx *tx, const member *m, const char **field);
 /* Records consent changes between before (NULL on create) and after, with the actor's name. */
 int store_tx_consent_log(store_tx *tx, const member *before, const member *after, const char *actor);
+/* One recorded consent change: what store_tx_consent_log writes for a channel. */
+typedef struct store_consent_event {
+    int64_t member_id, at;
+    const char *channel; /* "email" or "sms" */
+    bool granted;
+} store_consent_event;
+/* The consent changes of a new member (store_tx_consent_log with before NULL) appended to ev (room for two);
+ * returns how many. */
+int store_consent_events_of_new(const member *m, store_consent_event *ev);
+/* Writes n consent changes in their order, with the actor's name, several rows a statement: a bulk import's new
+ * members, for which a statement of its own was most of each row's cost. */
+int store_tx_consent_log_many(store_tx *tx, const store_consent_event *ev, size_t n, const char *actor);
 /* Consent history of a member as a JSON array (new reference). */
 json_t *store_consent_history(store_reader *r, int64_t member_id);
 
