@@ -545,7 +545,7 @@ static void consent_queue(importer *im, const member *m)
         im->consent_cap = im->consent_cap ? im->consent_cap * 2 : 1024;
         im->consent = xrealloc(im->consent, im->consent_cap * sizeof(*im->consent));
     }
-    im->nconsent += (size_t)store_consent_events_of_new(m, im->consent + im->nconsent);
+    im->nconsent += (size_t)store_consent_events(NULL, m, im->consent + im->nconsent);
 }
 
 /* The row's member inserted; STORE_CONFLICT (nothing written) when one of its keys is taken. */

@@ -499,79 +499,60 @@ int store_member_count(store_reader *r, int64_t *count)
     return STORE_OK;
 }
 
-static int consent_insert(store_tx *tx, int64_t member_id, const char *channel, bool granted, int64_t at,
-                          const char *actor)
-{
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CONSENT_INSERT,
-                                  "INSERT INTO consent_events (member_id, channel, granted, at, actor) VALUES (?,?,?,?,?)");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, member_id);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, granted);
-    sqlite3_bind_int64(st, 4, at);
-    sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "consent insert");
-}
-
 /* Rows of one multi-row consent INSERT: measured on a bulk import, a consent row cost 7,200 writer instructions
  * as a statement of its own (binding, the statement's start and end, the journal) and about half in 32s. */
 #define CONSENT_ROWS 32
 #define CONSENT_VALUES "(?,?,?,?,?)"
 #define CONSENT_VALUES_4 CONSENT_VALUES "," CONSENT_VALUES "," CONSENT_VALUES "," CONSENT_VALUES
 #define CONSENT_VALUES_16 CONSENT_VALUES_4 "," CONSENT_VALUES_4 "," CONSENT_VALUES_4 "," CONSENT_VALUES_4
+#define CONSENT_INSERT "INSERT INTO consent_events (member_id, channel, granted, at, actor) VALUES "
 
-int store_consent_events_of_new(const member *m, store_consent_event *ev)
+int store_consent_events(const member *before, const member *after, store_consent_event *ev)
 {
     int n = 0;
-    if (m->consent_email_at)
-        ev[n++] = (store_consent_event){m->id, m->consent_email_at, "email", m->consent_email};
-    if (m->consent_sms_at)
-        ev[n++] = (store_consent_event){m->id, m->consent_sms_at, "sms", m->consent_sms};
+    if (after->consent_email_at && (!before || before->consent_email_at != after->consent_email_at))
+        ev[n++] = (store_consent_event){after->id, after->consent_email_at, "email", after->consent_email};
+    if (after->consent_sms_at && (!before || before->consent_sms_at != after->consent_sms_at))
+        ev[n++] = (store_consent_event){after->id, after->consent_sms_at, "sms", after->consent_sms};
     return n;
+}
+
+/* Runs st, an INSERT of rows consent rows, with ev's first rows. */
+static int consent_insert(store_tx *tx, sqlite3_stmt *st, const store_consent_event *ev, int rows, const char *actor)
+{
+    if (!st)
+        return STORE_ERROR;
+    for (int i = 0; i < rows; i++) {
+        sqlite3_bind_int64(st, 5 * i + 1, ev[i].member_id);
+        sqlite3_bind_text(st, 5 * i + 2, ev[i].channel, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5 * i + 3, ev[i].granted);
+        sqlite3_bind_int64(st, 5 * i + 4, ev[i].at);
+        sqlite3_bind_text(st, 5 * i + 5, actor, -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return store_status_of(&tx->conn, rc, "consent insert");
 }
 
 int store_tx_consent_log_many(store_tx *tx, const store_consent_event *ev, size_t n, const char *actor)
 {
     size_t done = 0;
-    while (done + CONSENT_ROWS <= n) {
-        sqlite3_stmt *st = store_stmt(&tx->conn, STMT_CONSENT_INSERT_MANY,
-                                      "INSERT INTO consent_events (member_id, channel, granted, at, actor) VALUES "
-                                      CONSENT_VALUES_16 "," CONSENT_VALUES_16);
-        if (!st)
-            return STORE_ERROR;
-        for (int i = 0; i < CONSENT_ROWS; i++) {
-            const store_consent_event *e = &ev[done + (size_t)i];
-            sqlite3_bind_int64(st, 5 * i + 1, e->member_id);
-            sqlite3_bind_text(st, 5 * i + 2, e->channel, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 5 * i + 3, e->granted);
-            sqlite3_bind_int64(st, 5 * i + 4, e->at);
-            sqlite3_bind_text(st, 5 * i + 5, actor, -1, SQLITE_STATIC);
-        }
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (store_status_of(&tx->conn, rc, "consent insert") != STORE_OK)
-            return STORE_ERROR;
-        done += CONSENT_ROWS;
-    }
-    for (; done < n; done++) {
-        int status = consent_insert(tx, ev[done].member_id, ev[done].channel, ev[done].granted, ev[done].at, actor);
-        if (status != STORE_OK)
-            return status;
-    }
-    return STORE_OK;
+    int status = STORE_OK;
+    for (; status == STORE_OK && done + CONSENT_ROWS <= n; done += CONSENT_ROWS)
+        status = consent_insert(tx,
+                                store_stmt(&tx->conn, STMT_CONSENT_INSERT_MANY,
+                                           CONSENT_INSERT CONSENT_VALUES_16 "," CONSENT_VALUES_16),
+                                ev + done, CONSENT_ROWS, actor);
+    for (; status == STORE_OK && done < n; done++)
+        status = consent_insert(tx, store_stmt(&tx->conn, STMT_CONSENT_INSERT, CONSENT_INSERT CONSENT_VALUES),
+                                ev + done, 1, actor);
+    return status;
 }
 
 int store_tx_consent_log(store_tx *tx, const member *before, const member *after, const char *actor)
 {
-    int status = STORE_OK;
-    if (after->consent_email_at && (!before || before->consent_email_at != after->consent_email_at))
-        status = consent_insert(tx, after->id, "email", after->consent_email, after->consent_email_at, actor);
-    if (status == STORE_OK && after->consent_sms_at && (!before || before->consent_sms_at != after->consent_sms_at))
-        status = consent_insert(tx, after->id, "sms", after->consent_sms, after->consent_sms_at, actor);
-    return status;
+    store_consent_event ev[2];
+    return store_tx_consent_log_many(tx, ev, (size_t)store_consent_events(before, after, ev), actor);
 }
 
 json_t *store_consent_history(store_reader *r, int64_t member_id)

@@ -140,9 +140,9 @@ typedef struct store_consent_event {
     const char *channel; /* "email" or "sms" */
     bool granted;
 } store_consent_event;
-/* The consent changes of a new member (store_tx_consent_log with before NULL) appended to ev (room for two);
- * returns how many. */
-int store_consent_events_of_new(const member *m, store_consent_event *ev);
+/* The consent changes between before (NULL on create) and after, which store_tx_consent_log records, into ev
+ * (room for two); returns how many. */
+int store_consent_events(const member *before, const member *after, store_consent_event *ev);
 /* Writes n consent changes in their order, with the actor's name, several rows a statement: a bulk import's new
  * members, for which a statement of its own was most of each row's cost. */
 int store_tx_consent_log_many(store_tx *tx, const store_consent_event *ev, size_t n, const char *actor);
