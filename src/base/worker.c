@@ -2,8 +2,9 @@
 #include "base/worker.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
+
+#include "base/thread.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -43,9 +44,7 @@ int worker_start(int n)
     for (int i = 0; i < n; i++) {
         if (pthread_create(&threads[i], NULL, worker_main, NULL) != 0)
             return -1;
-        char name[16];
-        snprintf(name, sizeof(name), "bashgah-work%u", (unsigned)i % 100u);
-        pthread_setname_np(threads[i], name);
+        thread_name(threads[i], "work", i);
     }
     running = n;
     return 0;

@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/worker.h"
 #include "jobs/jobs.h"
 
@@ -246,12 +247,9 @@ int http_serve(store *s, const http_serve_config *cfg)
     /* Said before the loops start, so whoever sees an answer has already seen this line. */
     printf("bashgah listening on http://%s:%d\n", cfg->host, cfg->port);
     fflush(stdout);
-    for (int i = 0; i < n; i++) {
-        char name[16];
-        snprintf(name, sizeof(name), "bashgah-loop%u", (unsigned)i % 100u);
+    for (int i = 0; i < n; i++)
         if (pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]) == 0)
-            pthread_setname_np(threads[i].tid, name); /* as top -H and ps -L show it */
-    }
+            thread_name(threads[i].tid, "loop", i);
     log_msg(LOG_INFO, "listening", "host=%s port=%d threads=%d", cfg->host, cfg->port, n);
 
     int sig = 0;

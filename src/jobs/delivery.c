@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "channels/unsubscribe.h"
 #include "core/rules.h"
 #include "core/sms.h"
@@ -315,9 +316,7 @@ int delivery_start(store *s, const delivery_settings *cfg)
             delivery_stop();
             return -1;
         }
-        char name[16];
-        snprintf(name, sizeof(name), "bashgah-send%u", (unsigned)i % 100u);
-        pthread_setname_np(w->tid, name);
+        thread_name(w->tid, "send", i);
         w->running = true;
     }
     return webhook_delivery_start(s, cfg);

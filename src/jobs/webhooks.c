@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "jobs/delivery.h"
 #include "jobs/outbox_thread.h"
 
@@ -139,7 +140,7 @@ int webhook_delivery_start(store *s, const delivery_settings *cfg)
     hooks.t.stopping = 0;
     if (pthread_create(&hooks.tid, NULL, hooks_main, NULL) != 0)
         return -1;
-    pthread_setname_np(hooks.tid, "bashgah-hooks");
+    thread_name(hooks.tid, "hooks", -1);
     hooks.running = true;
     return 0;
 }

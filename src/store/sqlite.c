@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "store/migrations.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -430,7 +431,7 @@ static void import_copier_start(store *s)
         free(ic);
         return;
     }
-    pthread_setname_np(ic->thread, "bashgah-copy");
+    thread_name(ic->thread, "copy", -1);
     s->import_copier = ic;
 }
 

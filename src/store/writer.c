@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 
 #define WRITER_MMAP_BYTES_TEXT "4294967296" /* 4 GiB of the database mapped on the writer's connection */
 /* The writer's page cache holds what a batch changes, not what it reads (read through the mapping): 16 MiB is
@@ -278,7 +279,7 @@ static void syncer_start(store *s)
         pthread_cond_destroy(&s->sync_wake);
         return;
     }
-    pthread_setname_np(s->sync_thread, "bashgah-sync");
+    thread_name(s->sync_thread, "sync", -1);
     s->sync_running = 1;
 }
 
@@ -396,7 +397,7 @@ static void checkpointer_start(store *s)
         s->db_fd = -1;
         return; /* SQLite's automatic checkpoints stay in place */
     }
-    pthread_setname_np(s->checkpoint_thread, "bashgah-ckpt");
+    thread_name(s->checkpoint_thread, "ckpt", -1);
     s->checkpoint_running = 1;
     sqlite3_wal_hook(s->writer_tx.conn.db, on_wal_commit, s);
 }
@@ -433,7 +434,7 @@ int store_writer_start(store *s)
         checkpointer_stop(s);
         return STORE_ERROR;
     }
-    pthread_setname_np(s->writer_thread, "bashgah-writer");
+    thread_name(s->writer_thread, "writer", -1);
     s->writer_running = 1;
     return STORE_OK;
 }
