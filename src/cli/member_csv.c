@@ -21,6 +21,7 @@
 #include "core/phone.h"
 
 #define READ_CHUNK_BYTES (1 << 20)
+#define FIRST_CHUNK_ROWS (IMPORT_CHUNK_ROWS / 64) /* also the smallest chunk near the file's end */
 #define EXPORT_PAGE_ROWS 1000
 #define PROGRESS_EVERY_NS 100000000ull /* redraw at most ten times a second */
 #define PROGRESS_BAR_WIDTH 30
@@ -224,7 +225,7 @@ static size_t next_chunk_rows(const import_cli *c)
         int64_t left_bytes = c->total_bytes - c->read_bytes + READ_CHUNK_BYTES / 2;
         int64_t left_rows = left_bytes > 0 ? left_bytes * c->rows / c->read_bytes : 0;
         if ((int64_t)rows > left_rows / 2)
-            rows = left_rows / 2 > IMPORT_CHUNK_ROWS / 64 ? (size_t)(left_rows / 2) : IMPORT_CHUNK_ROWS / 64;
+            rows = left_rows / 2 > FIRST_CHUNK_ROWS ? (size_t)(left_rows / 2) : FIRST_CHUNK_ROWS;
     }
     return rows;
 }
@@ -302,7 +303,7 @@ static int import_file(store *s, int fd, const char *path, const char *phone_reg
     member_rules rules = {phone_region, NULL, NULL, clock_now_ms()};
     store_actor actor = cli_actor();
     import_cli c = {.s = s,
-                    .chunk_rows = IMPORT_CHUNK_ROWS / 64,
+                    .chunk_rows = FIRST_CHUNK_ROWS,
                     .progress = isatty(STDERR_FILENO) == 1,
                     .start_ns = clock_mono_ns()};
     struct stat st;
