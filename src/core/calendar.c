@@ -306,6 +306,13 @@ static bool calendar_tz_char_ok(char c)
            c == '/' || c == '_' || c == '+' || c == '-';
 }
 
+/* The zones this thread found valid lately: an import asks about the same few zones row after row, and ICU's
+ * look-up costs more than the rest of a row's time zone check. Only valid answers are kept; a zone stays one
+ * while the process runs. */
+#define TZ_SEEN 8
+static _Thread_local char tz_seen[TZ_SEEN][CALENDAR_TZ_LEN_MAX + 1];
+static _Thread_local unsigned tz_seen_next;
+
 bool calendar_tz_valid(const char *tz)
 {
     if (tz == NULL) {
@@ -314,6 +321,11 @@ bool calendar_tz_valid(const char *tz)
     size_t len = strnlen(tz, CALENDAR_TZ_LEN_MAX + 1);
     if (len == 0 || len > CALENDAR_TZ_LEN_MAX) {
         return false;
+    }
+    for (int k = 0; k < TZ_SEEN; k++) {
+        if (memcmp(tz_seen[k], tz, len + 1) == 0) {
+            return true;
+        }
     }
     UChar id[CALENDAR_TZ_LEN_MAX];
     for (size_t i = 0; i < len; i++) {
@@ -327,7 +339,11 @@ bool calendar_tz_valid(const char *tz)
     UErrorCode err = U_ZERO_ERROR;
     ucal_getCanonicalTimeZoneID(id, (int32_t)len, canonical, CALENDAR_TZ_LEN_MAX * 2, &system, &err);
     /* Custom zones ("GMT+5") canonicalise without error but are not system (tz database) IDs. */
-    return U_SUCCESS(err) && system;
+    if (!U_SUCCESS(err) || !system) {
+        return false;
+    }
+    memcpy(tz_seen[tz_seen_next++ % TZ_SEEN], tz, len + 1);
+    return true;
 }
 
 int calendar_period_end(calendar_kind k, const char *tz, int64_t at_ms, calendar_unit unit, int64_t *end_ms)

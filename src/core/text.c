@@ -24,6 +24,13 @@
 /* Appends code point c to out[*n], keeping one byte for the NUL. False when it does not fit. */
 static bool text_put(char *out, size_t cap, size_t *n, UChar32 c)
 {
+    if (c >= 0 && c < 0x80) { /* most text: one byte, no encoding */
+        if (*n + 2 > cap) {
+            return false;
+        }
+        out[(*n)++] = (char)c;
+        return true;
+    }
     size_t need = (size_t)U8_LENGTH(c);
     if (need == 0 || *n + need + 1 > cap) {
         return false;
@@ -57,6 +64,10 @@ bool text_valid_utf8(const char *s, size_t len)
     int32_t i = 0;
     int32_t n = (int32_t)len;
     while (i < n) {
+        if (u[i] >= 0x20 && u[i] < 0x80) { /* printable ASCII, most of any text: no decoding */
+            i++;
+            continue;
+        }
         UChar32 c;
         U8_NEXT(u, i, n, c);
         if (c < 0) {
@@ -68,6 +79,9 @@ bool text_valid_utf8(const char *s, size_t len)
     }
     return true;
 }
+
+/* ASCII's white space as u_isUWhiteSpace sees it (the White_Space property): tab to carriage return, and space. */
+static bool text_ascii_space(UChar32 c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* Maps a Unicode decimal digit (general category Nd) to its ASCII digit; other code points pass. */
 static UChar32 text_ascii_digit(UChar32 c)
@@ -138,7 +152,7 @@ int text_normalize_persian(const char *in, size_t len, char *out, size_t cap)
             out[0] = '\0';
             return -1;
         }
-        if (u_isUWhiteSpace(c)) {
+        if (c < 0x80 ? text_ascii_space(c) : u_isUWhiteSpace(c)) {
             space_pending = w > 0;
             continue;
         }
@@ -147,7 +161,7 @@ int text_normalize_persian(const char *in, size_t len, char *out, size_t cap)
             return -1;
         }
         space_pending = false;
-        if (!text_put(out, cap, &w, text_persian_letter(text_ascii_digit(c)))) {
+        if (!text_put(out, cap, &w, c < 0x80 ? c : text_persian_letter(text_ascii_digit(c)))) {
             out[0] = '\0';
             return -1;
         }

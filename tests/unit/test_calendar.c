@@ -265,6 +265,7 @@ static void test_unknown_and_custom_time_zones_are_invalid(void **state)
     const char *bad[] = {"",       "Mars/Base",    "+03:30",       "GMT+5",         "GMT+05:00",
                          "UTC+1",  "Asia/Tehran ", " Asia/Tehran", "Asia/Tehran\n", "Asia/Teh ran",
                          "../../etc/passwd", "Asia/Tehran\xC2\xA0", "asia/tehran", "Etc/Unknown"};
+    assert_true(calendar_tz_valid("Asia/Tehran")); /* now remembered as valid: its near misses still are not */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (calendar_tz_valid(bad[i])) {
             fail_msg("\"%s\" should be invalid", bad[i]);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unicode/uchar.h>
 
 #include "core/text.h"
 
@@ -117,6 +118,23 @@ static void test_normalize_trims_and_collapses_unicode_whitespace(void **state)
     ASSERT_MAPS(text_normalize_persian, " \t\r\n\xC2\xA0 ", "");
 }
 
+/* The one-byte paths (printable ASCII is not decoded, ASCII white space is not looked up) agree with ICU's answer
+ * for each of the 128 ASCII characters, between two letters. */
+static void test_ascii_characters_are_judged_as_icu_judges_them(void **state)
+{
+    (void)state;
+    for (int c = 1; c < 0x80; c++) {
+        char in[3] = {'a', (char)c, 'b'}, out[8];
+        bool control = c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+        assert_int_equal(text_valid_utf8(in, 3), !control);
+        char want[4] = {'a', (char)c, 'b', 0};
+        if (u_isUWhiteSpace(c))
+            want[1] = ' '; /* one space between the letters, whatever the space was */
+        assert_int_equal(text_normalize_persian(in, 3, out, sizeof out), 3);
+        assert_string_equal(out, want);
+    }
+}
+
 static void test_normalize_keeps_zwnj(void **state)
 {
     (void)state;
@@ -191,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_digits_to_ascii_needs_room_for_the_nul),
         cmocka_unit_test(test_normalize_maps_arabic_yeh_and_kaf_to_persian),
         cmocka_unit_test(test_normalize_trims_and_collapses_unicode_whitespace),
+        cmocka_unit_test(test_ascii_characters_are_judged_as_icu_judges_them),
         cmocka_unit_test(test_normalize_keeps_zwnj),
         cmocka_unit_test(test_normalize_refuses_invalid_utf8_and_small_buffers),
         cmocka_unit_test(test_fold_lowercases_ascii_and_other_scripts),
