@@ -92,3 +92,22 @@ void jsonbuf_int(jsonbuf *b, int64_t v)
         digits[--i] = '-';
     put(b, digits + i, sizeof(digits) - (size_t)i);
 }
+
+bool jsonbuf_is_compact(const char *s, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                return false; /* jansson may write it otherwise: \/ as /, \u00e9 as the letter */
+            in_string = c != '"';
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '.' || c == 'e' || c == 'E' ||
+                   (c == '-' && i + 1 < len && s[i + 1] == '0')) {
+            return false; /* white space; a real (written back with up to 17 digits); -0 (written back as 0) */
+        }
+    }
+    return true;
+}

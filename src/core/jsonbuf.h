@@ -5,6 +5,7 @@
 #ifndef BASHGAH_JSONBUF_H
 #define BASHGAH_JSONBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,10 @@ void jsonbuf_raw(jsonbuf *b, const char *s);
 /* Appends s as a JSON string, NULL as null. */
 void jsonbuf_str(jsonbuf *b, const char *s);
 void jsonbuf_int(jsonbuf *b, int64_t v);
+
+/* Whether s, JSON text that jansson parsed without error, is already what json_dumps(JSON_COMPACT) writes for the
+ * value it parsed to, byte for byte: no white space, no escapes, no reals, no -0 (a bulk import then keeps the text
+ * it read instead of writing it again). False only means "not sure": dump it then. */
+bool jsonbuf_is_compact(const char *s, size_t len);
 
 #endif

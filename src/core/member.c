@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/email.h"
+#include "core/jsonbuf.h"
 #include "core/phone.h"
 #include "core/text.h"
 #include "core/timefmt.h"
@@ -219,11 +220,13 @@ void member_put_consent(member *m, bool sms, bool want, const member_rules *r)
     }
 }
 
-/* Makes next (owned) m's attributes after the size check; hands its compact text to *text when text is not NULL. */
-static int attributes_commit(member *m, json_t *next, char **text, errlist *e)
+/* Makes next (owned) m's attributes after the size check; hands its compact text to *text when text is not NULL.
+ * src (src_len bytes; NULL for none) is the text next was parsed from, used instead of a dump when compact. */
+static int attributes_commit(member *m, json_t *next, const char *src, size_t src_len, char **text, errlist *e)
 {
-    char *dump = json_dumps(next, JSON_COMPACT);
-    size_t size = dump ? strlen(dump) : 0;
+    bool as_read = src && jsonbuf_is_compact(src, src_len);
+    char *dump = as_read ? strndup(src, src_len) : json_dumps(next, JSON_COMPACT);
+    size_t size = !dump ? 0 : as_read ? src_len : strlen(dump);
     if (size > MEMBER_ATTRIBUTES_MAX) {
         errlist_add(e, "attributes", "must be at most %d bytes as compact JSON (is %zu)", MEMBER_ATTRIBUTES_MAX, size);
         free(dump);
@@ -239,11 +242,11 @@ static int attributes_commit(member *m, json_t *next, char **text, errlist *e)
     return 0;
 }
 
-int member_put_new_attributes(member *m, json_t *obj, char **text, errlist *e)
+int member_put_new_attributes(member *m, json_t *obj, const char *src, size_t src_len, char **text, errlist *e)
 {
     if (text)
         *text = NULL;
-    return attributes_commit(m, obj ? obj : json_object(), text, e);
+    return attributes_commit(m, obj ? obj : json_object(), obj ? src : NULL, src_len, text, e);
 }
 
 /* ---- the JSON form ---- */
@@ -373,7 +376,7 @@ static void set_attributes(member *m, json_t *v, bool creating, errlist *e)
         next = json_deep_copy(m->attributes);
         merge_patch(next, v);
     }
-    attributes_commit(m, next, NULL, e);
+    attributes_commit(m, next, NULL, 0, NULL, e);
 }
 
 static void set_time_zone(member *m, json_t *v, errlist *e)

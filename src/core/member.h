@@ -94,8 +94,9 @@ void member_put_kind(member *m, const char *s, errlist *e);
 void member_put_consent(member *m, bool sms, bool want, const member_rules *r);
 /* On create: obj (an object; NULL for none) becomes m's attributes, taking obj's reference, unless it is over
  * MEMBER_ATTRIBUTES_MAX as compact JSON. When text is not NULL, *text gets that compact JSON (free it) or NULL.
+ * src (src_len bytes, or NULL) is the JSON text obj was parsed from: taken as it is when it is compact already.
  * Returns 0 or -1. */
-int member_put_new_attributes(member *m, json_t *obj, char **text, errlist *e);
+int member_put_new_attributes(member *m, json_t *obj, const char *src, size_t src_len, char **text, errlist *e);
 
 /* On create: the checks that need the whole record (at least one way to know the person). */
 void member_check_complete(const member *m, errlist *errs);

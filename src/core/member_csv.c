@@ -312,7 +312,7 @@ int member_csv_apply(member *m, const member_csv_header *h, char *const *fields,
         case MEMBER_CSV_ATTRIBUTES:
             if (!attrs)
                 bit |= MEMBER_CSV_ATTRIBUTES_NULL;
-            member_put_new_attributes(m, attrs, attributes_text, errs);
+            member_put_new_attributes(m, attrs, s, len, attributes_text, errs);
             attrs = NULL;
             break;
         default: /* id, created_at, updated_at are the server's; birthday is done as a pair */
