@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/worker.h"
 
@@ -280,12 +281,7 @@ static int run_chunk(store *s, bool writer_running, chunk *c)
     return c->job.status;
 }
 
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
+static double ms_since(uint64_t t0) { return (double)(clock_mono_ns() - t0) / 1e6; }
 
 /* Scores, classifies and writes every member, chunk after chunk. A chunk that fails stops the run: what was
  * committed before it stays (each chunk is whole on its own), and the next run starts again from the top. So does
@@ -311,8 +307,7 @@ int classes_recompute(store *s, int64_t now, bool writer_running, classes_summar
 {
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&recompute_lock);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t t0 = clock_mono_ns();
     chunk *c = calloc(1, sizeof(*c));
     if (!c)
         abort(); /* out of memory */
@@ -322,9 +317,9 @@ int classes_recompute(store *s, int64_t now, bool writer_running, classes_summar
     if (status == STORE_OK)
         status = classes_compute_cuts(s, &c->cuts, NULL);
     out->customers = c->cuts.customers;
-    out->compute_ms = ms_since(&t0);
+    out->compute_ms = ms_since(t0);
     if (status == STORE_OK) {
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        t0 = clock_mono_ns();
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->cond, NULL);
         c->now = now;
@@ -333,7 +328,7 @@ int classes_recompute(store *s, int64_t now, bool writer_running, classes_summar
         status = write_all(s, writer_running, c);
         pthread_cond_destroy(&c->cond);
         pthread_mutex_destroy(&c->lock);
-        out->write_ms = ms_since(&t0);
+        out->write_ms = ms_since(t0);
     }
     free(c);
     pthread_mutex_unlock(&recompute_lock);

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "core/webhook_url.h"
 
 #define DETAIL_ANSWER_MAX 160 /* bytes of the answer kept in the attempt log */
@@ -25,7 +25,7 @@ typedef struct transfer {
     char answer[DETAIL_ANSWER_MAX + 1];
     bool blocked, oversized;
     char blocked_addr[64];
-    struct timespec started;
+    uint64_t started_ns; /* clock_mono_ns() when the transfer was set up */
 } transfer;
 
 struct webhook_channel {
@@ -164,15 +164,8 @@ static bool prepare(webhook_channel *c, CURL *e, transfer *t)
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    clock_gettime(CLOCK_MONOTONIC, &t->started);
+    t->started_ns = clock_mono_ns();
     return true;
-}
-
-static int64_t elapsed_ms(const struct timespec *from)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - from->tv_sec) * 1000 + (now.tv_nsec - from->tv_nsec) / 1000000;
 }
 
 /* The outcome of one finished transfer from curl's code and the answer's status. */
@@ -181,7 +174,7 @@ static void settle(CURL *e, transfer *t, CURLcode rc)
     webhook_request *q = t->req;
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    q->duration_ms = elapsed_ms(&t->started);
+    q->duration_ms = (int64_t)((clock_mono_ns() - t->started_ns) / 1000000u);
     if (t->blocked && status == 0) {
         q->result = CHANNEL_REFUSED;
         snprintf(q->detail, CHANNEL_DETAIL_MAX, "refused: %s is a private, loopback or link-local address",
