@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/member_csv.h"
+#include "core/text.h"
 
 /* The member fields a row gives (member_csv_apply's bits); the rest stay as they are on an update. */
 enum {
@@ -91,28 +92,23 @@ static void *xrealloc(void *p, size_t size)
     return q;
 }
 
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
-
 importer *import_new(const member_rules *rules, const store_actor *actor, import_error_fn on_error, void *arg)
 {
     importer *im = xrealloc(NULL, sizeof(*im));
     memset(im, 0, sizeof(*im));
     im->rules = *rules;
-    copy_text(im->phone_region, sizeof(im->phone_region), rules->phone_region);
+    text_copy(im->phone_region, sizeof(im->phone_region), rules->phone_region);
     im->rules.phone_region = im->phone_region;
     if (rules->default_time_zone) {
-        copy_text(im->time_zone, sizeof(im->time_zone), rules->default_time_zone);
+        text_copy(im->time_zone, sizeof(im->time_zone), rules->default_time_zone);
         im->rules.default_time_zone = im->time_zone;
     }
     if (rules->default_locale) {
-        copy_text(im->locale, sizeof(im->locale), rules->default_locale);
+        text_copy(im->locale, sizeof(im->locale), rules->default_locale);
         im->rules.default_locale = im->locale;
     }
-    copy_text(im->actor_kind, sizeof(im->actor_kind), actor->kind);
-    copy_text(im->actor_name, sizeof(im->actor_name), actor->name);
+    text_copy(im->actor_kind, sizeof(im->actor_kind), actor->kind);
+    text_copy(im->actor_name, sizeof(im->actor_name), actor->name);
     im->actor.kind = im->actor_kind;
     im->actor.id = actor->id;
     im->actor.name = im->actor_name;
@@ -267,14 +263,20 @@ static size_t key_slot(const importer *im, uint64_t h)
     return i;
 }
 
+/* An empty set of cap slots (a power of two) in place of the one im had, which the caller frees. */
+static void keys_alloc(importer *im, size_t cap)
+{
+    im->keys_cap = cap;
+    im->keys = calloc(cap, sizeof(*im->keys));
+    if (!im->keys)
+        abort(); /* out of memory */
+}
+
 static void keys_grow(importer *im)
 {
     uint64_t *old = im->keys;
     size_t old_cap = im->keys_cap;
-    im->keys_cap = old_cap ? old_cap * 2 : KEYS_MIN_CAP;
-    im->keys = calloc(im->keys_cap, sizeof(*im->keys));
-    if (!im->keys)
-        abort();
+    keys_alloc(im, old_cap ? old_cap * 2 : KEYS_MIN_CAP);
     for (size_t i = 0; i < old_cap; i++)
         if (old[i])
             im->keys[key_slot(im, old[i])] = old[i];
@@ -289,10 +291,8 @@ void import_keys_aside(importer *im, size_t expected_rows)
     size_t cap = KEYS_MIN_CAP;
     while (cap < expected_rows * 3 * 2 && cap < KEYS_MAX_GUESS)
         cap *= 2;
-    im->keys = calloc(cap, sizeof(*im->keys));
-    if (!im->keys)
-        abort();
-    im->keys_cap = cap;
+    free(im->keys);
+    keys_alloc(im, cap);
 }
 
 /* True when one of m's keys may be held by an earlier row; else records them. */

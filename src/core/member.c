@@ -12,20 +12,11 @@
 #include "core/text.h"
 #include "core/timefmt.h"
 
-/* src into dst of cap bytes, cut to fit and terminated: snprintf's "%s" without a format to read (an import
- * copies a few of these for each row). */
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 void member_init(member *m, const member_rules *r)
 {
     memset(m, 0, sizeof(*m));
-    copy_text(m->time_zone, sizeof(m->time_zone), r->default_time_zone ? r->default_time_zone : "UTC");
-    copy_text(m->locale, sizeof(m->locale), r->default_locale ? r->default_locale : "fa");
+    text_copy(m->time_zone, sizeof(m->time_zone), r->default_time_zone ? r->default_time_zone : "UTC");
+    text_copy(m->locale, sizeof(m->locale), r->default_locale ? r->default_locale : "fa");
     m->kind = MEMBER_KIND_MEMBER;
     m->attributes = json_object();
     m->created_at = m->updated_at = r->now_ms;
@@ -184,7 +175,7 @@ static void put_enum_text(char *dst, size_t cap, const char *s, const char *fiel
     if (s)
         for (const char *const *a = allowed; *a; a++)
             if (strcmp(s, *a) == 0) {
-                copy_text(dst, cap, *a);
+                text_copy(dst, cap, *a);
                 return;
             }
     char list[128] = "";

@@ -55,6 +55,13 @@ static bool text_args_ok(const char *in, size_t len, const char *out, size_t cap
     return (in != NULL || len == 0) && out != NULL && cap > 0 && len <= TEXT_LEN_MAX;
 }
 
+void text_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
+}
+
 bool text_valid_utf8(const char *s, size_t len)
 {
     if ((s == NULL && len > 0) || len > TEXT_LEN_MAX) {

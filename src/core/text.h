@@ -21,6 +21,10 @@ extern "C" {
  * C0 control character other than tab, newline and carriage return. */
 bool text_valid_utf8(const char *s, size_t len);
 
+/* Copies the NUL-terminated src (NULL: empty) into dst of cap bytes, cut to fit and always terminated: what
+ * snprintf(dst, cap, "%s", src) does, without a format to read. No UTF-8 check: src is ours already. */
+void text_copy(char *dst, size_t cap, const char *src);
+
 /* Copies in[0..len) to out, replacing each Unicode decimal digit with its ASCII digit.
  * Returns the output length (out is NUL-terminated), or -1 when the input is not well-formed UTF-8
  * or out (cap bytes, NUL included) is too small. The output is never longer than the input. */

@@ -58,6 +58,18 @@ static void test_valid_utf8_rejects_nul_and_control_characters(void **state)
     assert_true(text_valid_utf8("a\0b", 1)); /* only len bytes are read */
 }
 
+static void test_copy_cuts_to_fit_and_terminates(void **state)
+{
+    (void)state;
+    char out[4] = "xyz";
+    text_copy(out, sizeof out, "ab");
+    assert_string_equal(out, "ab");
+    text_copy(out, sizeof out, "abcdef");
+    assert_string_equal(out, "abc");
+    text_copy(out, sizeof out, NULL);
+    assert_string_equal(out, "");
+}
+
 static void test_persian_digits_become_ascii(void **state)
 {
     (void)state;
@@ -202,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_valid_utf8_accepts_ascii_persian_and_tabs),
         cmocka_unit_test(test_valid_utf8_rejects_ill_formed_sequences),
         cmocka_unit_test(test_valid_utf8_rejects_nul_and_control_characters),
+        cmocka_unit_test(test_copy_cuts_to_fit_and_terminates),
         cmocka_unit_test(test_persian_digits_become_ascii),
         cmocka_unit_test(test_arabic_indic_and_other_script_digits_become_ascii),
         cmocka_unit_test(test_digits_to_ascii_copies_everything_else),
