@@ -55,12 +55,16 @@ static int gen(const char *dir, long members, long span)
     if (sqlite3_open(path, &db) != SQLITE_OK)
         return fail("open", db);
     sqlite3_exec(db, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *st;
+    /* The member row, then its aggregates (member_stats). */
+    sqlite3_stmt *st, *agg;
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at, purchase_count, "
-                           "total_spent_minor, first_purchase_at, last_purchase_at) "
-                           "VALUES (?1, 'Asia/Tehran', 'fa', 'member', ?2, ?2, ?3, ?4, ?5, ?6)",
-                           -1, &st, NULL) != SQLITE_OK)
+                           "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at) "
+                           "VALUES (?1, 'Asia/Tehran', 'fa', 'member', ?2, ?2)",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO member_stats (member_id, purchase_count, total_spent_minor, "
+                           "first_purchase_at, last_purchase_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &agg, NULL) != SQLITE_OK)
         return fail("prepare", db);
     int64_t purchases = 0, spent = 0, last_sum = 0;
     for (int64_t m = 1; m <= members; m++) {
@@ -73,18 +77,21 @@ static int gen(const char *dir, long members, long span)
         }
         sqlite3_bind_int64(st, 1, m);
         sqlite3_bind_int64(st, 2, first - 86400000);
-        sqlite3_bind_int64(st, 3, count);
-        sqlite3_bind_int64(st, 4, sum);
-        sqlite3_bind_int64(st, 5, first);
-        sqlite3_bind_int64(st, 6, last);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sqlite3_bind_int64(agg, 1, m);
+        sqlite3_bind_int64(agg, 2, count);
+        sqlite3_bind_int64(agg, 3, sum);
+        sqlite3_bind_int64(agg, 4, first);
+        sqlite3_bind_int64(agg, 5, last);
+        if (sqlite3_step(st) != SQLITE_DONE || sqlite3_step(agg) != SQLITE_DONE)
             return fail("insert", db);
         sqlite3_reset(st);
+        sqlite3_reset(agg);
         purchases += count;
         spent += sum;
         last_sum += last / 1000;
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(agg);
     if (sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
         return fail("commit", db);
     sqlite3_close(db);

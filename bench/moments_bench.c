@@ -126,7 +126,11 @@ static int gen(const char *dir, long members)
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    if (sqlite3_exec(db, "COMMIT; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+    /* Each member's row of aggregates (member_stats), all zero, as bashgah adds it with the member. */
+    if (sqlite3_exec(db,
+                     "INSERT INTO member_stats (member_id) SELECT id FROM members; COMMIT; ANALYZE; "
+                     "PRAGMA wal_checkpoint(TRUNCATE)",
+                     NULL, NULL, NULL) != SQLITE_OK)
         return fail("commit", db);
     sqlite3_close(db);
     printf("members=%ld zones=%zu\n", members, NZONES);

@@ -12,28 +12,30 @@ CREATE TABLE members (
     phone TEXT UNIQUE,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
+    tier_id BIGINT,
+    erased_at BIGINT
+);
+-- What a purchase changes about its member, in a narrow table of its own (migration 0025: member_stats), with no
+-- index but its key, as in bashgah.
+CREATE TABLE member_stats (
+    member_id BIGINT PRIMARY KEY,
+    erased_at BIGINT,
     points_available BIGINT NOT NULL DEFAULT 0,
     points_pending BIGINT NOT NULL DEFAULT 0,
     points_lifetime BIGINT NOT NULL DEFAULT 0,
     purchase_count BIGINT NOT NULL DEFAULT 0,
     total_spent_minor BIGINT NOT NULL DEFAULT 0,
     last_purchase_at BIGINT,
-    tier_id BIGINT,
+    first_purchase_at BIGINT,
     -- the class columns (migration 0004), which each purchase updates with the aggregates
     class TEXT NOT NULL DEFAULT 'prospect',
     class_since BIGINT,
-    first_purchase_at BIGINT,
     rfm_r INTEGER,
     rfm_f INTEGER,
     rfm_m INTEGER,
     rfm_at BIGINT,
-    value_minor BIGINT,
-    erased_at BIGINT
+    value_minor BIGINT
 );
--- bashgah's index on the member columns a purchase changes (migrations 0004, 0005, less what 0019 and 0020 dropped):
--- without them PostgreSQL's update of a member would be a HOT update that touches no index at all, which is not the
--- work bashgah does.
-CREATE INDEX members_class_recency ON members(class, last_purchase_at, total_spent_minor, erased_at);
 
 CREATE TABLE club_accounts (
     account TEXT PRIMARY KEY,
@@ -127,6 +129,7 @@ INSERT INTO members (id, external_ref, given_name, family_name, phone, created_a
 SELECT i, 'C-' || lpad(i::text, 7, '0'), 'Sara', 'Ahmadi', '+98912' || lpad(i::text, 7, '0'),
        1764000000000, 1764000000000
 FROM generate_series(1, :members) AS i;
+INSERT INTO member_stats (member_id) SELECT id FROM members;
 
 VACUUM ANALYZE;
 CHECKPOINT;

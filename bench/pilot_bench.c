@@ -49,15 +49,27 @@ static int gen(const char *dir, long members)
     sqlite3_exec(db, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO members (id, time_zone, locale, kind, class, created_at, updated_at) "
-                           "VALUES (?1, 'Asia/Tehran', 'fa', 'member', ?2, 1767225600000, 1767225600000)",
+                           "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at) VALUES "
+                           "(?1, 'Asia/Tehran', 'fa', 'member', 1767225600000, 1767225600000)",
                            -1, &st, NULL) != SQLITE_OK)
         return fail("prepare", db);
     for (int64_t m = 1; m <= members; m++) {
         sqlite3_bind_int64(st, 1, m);
-        sqlite3_bind_text(st, 2, classes[m % 5], -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             return fail("insert", db);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    /* Each member's class, in its aggregates (member_stats). */
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO member_stats (member_id, class) SELECT id, ?2 FROM members WHERE id % 5 = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail("prepare", db);
+    for (int k = 0; k < 5; k++) {
+        sqlite3_bind_int(st, 1, k);
+        sqlite3_bind_text(st, 2, classes[k], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return fail("class", db);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);

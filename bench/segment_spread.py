@@ -5,7 +5,8 @@ The segment-count benchmark (bench/run.sh) runs on a copy of the bench database.
 purchases, so every one would be a prospect with zero spend and a count would measure nothing. This sets, by a
 fixed hash of each id (the same spread every run): about 70% buyers with 1 to 40 purchases, last purchase 0 to
 729 days before --now, spend, points, a class that follows from recency and frequency, and RFM scores. It writes
-the member row only (no purchases or postings): enough for segments, which read the row, not for `verify`.
+the members' aggregates only (member_stats; no purchases or postings): enough for segments, which read them, not
+for `verify`.
 
 Usage: segment_spread.py DB --now MS
 """
@@ -15,7 +16,7 @@ import sqlite3
 import time
 
 SQL = """
-UPDATE members SET
+UPDATE member_stats SET
     purchase_count = s.pc,
     total_spent_minor = s.pc * s.avg,
     points_available = s.pc * s.avg / 10000,
@@ -36,7 +37,7 @@ FROM (SELECT id,
              (id * 3266489917) % 1000 AS span,
              50000 + (id * 668265263) % 2000000 AS avg
       FROM members) AS s
-WHERE members.id = s.id AND members.erased_at IS NULL
+WHERE member_stats.member_id = s.id AND member_stats.erased_at IS NULL
 """
 
 

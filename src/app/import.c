@@ -81,6 +81,7 @@ struct importer {
     member fresh, found;
     store_consent_event *consent;
     size_t nconsent, consent_cap;
+    int64_t first_created; /* the chunk's first new member: their rows of aggregates come at its end */
     errlist errs;
     bool keys_aside; /* the writer's: members' unique indexes are set aside (not built yet) */
 };
@@ -560,6 +561,8 @@ static int insert_fresh(store_tx *tx, importer *im, const import_batch *b, const
     int status = store_tx_member_insert_text(tx, &im->fresh, b->bytes + r->text[TEXT_ATTRIBUTES], field);
     if (status == STORE_OK) {
         consent_queue(im, &im->fresh);
+        if (!im->first_created)
+            im->first_created = im->fresh.id;
         im->counts.created++;
     }
     return status;
@@ -591,8 +594,10 @@ static int store_row(store_tx *tx, importer *im, const import_batch *b, const st
     const char *field = NULL;
     int status = insert_fresh(tx, im, b, r, &field);
     if (status == STORE_CONFLICT) {
-        if (consent_flush(tx, im) != STORE_OK)
+        /* The match reads members with their aggregates: this chunk's new ones get theirs first. */
+        if (consent_flush(tx, im) != STORE_OK || store_tx_import_stats_add(tx, im->first_created) != STORE_OK)
             return STORE_ERROR;
+        im->first_created = 0;
         int match = store_tx_member_match(tx, &im->fresh, &im->found);
         if (match == STORE_OK) {
             status = update_found(tx, im, b, r);
@@ -611,10 +616,13 @@ int import_write(store_tx *tx, void *arg)
     import_batch *b = arg;
     int status = STORE_OK;
     b->im->nconsent = 0;
+    b->im->first_created = 0;
     for (size_t i = 0; i < b->nrows && status == STORE_OK; i++)
         status = store_row(tx, b->im, b, &b->rows[i]);
     if (status == STORE_OK)
         status = consent_flush(tx, b->im);
+    if (status == STORE_OK)
+        status = store_tx_import_stats_add(tx, b->im->first_created);
     b->nrows = b->bytes_len = 0;
     return status;
 }

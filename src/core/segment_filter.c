@@ -81,25 +81,26 @@ typedef struct field {
     int64_t min, max;            /* FT_INT */
     const char *const *choices;  /* FT_CHOICE */
     bool nullable;               /* then "exists" is allowed too */
+    bool aggregate;              /* a column of member_stats (else of members: segment_sql.profile) */
 } field;
 
 #define BIG 4000000000000000000LL
 
 static const field fields[] = {
     {"kind", "kind", FT_CHOICE, 0, 0, kinds, false},
-    {"class", "class", FT_CHOICE, 0, 0, classes, false},
+    {"class", "class", FT_CHOICE, 0, 0, classes, false, true},
     {"tier", "tier_id", FT_INT, 1, BIG, NULL, true},
-    {"rfm_r", "rfm_r", FT_INT, 1, 5, NULL, true},
-    {"rfm_f", "rfm_f", FT_INT, 1, 5, NULL, true},
-    {"rfm_m", "rfm_m", FT_INT, 1, 5, NULL, true},
-    {"value", "value_minor", FT_INT, -BIG, BIG, NULL, true},
-    {"spend", "total_spent_minor", FT_INT, -BIG, BIG, NULL, false},
-    {"purchase_count", "purchase_count", FT_INT, 0, BIG, NULL, false},
-    {"points_available", "points_available", FT_INT, -BIG, BIG, NULL, false},
-    {"points_pending", "points_pending", FT_INT, 0, BIG, NULL, false},
-    {"points_lifetime", "points_lifetime", FT_INT, -BIG, BIG, NULL, false},
-    {"last_purchase", "last_purchase_at", FT_TIME, 0, 0, NULL, true},
-    {"first_purchase", "first_purchase_at", FT_TIME, 0, 0, NULL, true},
+    {"rfm_r", "rfm_r", FT_INT, 1, 5, NULL, true, true},
+    {"rfm_f", "rfm_f", FT_INT, 1, 5, NULL, true, true},
+    {"rfm_m", "rfm_m", FT_INT, 1, 5, NULL, true, true},
+    {"value", "value_minor", FT_INT, -BIG, BIG, NULL, true, true},
+    {"spend", "total_spent_minor", FT_INT, -BIG, BIG, NULL, false, true},
+    {"purchase_count", "purchase_count", FT_INT, 0, BIG, NULL, false, true},
+    {"points_available", "points_available", FT_INT, -BIG, BIG, NULL, false, true},
+    {"points_pending", "points_pending", FT_INT, 0, BIG, NULL, false, true},
+    {"points_lifetime", "points_lifetime", FT_INT, -BIG, BIG, NULL, false, true},
+    {"last_purchase", "last_purchase_at", FT_TIME, 0, 0, NULL, true, true},
+    {"first_purchase", "first_purchase_at", FT_TIME, 0, 0, NULL, true, true},
     {"joined", "created_at", FT_TIME, 0, 0, NULL, false},
     {"consent_email", "consent_email", FT_BOOL, 0, 0, NULL, false},
     {"consent_sms", "consent_sms", FT_BOOL, 0, 0, NULL, false},
@@ -448,6 +449,8 @@ static void condition(compiler *c, const json_t *node, const char *path)
     json_t *jf = json_object_get(node, "field"), *jo = json_object_get(node, "op");
     json_t *v = json_object_get(node, "value");
     const field *f = json_is_string(jf) ? field_find(json_string_value(jf)) : NULL;
+    if (f && !f->aggregate)
+        c->out->profile = true;
     char attr[SEGMENT_FILTER_ATTR_NAME_MAX + 8] = "";
     if (!f)
         errlist_add(c->e, pf, "must name a field (see docs/segments.md), or attributes.<name>");

@@ -9,6 +9,7 @@
 #define BASHGAH_SEGMENT_FILTER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/errlist.h"
@@ -30,13 +31,15 @@ typedef struct segment_param {
     char *text; /* owned, for SEGMENT_PARAM_TEXT */
 } segment_param;
 
-/* A compiled filter: where is a boolean SQL expression over the columns of members (unqualified), with
- * anonymous "?" parameters that take params[0..count) in order. */
+/* A compiled filter: where is a boolean SQL expression over the columns of members and of their aggregates
+ * (member_stats, migration 0025), unqualified, with anonymous "?" parameters that take params[0..count) in order.
+ * profile: it names a column of members; when false, member_stats alone answers it. */
 typedef struct segment_sql {
     char *where; /* malloc'd, NUL-terminated */
     size_t len, cap;
     segment_param *params;
     int count, cap_params;
+    bool profile;
 } segment_sql;
 
 typedef struct segment_context {

@@ -99,15 +99,14 @@ int store_broadcast_counts(store_reader *r, int64_t id,
     return store_status_of(&r->conn, rc, "broadcast counts");
 }
 
-/* A class's members walk the members by id (NOT INDEXED leaves the rowid to SQLite): through members_class_recency
- * each page would sort the whole class (migration 0020). */
+/* A class's members walk the members' aggregates (member_stats) by id. */
 int store_audience_member_ids(store_reader *r, const char *cls, int64_t after_id, int limit, int64_t *ids, int *n)
 {
     *n = 0;
     sqlite3_stmt *st =
         cls ? store_stmt(&r->conn, STMT_AUDIENCE_CLASS,
-                         "SELECT id FROM members NOT INDEXED WHERE class = ? AND erased_at IS NULL AND id > ? "
-                         "ORDER BY id LIMIT ?")
+                         "SELECT member_id FROM member_stats WHERE class = ? AND erased_at IS NULL AND member_id > ? "
+                         "ORDER BY member_id LIMIT ?")
             : store_stmt(&r->conn, STMT_AUDIENCE_ALL,
                          "SELECT id FROM members WHERE erased_at IS NULL AND id > ? ORDER BY id LIMIT ?");
     if (!st)

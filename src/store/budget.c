@@ -236,7 +236,7 @@ int store_budget_planned(store_reader *r, const char *category, int64_t from, in
 int store_budget_points_outstanding(store_reader *r, int64_t *points)
 {
     return sum_of(&r->conn,
-                  "SELECT coalesce(sum(points_available + points_pending), 0) FROM members WHERE ?1 IS NULL AND "
+                  "SELECT coalesce(sum(points_available + points_pending), 0) FROM member_stats WHERE ?1 IS NULL AND "
                   "?2 = ?3",
                   NULL, 0, 0, points);
 }

@@ -14,8 +14,8 @@
 #define CUTS_COLUMNS "r2, r3, r4, r5, f2, f3, f4, f5, m2, m3, m4, m5, customers"
 #define POPULATION_FIRST_MAX ((size_t)1 << 24) /* rows the population arrays hold before they must grow */
 #define MMAP_BYTES_TEXT "2147418112" /* SQLite's usual cap on memory-mapped I/O */
-#define CLASS_COLUMNS                                                                                              \
-    "id, purchase_count, total_spent_minor, first_purchase_at, last_purchase_at, class, class_since, rfm_r, "     \
+#define CLASS_COLUMNS                                                                                                  \
+    "member_id, purchase_count, total_spent_minor, first_purchase_at, last_purchase_at, class, class_since, rfm_r, "   \
     "rfm_f, rfm_m, rfm_at, value_minor"
 
 static int step_write(store_tx *tx, sqlite3_stmt *st, const char *what)
@@ -160,7 +160,7 @@ static void class_from_row(sqlite3_stmt *st, store_member_class *mc)
 int store_tx_member_class_get(store_tx *tx, int64_t member_id, store_member_class *out)
 {
     sqlite3_stmt *st =
-        store_stmt(&tx->conn, STMT_MEMBER_CLASS_GET, "SELECT " CLASS_COLUMNS " FROM members WHERE id = ?");
+        store_stmt(&tx->conn, STMT_MEMBER_CLASS_GET, "SELECT " CLASS_COLUMNS " FROM member_stats WHERE member_id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, member_id);
@@ -173,8 +173,9 @@ int store_tx_member_class_get(store_tx *tx, int64_t member_id, store_member_clas
 
 int store_tx_member_class_page(store_tx *tx, int64_t after_id, store_member_class *out, int cap, int *n)
 {
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_CLASS_PAGE,
-                                  "SELECT " CLASS_COLUMNS " FROM members WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *st =
+        store_stmt(&tx->conn, STMT_MEMBER_CLASS_PAGE,
+                   "SELECT " CLASS_COLUMNS " FROM member_stats WHERE member_id > ? ORDER BY member_id LIMIT ?");
     *n = 0;
     if (!st)
         return STORE_ERROR;
@@ -191,11 +192,11 @@ int store_tx_member_class_set(store_tx *tx, const store_member_class *mc, bool c
 {
     sqlite3_stmt *st =
         class_moved ? store_stmt(&tx->conn, STMT_MEMBER_CLASS_SET,
-                                 "UPDATE members SET first_purchase_at = ?1, rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, "
-                                 "rfm_at = ?5, value_minor = ?6, class = ?8, class_since = ?9 WHERE id = ?7")
+                                 "UPDATE member_stats SET first_purchase_at = ?1, rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, "
+                                 "rfm_at = ?5, value_minor = ?6, class = ?8, class_since = ?9 WHERE member_id = ?7")
                     : store_stmt(&tx->conn, STMT_MEMBER_SCORES_SET,
-                                 "UPDATE members SET first_purchase_at = ?1, rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, "
-                                 "rfm_at = ?5, value_minor = ?6 WHERE id = ?7");
+                                 "UPDATE member_stats SET first_purchase_at = ?1, rfm_r = ?2, rfm_f = ?3, rfm_m = ?4, "
+                                 "rfm_at = ?5, value_minor = ?6 WHERE member_id = ?7");
     if (st) {
         bind_or_null(st, 1, mc->first_purchase_at);
         bind_or_null(st, 2, mc->r);
@@ -263,12 +264,12 @@ int store_member_id_max(store_reader *r, int64_t *out)
 int store_class_population_read(store_reader *r, int64_t after_id, int64_t upto_id, store_class_population *p)
 {
     memset(p, 0, sizeof(*p));
-    /* A scan of the whole members table: memory-mapped pages spare a read() and a copy per page (a third of the
+    /* A scan of the whole member_stats table: memory-mapped pages spare a read() and a copy per page (a third of the
      * scan's CPU time at a million members). Readers of the recompute are its own, closed after the scan. */
     sqlite3_exec(r->conn.db, "PRAGMA mmap_size=" MMAP_BYTES_TEXT, NULL, NULL, NULL);
     sqlite3_stmt *st = store_stmt(&r->conn, STMT_CLASS_POPULATION,
-                                  "SELECT last_purchase_at, purchase_count, total_spent_minor FROM members "
-                                  "WHERE id > ?1 AND id <= ?2 AND purchase_count > 0");
+                                  "SELECT last_purchase_at, purchase_count, total_spent_minor FROM member_stats "
+                                  "WHERE member_id > ?1 AND member_id <= ?2 AND purchase_count > 0");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, after_id);

@@ -16,6 +16,9 @@ enum {
     STMT_MEMBER_BY_EMAIL,
     STMT_MEMBER_INSERT,
     STMT_MEMBER_UPDATE,
+    STMT_MEMBER_STATS_INSERT,
+    STMT_MEMBER_STATS_ERASED,
+    STMT_MEMBER_STATS_IMPORT,
     STMT_MEMBER_LIST,
     STMT_MEMBER_LIST_PHONE,
     STMT_MEMBER_LIST_EMAIL,
@@ -246,7 +249,23 @@ struct store_tx {
      * keys_checked); import_keys_aside: this connection is the import that set them aside (sqlite.c). */
     uint64_t keys_gen;
     bool keys_checked, import_keys_aside;
+    /* Between store_import_begin and store_import_end: a member's row of aggregates is added per chunk
+     * (store_tx_import_stats_add) rather than with each member (members.c). */
+    bool import_stats_later;
 };
+
+/* A member's row with its aggregates (member_stats, migration 0025: what a purchase changes, in a narrow table of
+ * its own). Both tables have erased_at (member_stats keeps a copy for segment counts): name it with its table. */
+#define STORE_MEMBER_FROM "members JOIN member_stats ON member_stats.member_id = members.id"
+/* The members a count or a walk over many of them reads (segments, audiences): their aggregates alone when the
+ * condition names only those (every member has its row, with a copy of its erasure), so that no member row is
+ * read; else joined with the member rows (an inner join, which SQLite may start from an index of members). */
+#define STORE_AUDIENCE_ID "member_stats.member_id"
+#define STORE_AUDIENCE_LIVE "member_stats.erased_at IS NULL"
+static inline const char *store_audience_from(bool profile)
+{
+    return profile ? "member_stats JOIN members ON members.id = member_stats.member_id" : "member_stats";
+}
 
 struct store {
     char *path;

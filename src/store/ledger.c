@@ -104,9 +104,10 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
 
 static int member_points(store_conn *c, int64_t member_id, store_member_points *out)
 {
-    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_POINTS_GET,
-                                  "SELECT points_available, points_pending, points_lifetime, purchase_count, "
-                                  "total_spent_minor, last_purchase_at, tier_id FROM members WHERE id = ?");
+    sqlite3_stmt *st =
+        store_stmt(c, STMT_MEMBER_POINTS_GET,
+                   "SELECT points_available, points_pending, points_lifetime, purchase_count, "
+                   "total_spent_minor, last_purchase_at, tier_id FROM " STORE_MEMBER_FROM " WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, member_id);
@@ -137,8 +138,8 @@ int store_member_points_read(store_reader *r, int64_t member_id, store_member_po
 int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t available, int64_t pending, int64_t lifetime)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_POINTS_ADD,
-                                  "UPDATE members SET points_available = points_available + ?, points_pending = "
-                                  "points_pending + ?, points_lifetime = points_lifetime + ? WHERE id = ?");
+                                  "UPDATE member_stats SET points_available = points_available + ?, points_pending = "
+                                  "points_pending + ?, points_lifetime = points_lifetime + ? WHERE member_id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, available);
@@ -152,10 +153,11 @@ int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t availabl
 
 int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int64_t amount_minor, int64_t at)
 {
-    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_ADD,
-                                  "UPDATE members SET purchase_count = purchase_count + ?1, total_spent_minor = "
-                                  "total_spent_minor + ?2, last_purchase_at = CASE WHEN ?1 > 0 THEN "
-                                  "max(coalesce(last_purchase_at, 0), ?3) ELSE last_purchase_at END WHERE id = ?4");
+    sqlite3_stmt *st =
+        store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_ADD,
+                   "UPDATE member_stats SET purchase_count = purchase_count + ?1, total_spent_minor = "
+                   "total_spent_minor + ?2, last_purchase_at = CASE WHEN ?1 > 0 THEN "
+                   "max(coalesce(last_purchase_at, 0), ?3) ELSE last_purchase_at END WHERE member_id = ?4");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int(st, 1, count);
@@ -165,9 +167,9 @@ int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int
     return step_done(&tx->conn, st, "purchase add");
 }
 
-#define ACCOUNT_COLUMNS                                                                                            \
-    "id, erased_at IS NOT NULL, points_available, points_pending, points_lifetime, purchase_count, "              \
-    "total_spent_minor, last_purchase_at, tier_id, tier_since, tier_review_at, first_purchase_at, class, "         \
+#define ACCOUNT_COLUMNS                                                                                                \
+    "id, members.erased_at IS NOT NULL, points_available, points_pending, points_lifetime, purchase_count, "           \
+    "total_spent_minor, last_purchase_at, tier_id, tier_since, tier_review_at, first_purchase_at, class, "             \
     "class_since, rfm_r, rfm_f, rfm_m, rfm_at, value_minor"
 #define ACCOUNT_CLASS_FIRST 11 /* the first class column in ACCOUNT_COLUMNS */
 
@@ -202,17 +204,18 @@ int store_tx_member_account_class(store_tx *tx, int64_t id, const char *external
 {
     sqlite3_stmt *st;
     if (id) {
-        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_GET, "SELECT " ACCOUNT_COLUMNS " FROM members WHERE id = ?");
+        st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_GET,
+                        "SELECT " ACCOUNT_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE id = ?");
         if (st)
             sqlite3_bind_int64(st, 1, id);
     } else if (external_ref && external_ref[0]) {
         st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_BY_REF,
-                        "SELECT " ACCOUNT_COLUMNS " FROM members WHERE external_ref = ?");
+                        "SELECT " ACCOUNT_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE external_ref = ?");
         if (st)
             sqlite3_bind_text(st, 1, external_ref, -1, SQLITE_STATIC);
     } else if (phone && phone[0]) {
         st = store_stmt(&tx->conn, STMT_MEMBER_ACCOUNT_BY_PHONE,
-                        "SELECT " ACCOUNT_COLUMNS " FROM members WHERE phone = ?");
+                        "SELECT " ACCOUNT_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE phone = ?");
         if (st)
             sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
     } else {
@@ -247,11 +250,11 @@ int store_tx_member_account_class(store_tx *tx, int64_t id, const char *external
 int store_tx_member_aggregates_add(store_tx *tx, int64_t member_id, const store_member_delta *d)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_APPLY,
-                                  "UPDATE members SET points_available = points_available + ?1, points_pending = "
+                                  "UPDATE member_stats SET points_available = points_available + ?1, points_pending = "
                                   "points_pending + ?2, points_lifetime = points_lifetime + ?3, purchase_count = "
                                   "purchase_count + ?4, total_spent_minor = total_spent_minor + ?5, last_purchase_at = "
                                   "CASE WHEN ?4 > 0 THEN max(coalesce(last_purchase_at, 0), ?6) ELSE "
-                                  "last_purchase_at END WHERE id = ?7");
+                                  "last_purchase_at END WHERE member_id = ?7");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, d->available);
@@ -274,21 +277,22 @@ static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-#define PURCHASE_APPLY_SET                                                                                         \
-    "UPDATE members SET points_available = points_available + ?1, points_pending = points_pending + ?2, "          \
-    "points_lifetime = points_lifetime + ?3, purchase_count = purchase_count + ?4, total_spent_minor = "            \
-    "total_spent_minor + ?5, last_purchase_at = CASE WHEN ?4 > 0 THEN max(coalesce(last_purchase_at, 0), ?6) ELSE " \
-    "last_purchase_at END, first_purchase_at = ?8, rfm_r = ?9, rfm_f = ?10, rfm_m = ?11, rfm_at = ?12, "             \
+#define PURCHASE_APPLY_SET                                                                                             \
+    "UPDATE member_stats SET points_available = points_available + ?1, points_pending = points_pending + ?2, "         \
+    "points_lifetime = points_lifetime + ?3, purchase_count = purchase_count + ?4, total_spent_minor = "               \
+    "total_spent_minor + ?5, last_purchase_at = CASE WHEN ?4 > 0 THEN max(coalesce(last_purchase_at, 0), ?6) ELSE "    \
+    "last_purchase_at END, first_purchase_at = ?8, rfm_r = ?9, rfm_f = ?10, rfm_m = ?11, rfm_at = ?12, "               \
     "value_minor = ?13"
 
 int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_member_delta *d,
                                    const store_member_class *cls, bool class_moved)
 {
     /* The class and its index are written only when the class moves, as store_tx_member_class_set does. */
-    sqlite3_stmt *st = class_moved ? store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_CLASS_APPLY,
-                                                PURCHASE_APPLY_SET ", class = ?14, class_since = ?15 WHERE id = ?7")
-                                   : store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_SCORES_APPLY,
-                                                PURCHASE_APPLY_SET " WHERE id = ?7");
+    sqlite3_stmt *st =
+        class_moved
+            ? store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_CLASS_APPLY,
+                         PURCHASE_APPLY_SET ", class = ?14, class_since = ?15 WHERE member_id = ?7")
+            : store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_SCORES_APPLY, PURCHASE_APPLY_SET " WHERE member_id = ?7");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, d->available);

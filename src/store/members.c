@@ -8,11 +8,11 @@
 #include "core/phone_prefix.h"
 #include "core/timefmt.h"
 
-#define MEMBER_COLUMNS                                                                                              \
-    "id, external_ref, given_name, family_name, phone, email, birthday, birthday_calendar, time_zone, locale, "     \
-    "kind, consent_email, consent_email_at, consent_sms, consent_sms_at, attributes, created_at, updated_at, "      \
-    "erased_at, points_available, points_pending, points_lifetime, purchase_count, total_spent_minor, "             \
-    "last_purchase_at, tier_id, tier_since, tier_review_at, (SELECT name_en FROM tiers t WHERE t.id = tier_id), "    \
+#define MEMBER_COLUMNS                                                                                                 \
+    "id, external_ref, given_name, family_name, phone, email, birthday, birthday_calendar, time_zone, locale, "        \
+    "kind, consent_email, consent_email_at, consent_sms, consent_sms_at, attributes, created_at, updated_at, "         \
+    "members.erased_at, points_available, points_pending, points_lifetime, purchase_count, total_spent_minor, "        \
+    "last_purchase_at, tier_id, tier_since, tier_review_at, (SELECT name_en FROM tiers t WHERE t.id = tier_id), "      \
     "(SELECT name_fa FROM tiers t WHERE t.id = tier_id), class, class_since, rfm_r, rfm_f, rfm_m, value_minor"
 
 /* Reads "YYYY-MM-DD" as bind_member writes it, without sscanf's machinery; anything else as sscanf reads it. */
@@ -109,7 +109,8 @@ static int one_member(store_conn *c, sqlite3_stmt *st, member *out)
 /* The statement reading member id (NULL on error). */
 static sqlite3_stmt *member_get_stmt(store_conn *c, int64_t id)
 {
-    sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?");
+    sqlite3_stmt *st =
+        store_stmt(c, STMT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE id = ?");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     return st;
@@ -153,14 +154,15 @@ static int member_by(store_conn *c, int idx, const char *sql, const char *value,
 int store_tx_member_match(store_tx *tx, const member *m, member *out)
 {
     if (m->external_ref[0])
-        return member_by(&tx->conn, STMT_MEMBER_BY_REF, "SELECT " MEMBER_COLUMNS " FROM members WHERE external_ref = ?",
-                         m->external_ref, out);
+        return member_by(&tx->conn, STMT_MEMBER_BY_REF,
+                         "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE external_ref = ?", m->external_ref,
+                         out);
     if (m->phone[0])
-        return member_by(&tx->conn, STMT_MEMBER_BY_PHONE, "SELECT " MEMBER_COLUMNS " FROM members WHERE phone = ?",
-                         m->phone, out);
+        return member_by(&tx->conn, STMT_MEMBER_BY_PHONE,
+                         "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE phone = ?", m->phone, out);
     if (m->email[0])
-        return member_by(&tx->conn, STMT_MEMBER_BY_EMAIL, "SELECT " MEMBER_COLUMNS " FROM members WHERE email = ?",
-                         m->email, out);
+        return member_by(&tx->conn, STMT_MEMBER_BY_EMAIL,
+                         "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE email = ?", m->email, out);
     return STORE_NOTFOUND;
 }
 
@@ -326,6 +328,38 @@ static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const c
     return status;
 }
 
+/* A member's row of aggregates (member_stats, migration 0025): added with the member, all zero, with its erasure
+ * copied (statement sql binds ?1 the member, ?2 the erasure or NULL). */
+static int stats_erased_set(store_tx *tx, int id, const char *sql, const member *m)
+{
+    sqlite3_stmt *st = store_stmt(&tx->conn, id, sql);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, m->id);
+    if (m->erased_at)
+        sqlite3_bind_int64(st, 2, m->erased_at);
+    else
+        sqlite3_bind_null(st, 2);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status_of(&tx->conn, rc, "member stats");
+}
+
+int store_tx_import_stats_add(store_tx *tx, int64_t first_id)
+{
+    if (!tx->import_stats_later || first_id <= 0)
+        return STORE_OK;
+    sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_STATS_IMPORT,
+                                  "INSERT OR IGNORE INTO member_stats (member_id, erased_at) SELECT id, erased_at "
+                                  "FROM members WHERE id >= ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, first_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status_of(&tx->conn, rc, "import member stats");
+}
+
 int store_tx_member_insert(store_tx *tx, member *m, const char **field)
 {
     return store_tx_member_insert_text(tx, m, NULL, field);
@@ -344,6 +378,10 @@ int store_tx_member_insert_text(store_tx *tx, member *m, const char *attributes_
     if (status != STORE_OK)
         return status;
     m->id = sqlite3_last_insert_rowid(tx->conn.db);
+    if (!tx->import_stats_later &&
+        (status = stats_erased_set(tx, STMT_MEMBER_STATS_INSERT,
+                                   "INSERT INTO member_stats (member_id, erased_at) VALUES (?1, ?2)", m)) != STORE_OK)
+        return status;
     char name[NAME_TEXT_MAX];
     name_text(m, name, sizeof(name));
     return name_index_add(&tx->conn, m->id, name);
@@ -366,6 +404,10 @@ int store_tx_member_update(store_tx *tx, const member *m, const char **field)
         return status;
     sqlite3_bind_int64(st, 19, m->id);
     status = member_write(tx, st, m, NULL, field);
+    if (status == STORE_OK)
+        status =
+            stats_erased_set(tx, STMT_MEMBER_STATS_ERASED,
+                             "UPDATE member_stats SET erased_at = ?2 WHERE member_id = ?1 AND erased_at IS NOT ?2", m);
     if (status != STORE_OK)
         return status;
     name_text(m, after, sizeof(after));
@@ -433,13 +475,14 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
     store_conn *c = &r->conn;
     sqlite3_stmt *st;
     char lo[512], hi[512], fts[1024];
-    const char *filters = " AND erased_at IS NULL AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR locale = ?3)"
+    const char *filters = " AND members.erased_at IS NULL AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR locale = ?3)"
                           " ORDER BY id LIMIT ?4";
     *count = 0;
     if (f->q && *f->q && strchr(f->q, '@')) {
         prefix_range(f->q, lo, hi, sizeof(lo));
         char sql[1024];
-        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE email >= ?5 AND email < ?6 AND id > ?1%s",
+        snprintf(sql, sizeof(sql),
+                 "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE email >= ?5 AND email < ?6 AND id > ?1%s",
                  filters);
         st = store_stmt(c, STMT_MEMBER_LIST_EMAIL, sql);
     } else if (f->q && *f->q && looks_like_phone(f->q)) {
@@ -448,7 +491,8 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
             return STORE_OK;
         prefix_range(prefix, lo, hi, sizeof(lo));
         char sql[1024];
-        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE phone >= ?5 AND phone < ?6 AND id > ?1%s",
+        snprintf(sql, sizeof(sql),
+                 "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE phone >= ?5 AND phone < ?6 AND id > ?1%s",
                  filters);
         st = store_stmt(c, STMT_MEMBER_LIST_PHONE, sql);
     } else if (f->q && *f->q) {
@@ -456,7 +500,8 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
             return STORE_OK;
         char sql[1024];
         snprintf(sql, sizeof(sql),
-                 "SELECT " MEMBER_COLUMNS " FROM members WHERE id IN (SELECT rowid FROM members_fts WHERE "
+                 "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM
+                 " WHERE id IN (SELECT rowid FROM members_fts WHERE "
                  "members_fts MATCH ?5) AND id > ?1%s",
                  filters);
         st = store_stmt(c, STMT_MEMBER_LIST_NAME, sql);
@@ -464,7 +509,7 @@ int store_member_list(store_reader *r, const store_member_filter *f, const char 
             sqlite3_bind_text(st, 5, fts, -1, SQLITE_STATIC);
     } else {
         char sql[1024];
-        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM members WHERE id > ?1%s", filters);
+        snprintf(sql, sizeof(sql), "SELECT " MEMBER_COLUMNS " FROM " STORE_MEMBER_FROM " WHERE id > ?1%s", filters);
         st = store_stmt(c, STMT_MEMBER_LIST, sql);
     }
     if (!st)

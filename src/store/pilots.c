@@ -53,14 +53,14 @@ int store_pilot_campaign_get(store_reader *r, int64_t id, store_pilot_campaign *
 
 /* ---- drawing ---- */
 
-/* In no set order (the draw does not depend on it), so the planner reads the members' (class, ...) index, which
- * covers the query, rather than every member row. Those already assigned to the campaign are skipped through a
+/* In no set order (the draw does not depend on it): a scan of member_stats, the narrow table of the members'
+ * aggregates, rather than of every member row. Those already assigned to the campaign are skipped through a
  * bitmap of member ids read once from its assignments: a NOT EXISTS probe per member cost more than the scan. */
 static const char candidates_sql[] =
-    "SELECT m.id, m.class FROM members m WHERE m.erased_at IS NULL AND (?1 IS NULL OR m.class = ?1)";
+    "SELECT m.member_id, m.class FROM member_stats m WHERE m.erased_at IS NULL AND (?1 IS NULL OR m.class = ?1)";
 static const char candidate_sql[] =
-    "SELECT m.id, m.class FROM members m WHERE m.id = ?2 AND m.erased_at IS NULL AND NOT EXISTS "
-    "(SELECT 1 FROM campaign_assignments a WHERE a.campaign_id = ?1 AND a.member_id = m.id)";
+    "SELECT m.member_id, m.class FROM member_stats m WHERE m.member_id = ?2 AND m.erased_at IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM campaign_assignments a WHERE a.campaign_id = ?1 AND a.member_id = m.member_id)";
 
 typedef struct id_bitmap {
     uint64_t *words;
@@ -140,11 +140,12 @@ int store_tx_pilot_candidates(store_tx *tx, const store_pilot_campaign *c, const
 int store_pilot_candidate_count(store_reader *r, const store_pilot_campaign *c, const int64_t *ids, size_t n,
                                 int64_t *count)
 {
-    sqlite3_stmt *st = store_prepare(&r->conn, ids ? candidate_sql
-                                             : "SELECT count(*) FROM members m WHERE m.erased_at IS NULL AND (?2 IS "
-                                               "NULL OR m.class = ?2) AND NOT EXISTS (SELECT 1 FROM "
-                                               "campaign_assignments a WHERE a.campaign_id = ?1 AND a.member_id = "
-                                               "m.id)");
+    sqlite3_stmt *st =
+        store_prepare(&r->conn, ids ? candidate_sql
+                                    : "SELECT count(*) FROM member_stats m WHERE m.erased_at IS NULL AND "
+                                      "(?2 IS NULL OR m.class = ?2) AND NOT EXISTS (SELECT 1 FROM "
+                                      "campaign_assignments a WHERE a.campaign_id = ?1 AND a.member_id = "
+                                      "m.member_id)");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, c->id);
@@ -345,14 +346,14 @@ int store_pilot_arm_sums(store_reader *r, int64_t campaign_id, const char *arm, 
 int store_pilot_baseline_sums(store_reader *r, const store_pilot_campaign *c, int64_t from, int64_t until,
                               const char *nps_key, store_sums *out)
 {
-    static const char rel_all[] = "SELECT m.id AS member_id, ?7 AS assigned_at FROM members m WHERE m.erased_at IS "
-                                  "NULL AND m.id % ?8 = 0";
-    static const char rel_class[] = "SELECT m.id AS member_id, ?7 AS assigned_at FROM members m WHERE m.erased_at "
-                                    "IS NULL AND m.class = ?2 AND m.id % ?8 = 0";
+    static const char rel_all[] = "SELECT m.member_id, ?7 AS assigned_at FROM member_stats m WHERE m.erased_at IS "
+                                  "NULL AND m.member_id % ?8 = 0";
+    static const char rel_class[] = "SELECT m.member_id, ?7 AS assigned_at FROM member_stats m WHERE m.erased_at "
+                                    "IS NULL AND m.class = ?2 AND m.member_id % ?8 = 0";
     bool by_class = strcmp(c->audience_kind, "class") == 0;
-    sqlite3_stmt *st = store_prepare(&r->conn, by_class ? "SELECT count(*) FROM members WHERE erased_at IS NULL AND "
-                                                    "class = ?"
-                                                  : "SELECT count(*) FROM members WHERE erased_at IS NULL");
+    sqlite3_stmt *st = store_prepare(&r->conn, by_class ? "SELECT count(*) FROM member_stats WHERE erased_at IS NULL "
+                                                          "AND class = ?"
+                                                        : "SELECT count(*) FROM member_stats WHERE erased_at IS NULL");
     if (!st)
         return STORE_ERROR;
     if (by_class)

@@ -22,15 +22,16 @@ static int one_row(store_conn *c, sqlite3_stmt *st, int64_t **out, int n, const 
     return rc == SQLITE_ROW ? STORE_OK : store_status_of(c, rc, what);
 }
 
-/* Every store: the member row's aggregates. */
+/* Every store: the members' aggregates (member_stats). */
 static int figures_club(store_conn *c, int64_t now, store_figures *f)
 {
-    sqlite3_stmt *st = store_prepare(c, "SELECT count(*), coalesce(sum(purchase_count >= 1), 0), "
-                                  "coalesce(sum(purchase_count >= 2), 0), coalesce(sum(last_purchase_at >= ?1), 0), "
-                                  "coalesce(sum(last_purchase_at >= ?2), 0), coalesce(sum(total_spent_minor), 0), "
-                                  "coalesce(sum(points_lifetime > 0), 0), "
-                                  "coalesce(sum(points_available + points_pending), 0) "
-                                  "FROM members WHERE erased_at IS NULL");
+    sqlite3_stmt *st =
+        store_prepare(c, "SELECT count(*), coalesce(sum(purchase_count >= 1), 0), "
+                         "coalesce(sum(purchase_count >= 2), 0), coalesce(sum(last_purchase_at >= ?1), 0), "
+                         "coalesce(sum(last_purchase_at >= ?2), 0), coalesce(sum(total_spent_minor), 0), "
+                         "coalesce(sum(points_lifetime > 0), 0), "
+                         "coalesce(sum(points_available + points_pending), 0) "
+                         "FROM member_stats WHERE erased_at IS NULL");
     if (st) {
         sqlite3_bind_int64(st, 1, now - 30 * DAY_MS);
         sqlite3_bind_int64(st, 2, now - 90 * DAY_MS);
@@ -175,8 +176,9 @@ int store_report_classes_series(store_reader *r, const int64_t *ends, int n, con
 int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg)
 {
     store_conn *c = &r->conn;
-    sqlite3_stmt *st = store_prepare(c, "SELECT class, count(*) FROM members WHERE erased_at IS NULL GROUP BY class "
-                                  "ORDER BY class");
+    sqlite3_stmt *st =
+        store_prepare(c, "SELECT class, count(*) FROM member_stats WHERE erased_at IS NULL GROUP BY class "
+                         "ORDER BY class");
     if (!st)
         return STORE_ERROR;
     int rc;

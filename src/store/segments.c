@@ -169,17 +169,19 @@ static void bind_params(sqlite3_stmt *st, const segment_sql *s, int first)
     }
 }
 
-/* Prepares head + the segment's condition + tail, binding the segment's parameters after the first `before` ones
- * (which the caller binds). Returns NULL on error. */
-static sqlite3_stmt *segment_stmt(store_conn *c, const store_segment_query *q, const char *head, const char *tail,
+/* Prepares "SELECT what FROM <the members> WHERE <not erased> AND (<the segment's condition>)" + tail, binding
+ * the segment's parameters after the first `before` ones (which the caller binds). Returns NULL on error. */
+static sqlite3_stmt *segment_stmt(store_conn *c, const store_segment_query *q, const char *what, const char *tail,
                                   int before)
 {
-    const char *cond = q->sql ? q->sql->where : "id IN (SELECT member_id FROM segment_members WHERE segment_id = ?)";
-    size_t len = strlen(head) + strlen(cond) + strlen(tail) + 8;
+    const char *cond =
+        q->sql ? q->sql->where : STORE_AUDIENCE_ID " IN (SELECT member_id FROM segment_members WHERE segment_id = ?)";
+    const char *from = store_audience_from(q->sql && q->sql->profile);
+    size_t len = strlen(what) + strlen(from) + strlen(cond) + strlen(tail) + 64;
     char *sql = malloc(len);
     if (!sql)
         abort();
-    snprintf(sql, len, "%s(%s)%s", head, cond, tail);
+    snprintf(sql, len, "SELECT %s FROM %s WHERE " STORE_AUDIENCE_LIVE " AND (%s)%s", what, from, cond, tail);
     sqlite3_stmt *st = store_prepare(c, sql);
     free(sql);
     if (!st)
@@ -195,7 +197,7 @@ static int param_count(const store_segment_query *q) { return q->sql ? q->sql->c
 
 int store_segment_count(store_reader *r, const store_segment_query *q, int64_t *count)
 {
-    sqlite3_stmt *st = segment_stmt(&r->conn, q, "SELECT count(*) FROM members WHERE erased_at IS NULL AND ", "", 0);
+    sqlite3_stmt *st = segment_stmt(&r->conn, q, "count(*)", "", 0);
     if (!st)
         return STORE_ERROR;
     int rc = sqlite3_step(st);
@@ -209,8 +211,8 @@ int store_segment_member_ids(store_reader *r, const store_segment_query *q, int6
                              int64_t *ids, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = segment_stmt(&r->conn, q, "SELECT id FROM members WHERE erased_at IS NULL AND ",
-                                    " AND id > ? ORDER BY id LIMIT ?", 0);
+    sqlite3_stmt *st = segment_stmt(&r->conn, q, STORE_AUDIENCE_ID,
+                                    " AND " STORE_AUDIENCE_ID " > ? ORDER BY " STORE_AUDIENCE_ID " LIMIT ?", 0);
     if (!st)
         return STORE_ERROR;
     int k = param_count(q);

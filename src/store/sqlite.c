@@ -469,6 +469,7 @@ int store_import_begin(store *s, bool *keys_aside)
     bool aside = false;
     int status = pending_indexes_drop(c->db, keys_aside ? &aside : NULL);
     s->writer_tx.import_keys_aside = aside;
+    s->writer_tx.import_stats_later = true;
     if (keys_aside)
         *keys_aside = aside;
     char *bulk = first_text(c->db, "SELECT 1 FROM pending_indexes LIMIT 1");
@@ -527,6 +528,7 @@ int store_import_end(store *s)
      * copier copies each index as it is committed, while the next is built. */
     import_copier_stop(s);
     s->writer_tx.import_keys_aside = false; /* built below with the others */
+    s->writer_tx.import_stats_later = false;
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         log_msg(LOG_WARN, "import_checkpoint", "error=\"%s\"", sqlite3_errmsg(c->db));

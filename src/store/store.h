@@ -94,6 +94,11 @@ int store_import_end(store *s);
 /* Builds the unique indexes of members that store_import_begin set aside, in the job's transaction (nothing when
  * there are none): before the import writes a row whose key an earlier row may hold. STORE_OK or STORE_ERROR. */
 int store_tx_import_keys_build(store_tx *tx);
+/* Adds the row of aggregates (member_stats) of every member from first_id on that lacks one, in the job's
+ * transaction: between store_import_begin and store_import_end the import calls it once a chunk, for the members
+ * the chunk created, instead of one statement each (nothing otherwise: then each member gets its row as it is
+ * inserted). STORE_OK or STORE_ERROR. */
+int store_tx_import_stats_add(store_tx *tx, int64_t first_id);
 /* Nested savepoints inside a job, for work that keeps what succeeded (the importer's rows). */
 int store_tx_savepoint(store_tx *tx);
 int store_tx_release(store_tx *tx);

@@ -157,9 +157,9 @@ int store_tx_audience_each(store_tx *tx, const char *audience, const char *value
     if (contacts)
         sql = "SELECT id, kind FROM contacts WHERE (?1 IS NULL OR kind = ?1) ORDER BY id";
     else if (strcmp(audience, "class") == 0)
-        sql = "SELECT id, class FROM members WHERE erased_at IS NULL AND class = ?1 ORDER BY id";
+        sql = "SELECT member_id, class FROM member_stats WHERE erased_at IS NULL AND class = ?1 ORDER BY member_id";
     else
-        sql = "SELECT id, class FROM members WHERE erased_at IS NULL ORDER BY id";
+        sql = "SELECT member_id, class FROM member_stats WHERE erased_at IS NULL ORDER BY member_id";
     sqlite3_stmt *st = store_prepare(&tx->conn, sql);
     if (!st)
         return STORE_ERROR;
@@ -182,7 +182,8 @@ int store_tx_audience_each(store_tx *tx, const char *audience, const char *value
 
 int store_tx_member_class(store_tx *tx, int64_t id, char *out, size_t cap)
 {
-    sqlite3_stmt *st = store_prepare(&tx->conn, "SELECT class FROM members WHERE id = ? AND erased_at IS NULL");
+    sqlite3_stmt *st =
+        store_prepare(&tx->conn, "SELECT class FROM member_stats WHERE member_id = ? AND erased_at IS NULL");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);

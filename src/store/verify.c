@@ -11,37 +11,42 @@ static const struct check {
 } checks[] = {
     {"the postings of all accounts sum to zero",
      "SELECT 'all accounts', 0, (SELECT coalesce(sum(balance), 0) FROM club_accounts) + "
-     "(SELECT coalesce(sum(points_available + points_pending), 0) FROM members) "
+     "(SELECT coalesce(sum(points_available + points_pending), 0) FROM member_stats) "
      "WHERE (SELECT coalesce(sum(balance), 0) FROM club_accounts) + "
-     "(SELECT coalesce(sum(points_available + points_pending), 0) FROM members) != 0"},
+     "(SELECT coalesce(sum(points_available + points_pending), 0) FROM member_stats) != 0"},
     {"a club account's balance equals the sum of its postings",
      "SELECT a.account, coalesce((SELECT sum(points) FROM postings WHERE to_account = a.account), 0) - "
      "coalesce((SELECT sum(points) FROM postings WHERE from_account = a.account), 0), a.balance "
-     "FROM club_accounts a WHERE a.balance != coalesce((SELECT sum(points) FROM postings WHERE to_account = a.account), 0) - "
+     "FROM club_accounts a WHERE a.balance != coalesce((SELECT sum(points) FROM postings WHERE to_account = "
+     "a.account), 0) - "
      "coalesce((SELECT sum(points) FROM postings WHERE from_account = a.account), 0)"},
     {"a member's available plus pending points equal the sum of their postings",
      "WITH moves AS (SELECT to_account AS account, points AS delta FROM postings UNION ALL "
      "SELECT from_account, -points FROM postings), flows AS (SELECT account, sum(delta) AS balance FROM moves "
-     "WHERE account LIKE 'member:%' GROUP BY account) SELECT 'member ' || m.id, coalesce(f.balance, 0), "
-     "m.points_available + m.points_pending FROM members m LEFT JOIN flows f ON f.account = 'member:' || m.id "
+     "WHERE account LIKE 'member:%' GROUP BY account) SELECT 'member ' || m.member_id, coalesce(f.balance, 0), "
+     "m.points_available + m.points_pending FROM member_stats m LEFT JOIN flows f ON f.account = 'member:' || "
+     "m.member_id "
      "WHERE coalesce(f.balance, 0) != m.points_available + m.points_pending"},
     {"a member's pending points equal what is left of their pending lots",
      "WITH l AS (SELECT member_id, sum(CASE WHEN matured = 0 THEN remaining ELSE 0 END) AS pending FROM lots "
-     "GROUP BY member_id) SELECT 'member ' || m.id, coalesce(l.pending, 0), m.points_pending FROM members m "
-     "LEFT JOIN l ON l.member_id = m.id WHERE m.points_pending != coalesce(l.pending, 0)"},
+     "GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(l.pending, 0), m.points_pending FROM member_stats "
+     "m "
+     "LEFT JOIN l ON l.member_id = m.member_id WHERE m.points_pending != coalesce(l.pending, 0)"},
     {"a member's available points equal what is left of their available lots (less what they owe)",
      "WITH l AS (SELECT member_id, sum(CASE WHEN matured = 1 THEN remaining ELSE 0 END) AS available FROM lots "
-     "GROUP BY member_id) SELECT 'member ' || m.id, coalesce(l.available, 0), m.points_available FROM members m "
-     "LEFT JOIN l ON l.member_id = m.id WHERE (m.points_available >= 0 AND m.points_available != "
+     "GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(l.available, 0), m.points_available FROM "
+     "member_stats m "
+     "LEFT JOIN l ON l.member_id = m.member_id WHERE (m.points_available >= 0 AND m.points_available != "
      "coalesce(l.available, 0)) OR (m.points_available < 0 AND coalesce(l.available, 0) != 0)"},
     {"a member's lifetime points equal the points they earned, less those reversed by returns",
      "WITH e AS (SELECT member_id, sum(CASE WHEN kind = 'earn' AND to_account = 'member:' || member_id THEN points "
      "WHEN kind = 'return' AND from_account = 'member:' || member_id THEN -points ELSE 0 END) AS lifetime "
-     "FROM postings GROUP BY member_id) SELECT 'member ' || m.id, coalesce(e.lifetime, 0), m.points_lifetime "
-     "FROM members m LEFT JOIN e ON e.member_id = m.id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
+     "FROM postings GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(e.lifetime, 0), m.points_lifetime "
+     "FROM member_stats m LEFT JOIN e ON e.member_id = m.member_id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
     {"postings name only known accounts",
      "SELECT 'posting ' || id, 'member:N, campaign:N, moment:N or club:issued|redeemed|expired|adjustment', "
-     "from_account || ' -> ' || to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', 'club:expired', "
+     "from_account || ' -> ' || to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', "
+     "'club:expired', "
      "'club:adjustment') OR from_account GLOB 'member:[0-9]*' OR from_account GLOB 'campaign:[0-9]*' OR "
      "from_account GLOB 'moment:[0-9]*') AND "
      "(to_account IN ('club:issued', 'club:redeemed', 'club:expired', 'club:adjustment') OR to_account GLOB "
@@ -58,9 +63,11 @@ static const struct check {
     {"a member's purchase count, total spent and last purchase agree with their transactions",
      "WITH t AS (SELECT member_id, sum(type = 'purchase') AS n, sum(CASE WHEN type = 'purchase' THEN amount_minor "
      "ELSE -amount_minor END) AS spent, max(CASE WHEN type = 'purchase' THEN occurred_at END) AS last FROM "
-     "transactions GROUP BY member_id) SELECT 'member ' || m.id, coalesce(t.n, 0) || '/' || coalesce(t.spent, 0) || "
+     "transactions GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(t.n, 0) || '/' || coalesce(t.spent, "
+     "0) || "
      "'/' || coalesce(t.last, 0), m.purchase_count || '/' || m.total_spent_minor || '/' || "
-     "coalesce(m.last_purchase_at, 0) FROM members m LEFT JOIN t ON t.member_id = m.id WHERE coalesce(t.n, 0) != "
+     "coalesce(m.last_purchase_at, 0) FROM member_stats m LEFT JOIN t ON t.member_id = m.member_id WHERE coalesce(t.n, "
+     "0) != "
      "m.purchase_count OR coalesce(t.spent, 0) != m.total_spent_minor OR coalesce(t.last, 0) != "
      "coalesce(m.last_purchase_at, 0)"},
     /* The ledger's tables hold no REFERENCES clauses (migration 0015: the writer keeps them by construction), so
@@ -87,6 +94,12 @@ static const struct check {
      "o.id IS NULL THEN ' original' ELSE '' END FROM transactions t LEFT JOIN members m ON m.id = t.member_id "
      "LEFT JOIN transactions o ON o.id = t.original_id WHERE m.id IS NULL OR (t.original_id IS NOT NULL AND o.id IS "
      "NULL)"},
+    {"each member has one row of aggregates (member_stats), with the member's erasure",
+     "SELECT 'member ' || m.id, 'aggregates, erased ' || coalesce(m.erased_at, 'never'), CASE WHEN s.member_id IS "
+     "NULL THEN 'none' ELSE 'erased ' || coalesce(s.erased_at, 'never') END FROM members m LEFT JOIN member_stats s "
+     "ON s.member_id = m.id WHERE s.member_id IS NULL OR s.erased_at IS NOT m.erased_at UNION ALL SELECT "
+     "'aggregates of member ' || s.member_id, 'a member', 'missing' FROM member_stats s WHERE NOT EXISTS (SELECT 1 "
+     "FROM members m WHERE m.id = s.member_id)"},
     {"a class change names a member that exists",
      "SELECT 'class change ' || c.id, 'member ' || c.member_id, 'missing' FROM class_changes c "
      "WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = c.member_id)"},
@@ -97,7 +110,8 @@ static const struct check {
      "a.campaign_id)"},
     {"a purchase never has more points reversed than it earned, nor more money returned than it was",
      "SELECT 'transaction ' || id, points || '/' || amount_minor, points_reversed || '/' || amount_returned_minor "
-     "FROM transactions WHERE type = 'purchase' AND (points_reversed > points OR amount_returned_minor > amount_minor)"},
+     "FROM transactions WHERE type = 'purchase' AND (points_reversed > points OR amount_returned_minor > "
+     "amount_minor)"},
 };
 
 int store_verify(store_reader *r, json_t *problems)

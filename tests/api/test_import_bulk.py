@@ -119,15 +119,30 @@ class ImportBulk(unittest.TestCase):
             for col in ("external_ref TEXT", "phone TEXT", "email TEXT"):
                 old = old.replace("    %s,\n" % col, "    %s UNIQUE,\n" % col, 1)
             self.assertEqual(old.count("UNIQUE"), 3, old)
+            # ... and, as before 0025, the aggregates in the member row rather than in member_stats.
+            moved = [r[1] for r in db.execute("PRAGMA table_info(member_stats)") if r[1] not in ("member_id",
+                                                                                              "erased_at")]
+            old = old.rstrip().rstrip(")") + "".join(",\n    %s" % c for c in moved) + ")"
             idx = [r[0] for r in db.execute("SELECT sql FROM sqlite_schema WHERE type = 'index' AND "
                                             "tbl_name = 'members' AND sql NOT LIKE 'CREATE UNIQUE%'")]
-            cols = [r[1] for r in db.execute("PRAGMA table_info(members)")]
+            cols = ["m." + r[1] for r in db.execute("PRAGMA table_info(members)")] + ["s." + c for c in moved]
             db.execute("PRAGMA foreign_keys=OFF")
-            db.executescript("BEGIN; %s; INSERT INTO members_old (%s) SELECT %s FROM members; DROP TABLE members; "
+            db.executescript("BEGIN; %s; INSERT INTO members_old (%s) SELECT %s FROM members m JOIN member_stats s "
+                             "ON s.member_id = m.id; DROP TABLE member_stats; DROP TABLE members; "
                              "ALTER TABLE members_old RENAME TO members; %s; PRAGMA user_version=%d; COMMIT;"
-                             % (old, ", ".join(cols), ", ".join(cols), "; ".join(idx), before_0021))
+                             % (old, ", ".join(c[2:] for c in cols), ", ".join(cols), "; ".join(idx),
+                                before_0021))
             self.assertEqual(db.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE "
                                         "'sqlite_autoindex_members%'").fetchone(), (3,))
+            # Aggregates of every kind, for 0025 to move into member_stats.
+            db.execute("UPDATE members SET purchase_count = id % 7, total_spent_minor = id * 100, points_available "
+                       "= id % 5 - 2, points_lifetime = id, last_purchase_at = id * 1000, rfm_r = 1 + id % 5, "
+                       "class = CASE WHEN id % 2 THEN 'main' ELSE 'occasional' END, value_minor = CASE WHEN id % 3 "
+                       "THEN id END, erased_at = CASE WHEN id % 11 = 0 THEN 5 END")
+            db.commit()
+            aggregates = db.execute("SELECT id, erased_at, purchase_count, total_spent_minor, points_available, "
+                                    "points_lifetime, last_purchase_at, rfm_r, class, value_minor FROM members "
+                                    "ORDER BY id").fetchall()
         finally:
             db.close()
         stored, consent = members(data), consents(data)
@@ -138,6 +153,9 @@ class ImportBulk(unittest.TestCase):
         self.assertEqual(members(data), stored)
         self.assertEqual(consents(data), consent)
         self.assertEqual(query(data, "SELECT id, external_ref FROM members ORDER BY id"), ids)
+        self.assertEqual(query(data, "SELECT member_id, erased_at, purchase_count, total_spent_minor, "
+                                     "points_available, points_lifetime, last_purchase_at, rfm_r, class, value_minor "
+                                     "FROM member_stats ORDER BY member_id"), aggregates)
         self.assertEqual(query(data, "PRAGMA foreign_key_check"), [])
         self.assertEqual(query(data, "PRAGMA integrity_check"), [("ok",)])
         self.assertEqual(indexes(data), indexes(self.fresh()))

@@ -131,8 +131,9 @@ static void assert_verified(fixture *f)
         fail_msg("verify: %s", text);
     }
     json_decref(problems);
-    assert_int_equal(q(f, "SELECT (SELECT coalesce(sum(balance), 0) FROM club_accounts) + "
-                          "(SELECT coalesce(sum(points_available + points_pending), 0) FROM members)",
+    assert_int_equal(q(f,
+                       "SELECT (SELECT coalesce(sum(balance), 0) FROM club_accounts) + "
+                       "(SELECT coalesce(sum(points_available + points_pending), 0) FROM member_stats)",
                        0, 0, 0),
                      0);
 }
@@ -905,8 +906,9 @@ static void test_ledger_sums_to_zero_after_a_mixed_sequence(void **state)
     assert_int_equal(q(f, "SELECT count(DISTINCT kind) FROM postings", 0, 0, 0), 7);
     assert_true(q(f, "SELECT count(*) FROM postings WHERE kind = 'return' AND lot_id IS NULL", 0, 0, 0) > 0);
     /* The sum over all accounts is zero, and each club account is the sum of its postings. */
-    assert_int_equal(q(f, "SELECT (SELECT sum(balance) FROM club_accounts) + "
-                          "(SELECT sum(points_available + points_pending) FROM members)",
+    assert_int_equal(q(f,
+                       "SELECT (SELECT sum(balance) FROM club_accounts) + "
+                       "(SELECT sum(points_available + points_pending) FROM member_stats)",
                        0, 0, 0),
                      0);
     assert_int_equal(q(f, "SELECT count(*) FROM club_accounts a WHERE balance != "
@@ -921,7 +923,7 @@ static void test_ledger_sums_to_zero_after_a_mixed_sequence(void **state)
     assert_int_equal(jobs_run_all(f->s, NOW_MS + 400 * DAY_MS), STORE_OK);
     assert_verified(f);
     assert_int_equal(q(f, "SELECT sum(remaining) FROM lots", 0, 0, 0), 0);
-    assert_int_equal(q(f, "SELECT sum(points_pending) + sum(max(points_available, 0)) FROM members", 0, 0, 0), 0);
+    assert_int_equal(q(f, "SELECT sum(points_pending) + sum(max(points_available, 0)) FROM member_stats", 0, 0, 0), 0);
 }
 
 static void test_jobs_run_until_every_lot_past_the_limit_is_done(void **state)
@@ -954,7 +956,7 @@ static void test_verify_names_the_member_whose_points_were_changed_by_hand(void 
     assert_verified(f);
 
     char sql[128];
-    snprintf(sql, sizeof sql, "UPDATE members SET points_available = points_available + 1 WHERE id = %lld",
+    snprintf(sql, sizeof sql, "UPDATE member_stats SET points_available = points_available + 1 WHERE member_id = %lld",
              (long long)a);
     assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
 

@@ -39,21 +39,23 @@ static void seed(const char *dir)
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     char sql[4096];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at, class, purchase_count, "
-             "total_spent_minor, last_purchase_at, points_available, points_pending, points_lifetime, erased_at) "
-             "VALUES (1, 'UTC', 'fa', 'member', %1$lld, %1$lld, 'main', 3, 900, %4$lld, 40, 10, 60, NULL),"
-             "(2, 'UTC', 'fa', 'member', %1$lld, %1$lld, 'at_risk', 1, 100, %5$lld, 5, 0, 5, NULL),"
-             "(3, 'UTC', 'fa', 'member', %2$lld, %2$lld, 'prospect', 0, 0, NULL, 0, 0, 0, NULL),"
-             "(4, 'UTC', 'fa', 'member', %3$lld, %3$lld, 'new', 1, 50, %3$lld, 7, 0, 7, %6$lld);"
-             "INSERT INTO class_changes (member_id, from_class, to_class, at, reason) VALUES "
-             "(1, 'prospect', 'new', %7$lld, 'purchase'), (1, 'new', 'main', %8$lld, 'recompute'),"
-             "(2, 'prospect', 'new', %9$lld, 'purchase'), (2, 'new', 'occasional', %10$lld, 'time'),"
-             "(2, 'occasional', 'at_risk', %10$lld, 'time'), (4, 'prospect', 'new', %11$lld, 'purchase');",
-             (long long)T0, (long long)(T0 + 10 * DAY_MS), (long long)(T0 + 20 * DAY_MS),
-             (long long)(T0 + 15 * DAY_MS), (long long)(T0 + 5 * DAY_MS), (long long)(T0 + 25 * DAY_MS),
-             (long long)(T0 + 1 * DAY_MS), (long long)(T0 + 15 * DAY_MS), (long long)(T0 + 5 * DAY_MS),
-             (long long)(T0 + 30 * DAY_MS), (long long)(T0 + 21 * DAY_MS));
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at, erased_at) "
+        "VALUES (1, 'UTC', 'fa', 'member', %1$lld, %1$lld, NULL), (2, 'UTC', 'fa', 'member', %1$lld, %1$lld, NULL),"
+        "(3, 'UTC', 'fa', 'member', %2$lld, %2$lld, NULL), (4, 'UTC', 'fa', 'member', %3$lld, %3$lld, %6$lld);"
+        "INSERT INTO member_stats (member_id, class, purchase_count, total_spent_minor, last_purchase_at, "
+        "points_available, points_pending, points_lifetime, erased_at) VALUES "
+        "(1, 'main', 3, 900, %4$lld, 40, 10, 60, NULL), (2, 'at_risk', 1, 100, %5$lld, 5, 0, 5, NULL),"
+        "(3, 'prospect', 0, 0, NULL, 0, 0, 0, NULL), (4, 'new', 1, 50, %3$lld, 7, 0, 7, %6$lld);"
+        "INSERT INTO class_changes (member_id, from_class, to_class, at, reason) VALUES "
+        "(1, 'prospect', 'new', %7$lld, 'purchase'), (1, 'new', 'main', %8$lld, 'recompute'),"
+        "(2, 'prospect', 'new', %9$lld, 'purchase'), (2, 'new', 'occasional', %10$lld, 'time'),"
+        "(2, 'occasional', 'at_risk', %10$lld, 'time'), (4, 'prospect', 'new', %11$lld, 'purchase');",
+        (long long)T0, (long long)(T0 + 10 * DAY_MS), (long long)(T0 + 20 * DAY_MS), (long long)(T0 + 15 * DAY_MS),
+        (long long)(T0 + 5 * DAY_MS), (long long)(T0 + 25 * DAY_MS), (long long)(T0 + 1 * DAY_MS),
+        (long long)(T0 + 15 * DAY_MS), (long long)(T0 + 5 * DAY_MS), (long long)(T0 + 30 * DAY_MS),
+        (long long)(T0 + 21 * DAY_MS));
     char *err = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
         fail_msg("seed: %s", err);

@@ -28,7 +28,7 @@ typedef struct fixture {
 } fixture;
 
 /* id, class, rfm r/f/m (0: NULL), spend, last purchase days ago (-1: never), birthday, calendar, attributes */
-static const struct {
+static const struct row {
     const char *cls;
     int r, f, m;
     int64_t spend;
@@ -50,43 +50,53 @@ static void seed(const char *dir)
     snprintf(path, sizeof path, "%s/bashgah.db", dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *st;
+    /* Each row twice, with the same parameters: the member row, then its aggregates (member_stats). A parameter
+     * number a statement lacks is not bound (SQLITE_RANGE). */
+    sqlite3_stmt *st[2];
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at, "
-                                        "class, rfm_r, rfm_f, rfm_m, total_spent_minor, last_purchase_at, "
-                                        "purchase_count, birthday, birthday_calendar, attributes) VALUES "
-                                        "(?1, 'Asia/Tehran', 'fa', 'member', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                        "?10, ?11, ?12)",
-                                        -1, &st, NULL),
+                                        "birthday, birthday_calendar, attributes) VALUES "
+                                        "(?1, 'Asia/Tehran', 'fa', 'member', ?2, ?2, ?10, ?11, ?12)",
+                                        -1, &st[0], NULL),
                      SQLITE_OK);
-    for (int i = 0; i < ROWS; i++) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        sqlite3_bind_int(st, 1, i + 1);
-        sqlite3_bind_int64(st, 2, NOW_MS - 400 * DAY_MS + i * DAY_MS);
-        sqlite3_bind_text(st, 3, rows[i].cls, -1, SQLITE_STATIC);
-        if (rows[i].r) {
-            sqlite3_bind_int(st, 4, rows[i].r);
-            sqlite3_bind_int(st, 5, rows[i].f);
-            sqlite3_bind_int(st, 6, rows[i].m);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO member_stats (member_id, class, rfm_r, rfm_f, rfm_m, "
+                                        "total_spent_minor, last_purchase_at, purchase_count) VALUES "
+                                        "(?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                        -1, &st[1], NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < ROWS * 2; i++) {
+        sqlite3_stmt *s = st[i % 2];
+        const struct row *row = &rows[i / 2];
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        sqlite3_bind_int(s, 1, i / 2 + 1);
+        sqlite3_bind_int64(s, 2, NOW_MS - 400 * DAY_MS + (i / 2) * DAY_MS);
+        sqlite3_bind_text(s, 3, row->cls, -1, SQLITE_STATIC);
+        if (row->r) {
+            sqlite3_bind_int(s, 4, row->r);
+            sqlite3_bind_int(s, 5, row->f);
+            sqlite3_bind_int(s, 6, row->m);
         }
-        sqlite3_bind_int64(st, 7, rows[i].spend);
-        if (rows[i].last_days >= 0)
-            sqlite3_bind_int64(st, 8, NOW_MS - rows[i].last_days * DAY_MS);
-        sqlite3_bind_int(st, 9, rows[i].last_days >= 0 ? 2 : 0);
-        if (rows[i].birthday) {
-            sqlite3_bind_text(st, 10, rows[i].birthday, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 11, rows[i].calendar, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 7, row->spend);
+        if (row->last_days >= 0)
+            sqlite3_bind_int64(s, 8, NOW_MS - row->last_days * DAY_MS);
+        sqlite3_bind_int(s, 9, row->last_days >= 0 ? 2 : 0);
+        if (row->birthday) {
+            sqlite3_bind_text(s, 10, row->birthday, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 11, row->calendar, -1, SQLITE_STATIC);
         }
-        sqlite3_bind_text(st, 12, rows[i].attrs, -1, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_bind_text(s, 12, row->attrs, -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+        assert_int_equal(sqlite3_changes(db), 1);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(st[0]);
+    sqlite3_finalize(st[1]);
     /* An erased member is in no segment, whatever it matches. */
     assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at, class, "
-                                  "rfm_r, rfm_f, rfm_m, erased_at) VALUES (7, 'UTC', 'fa', 'member', 0, 0, 'main', 5, "
-                                  "5, 5, 1)",
+                                  "INSERT INTO members (id, time_zone, locale, kind, created_at, updated_at, "
+                                  "erased_at) VALUES (7, 'UTC', 'fa', 'member', 0, 0, 1); INSERT INTO member_stats "
+                                  "(member_id, erased_at, class, rfm_r, rfm_f, rfm_m) VALUES (7, 1, 'main', 5, 5, 5)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
