@@ -990,6 +990,43 @@ static void test_verify_names_the_member_whose_points_were_changed_by_hand(void 
     json_decref(problems);
 }
 
+/* Every member has one row of aggregates (member_stats), with its erasure: verify names a member that lost its row,
+ * one whose erasure the row does not carry, and a row whose member does not exist. */
+static void test_verify_names_a_member_without_its_row_of_aggregates(void **state)
+{
+    fixture *f = *state;
+    int64_t a = add_member(f), b = add_member(f), c = add_member(f);
+    purchase(f, a, 100, NOW_MS);
+    assert_verified(f);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM member_stats WHERE member_id = %lld; UPDATE member_stats SET erased_at = 5 WHERE "
+             "member_id = %lld; INSERT INTO member_stats (member_id) VALUES (%lld)",
+             (long long)b, (long long)c, (long long)(c + 100));
+    assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
+
+    json_t *problems = verify_problems(f);
+    char want_b[40], want_c[40], want_orphan[48];
+    snprintf(want_b, sizeof want_b, "member %lld", (long long)b);
+    snprintf(want_c, sizeof want_c, "member %lld", (long long)c);
+    snprintf(want_orphan, sizeof want_orphan, "aggregates of member %lld", (long long)(c + 100));
+    bool seen_b = false, seen_c = false, seen_orphan = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(problems, i, p) {
+        const char *rule = json_string_value(json_object_get(p, "rule"));
+        const char *subj = json_string_value(json_object_get(p, "subject"));
+        if (!strstr(rule, "one row of aggregates"))
+            continue;
+        seen_b |= strcmp(subj, want_b) == 0 && strcmp(json_string_value(json_object_get(p, "found")), "none") == 0;
+        seen_c |= strcmp(subj, want_c) == 0 && strcmp(json_string_value(json_object_get(p, "found")), "erased 5") == 0;
+        seen_orphan |= strcmp(subj, want_orphan) == 0;
+    }
+    assert_true(seen_b && seen_c && seen_orphan);
+    assert_int_equal(json_array_size(problems), 3);
+    json_decref(problems);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1010,6 +1047,7 @@ int main(void)
         T(test_ledger_sums_to_zero_after_a_mixed_sequence),
         T(test_jobs_run_until_every_lot_past_the_limit_is_done),
         T(test_verify_names_the_member_whose_points_were_changed_by_hand),
+        T(test_verify_names_a_member_without_its_row_of_aggregates),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,15 +2,16 @@
 -- own (one row per member, same id): the points, the purchase aggregates, the class and the RFM scores and value.
 -- A purchase used to rewrite the whole member row (names, contact, attributes: about 350 bytes) and move the
 -- member's entry in members_class_recency, two random pages of large b-trees; it now rewrites one row of about 40
--- bytes, in a table about a twentieth of the size, whose pages a checkpoint finds changed by several purchases at
--- once. Measured on a million freshly imported members under the purchase load (bench/post_purchase.lua, 64
--- connections, alternating runs): 9,429 and 9,431 purchases/s against 6,988 and 6,551, p99 26-27 ms against 33.
+-- bytes, in a table about a tenth of the size, whose pages a checkpoint finds changed by several purchases at once.
+-- Measured on a million members under the purchase load (bench/post_purchase.lua, 64 connections), this database
+-- before and after the migration, alternating 8 s runs: 10,060, 8,075 and 7,873 purchases/s against 7,373, 6,615
+-- and 6,456; p99 23.5 to 30 ms against 33 to 36; WAL frames a purchase 3.98 against 5.49 (bench/wal_pages.py).
 -- members_class_recency goes: a segment count over class, recency and spend reads member_stats whole (about 30 MB
--- for a million members, 90 ms), as it read that index. erased_at is copied here (kept by the trigger below) so
--- that such a count never reads a member row. The profile, consent, tier and erasure stay in members.
+-- for a million members, 120 ms), instead of a range of that index. erased_at is copied here so that such a count
+-- never reads a member row. The profile, consent, tier and erasure stay in members (docs/performance.md).
 CREATE TABLE member_stats (
     member_id INTEGER PRIMARY KEY,           -- members.id; no REFERENCES (as 0015): `bashgah verify` checks it
-    erased_at INTEGER,                        -- a copy of members.erased_at (member_stats_erased)
+    erased_at INTEGER,                        -- a copy of members.erased_at, kept by members.c
     points_available INTEGER NOT NULL DEFAULT 0,
     points_pending INTEGER NOT NULL DEFAULT 0,
     points_lifetime INTEGER NOT NULL DEFAULT 0,
