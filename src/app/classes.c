@@ -1,4 +1,4 @@
-/* Keeping classes, RFM scores and values on the member rows (see classes.h). */
+/* Keeping classes, RFM scores and values in the members' aggregates (member_stats; see classes.h). */
 #include "app/classes.h"
 
 #include <pthread.h>

@@ -32,7 +32,7 @@ typedef struct points_ref {
     const char *explanation_text; /* the same as compact JSON text when the caller has it; may be NULL */
 } points_ref;
 
-/* What an operation adds to the member's points aggregates (members.points_*). */
+/* What an operation adds to the member's points aggregates (member_stats.points_*). */
 typedef struct points_delta {
     int64_t available, pending, lifetime;
 } points_delta;

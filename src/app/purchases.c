@@ -479,9 +479,10 @@ static int record_return(store_tx *tx, const purchase_request *req, const store_
     return status;
 }
 
-/* The one place a purchase changes the member row: the points the purchase earned (d), the purchase aggregates
- * (count, money spent, last purchase) and what they make of the buyer's class, scores and value (app/classes.c;
- * cls is the class record read with the account), in one update. *after is the balance that leaves. */
+/* The one place a purchase changes the member's aggregates (member_stats): the points the purchase earned (d), the
+ * purchase aggregates (count, money spent, last purchase) and what they make of the buyer's class, scores and value
+ * (app/classes.c; cls is the class record read with the account), in one update. *after is the balance that
+ * leaves. */
 static int apply_purchase_aggregates(store_tx *tx, const store_member_account *m, const store_member_class *cls,
                                      const purchase_request *req, const points_delta *d, int64_t now,
                                      points_balance *after)

@@ -287,7 +287,7 @@ static void bind_nonzero(sqlite3_stmt *st, int i, int64_t v)
 int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_member_delta *d,
                                    const store_member_class *cls, bool class_moved)
 {
-    /* The class and its index are written only when the class moves, as store_tx_member_class_set does. */
+    /* The class is written only when it moves, as store_tx_member_class_set does. */
     sqlite3_stmt *st =
         class_moved
             ? store_stmt(&tx->conn, STMT_MEMBER_PURCHASE_CLASS_APPLY,
@@ -317,7 +317,7 @@ int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
-/* Keeps a club account's balance: in minus out. Member accounts live in members.points_*. The account row is
+/* Keeps a club account's balance: in minus out. Member accounts live in member_stats.points_*. The account row is
  * there but for the first posting to it, so an update is tried first (an upsert costs more every time). */
 static int club_account_add(store_tx *tx, const char *account, int64_t delta)
 {

@@ -291,12 +291,13 @@ typedef struct store_member_delta {
     int64_t available, pending, lifetime;
     int64_t purchase_count, spent_minor, purchase_at;
 } store_member_delta;
-/* Adds every delta in one update; STORE_NOTFOUND when the member row is missing. */
+/* Adds every delta in one update of the member's aggregates (member_stats); STORE_NOTFOUND when the member has no
+ * row there. */
 int store_tx_member_aggregates_add(store_tx *tx, int64_t member_id, const store_member_delta *d);
 struct store_member_class;
-/* A purchase's one update of the member row: the deltas as store_tx_member_aggregates_add, and first_purchase_at,
- * the scores, rfm_at and value from cls (as store_tx_member_class_set writes them), with class and class_since
- * only when class_moved. STORE_NOTFOUND when the member row is missing. */
+/* A purchase's one update of the member's aggregates (member_stats): the deltas as store_tx_member_aggregates_add,
+ * and first_purchase_at, the scores, rfm_at and value from cls (as store_tx_member_class_set writes them), with
+ * class and class_since only when class_moved. STORE_NOTFOUND when the member has no row there. */
 int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_member_delta *d,
                                    const struct store_member_class *cls, bool class_moved);
 /* Inserts a posting (entry_id 0: a new entry of its own) and keeps club account balances. Sets p->id. */
@@ -575,7 +576,7 @@ int store_report_classes_at(store_reader *r, int64_t at, void (*cb)(const char *
  * per instant: counts[i * nclasses + k] for class classes[k] (classes not listed are not counted). */
 int store_report_classes_series(store_reader *r, const int64_t *ends, int n, const char *const *classes, int nclasses,
                                 int64_t *counts);
-/* Members by class now (the class column of the member row), not erased. */
+/* Members by class now (the class in their aggregates, member_stats), not erased. */
 int store_report_classes_now(store_reader *r, void (*cb)(const char *cls, int64_t n, void *arg), void *arg);
 /* How many members joined in [from, to). */
 int store_report_joined(store_reader *r, int64_t from, int64_t to, int64_t *n);
@@ -664,7 +665,7 @@ int store_tx_member_class_get(store_tx *tx, int64_t member_id, store_member_clas
 /* Up to cap members with id above after_id, in id order, into out[0..*n). */
 int store_tx_member_class_page(store_tx *tx, int64_t after_id, store_member_class *out, int cap, int *n);
 /* Writes first_purchase_at, the scores, rfm_at and value of member mc->id, and its class and class_since when
- * class_moved (left alone otherwise: rewriting an unchanged class still costs an update of its index). */
+ * class_moved (left alone otherwise). */
 int store_tx_member_class_set(store_tx *tx, const store_member_class *mc, bool class_moved);
 int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *from_class, const char *to_class,
                                  int64_t at, const char *reason);
