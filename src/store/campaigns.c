@@ -10,15 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int step_done(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(c, rc, what);
-}
-
 static char *dup_column(sqlite3_stmt *st, int i)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
@@ -265,7 +256,7 @@ int store_tx_campaign_spend(store_tx *tx, int64_t id, int64_t points, int64_t mo
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, points);
     sqlite3_bind_int64(st, 3, money_minor);
-    int status = step_done(&tx->conn, st, "campaign spend");
+    int status = store_step_reset(&tx->conn, st, "campaign spend");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_INVALID : status;
 }
 
@@ -344,7 +335,7 @@ int store_tx_campaign_assign(store_tx *tx, int64_t campaign_id, int64_t member_i
     sqlite3_bind_int64(st, 4, wave_id);
     sqlite3_bind_text(st, 5, stratum ? stratum : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now);
-    int status = step_done(&tx->conn, st, "campaign assign");
+    int status = store_step_reset(&tx->conn, st, "campaign assign");
     *added = status == STORE_OK && sqlite3_changes(tx->conn.db) == 1;
     return status;
 }
@@ -484,7 +475,7 @@ int store_tx_campaign_granted(store_tx *tx, int64_t campaign_id, int64_t member_
         sqlite3_bind_text(st, 4, refused, -1, SQLITE_STATIC);
     else
         sqlite3_bind_int64(st, 3, at);
-    int status = step_done(&tx->conn, st, "campaign granted");
+    int status = store_step_reset(&tx->conn, st, "campaign granted");
     /* never twice: a row already granted or refused is not touched, and the caller's grant is undone */
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_CONFLICT : status;
 }
@@ -599,5 +590,5 @@ int store_tx_cost_insert(store_tx *tx, const char *category, int64_t amount_mino
         sqlite3_bind_text(st, 7, note, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 8, actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, now);
-    return step_done(&tx->conn, st, "cost insert");
+    return store_step_reset(&tx->conn, st, "cost insert");
 }

@@ -18,15 +18,6 @@
     "member_id, purchase_count, total_spent_minor, first_purchase_at, last_purchase_at, class, class_since, rfm_r, "   \
     "rfm_f, rfm_m, rfm_at, value_minor"
 
-static int step_write(store_tx *tx, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, what);
-}
-
 static void bind_or_null(sqlite3_stmt *st, int i, int64_t v)
 {
     if (v)
@@ -79,7 +70,7 @@ int store_tx_class_settings_update(store_tx *tx, const class_settings *s)
             sqlite3_bind_int(st, i + 1, v[i]);
     }
     store_cache_forget(tx); /* the writer's cached class settings */
-    return step_write(tx, st, "class settings update");
+    return store_step_reset(&tx->conn, st, "class settings update");
 }
 
 static void cuts_from_row(sqlite3_stmt *st, int first, rfm_all_cuts *c)
@@ -136,7 +127,7 @@ int store_tx_rfm_cuts_set(store_tx *tx, const rfm_all_cuts *c, int64_t at)
         sqlite3_bind_int64(st, 14, at);
     }
     store_cache_forget(tx); /* the writer's cached cuts */
-    return step_write(tx, st, "rfm cuts set");
+    return store_step_reset(&tx->conn, st, "rfm cuts set");
 }
 
 static void class_from_row(sqlite3_stmt *st, store_member_class *mc)
@@ -211,7 +202,7 @@ int store_tx_member_class_set(store_tx *tx, const store_member_class *mc, bool c
             bind_or_null(st, 9, mc->class_since);
         }
     }
-    return step_write(tx, st, "class set");
+    return store_step_reset(&tx->conn, st, "class set");
 }
 
 int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *from_class, const char *to_class,
@@ -227,7 +218,7 @@ int store_tx_class_change_insert(store_tx *tx, int64_t member_id, const char *fr
         sqlite3_bind_int64(st, 4, at);
         sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
     }
-    return step_write(tx, st, "class change insert");
+    return store_step_reset(&tx->conn, st, "class change insert");
 }
 
 void store_class_population_release(store_class_population *p)

@@ -352,6 +352,16 @@ static inline int store_step_once(store_conn *c, sqlite3_stmt *st, const char *w
     return store_status_of(c, rc, what);
 }
 
+/* The same for a statement that stays prepared (from store_stmt): steps it once and resets it for its next use. */
+static inline int store_step_reset(store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return store_status_of(c, rc, what);
+}
+
 /* ---- the writer's cache (cache.c) ---- */
 /* Marks everything cached as stale. */
 void store_cache_forget(store_tx *tx);

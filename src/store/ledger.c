@@ -15,15 +15,6 @@
     "message_cost_email_minor"
 
 /* Steps a statement that changes rows; resets it. */
-static int step_done(store_conn *c, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(c, rc, what);
-}
-
 static int programme_get(store_conn *c, store_programme *p)
 {
     sqlite3_stmt *st = store_stmt(c, STMT_PROGRAMME_GET, "SELECT " PROGRAMME_COLUMNS " FROM programme WHERE id = 1");
@@ -99,7 +90,7 @@ int store_tx_programme_update(store_tx *tx, const store_programme *p)
     sqlite3_bind_int(st, 16, p->guard_giveback_max_permille);
     sqlite3_bind_int64(st, 17, p->message_cost_sms_minor);
     sqlite3_bind_int64(st, 18, p->message_cost_email_minor);
-    return step_done(&tx->conn, st, "programme update");
+    return store_step_reset(&tx->conn, st, "programme update");
 }
 
 static int member_points(store_conn *c, int64_t member_id, store_member_points *out)
@@ -146,7 +137,7 @@ int store_tx_member_points_add(store_tx *tx, int64_t member_id, int64_t availabl
     sqlite3_bind_int64(st, 2, pending);
     sqlite3_bind_int64(st, 3, lifetime);
     sqlite3_bind_int64(st, 4, member_id);
-    int status = step_done(&tx->conn, st, "points add");
+    int status = store_step_reset(&tx->conn, st, "points add");
     /* A posting without its aggregate would break the ledger: no row changed is an error. */
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
@@ -164,7 +155,7 @@ int store_tx_member_purchase_add(store_tx *tx, int64_t member_id, int count, int
     sqlite3_bind_int64(st, 2, amount_minor);
     sqlite3_bind_int64(st, 3, at);
     sqlite3_bind_int64(st, 4, member_id);
-    return step_done(&tx->conn, st, "purchase add");
+    return store_step_reset(&tx->conn, st, "purchase add");
 }
 
 #define ACCOUNT_COLUMNS                                                                                                \
@@ -264,7 +255,7 @@ int store_tx_member_aggregates_add(store_tx *tx, int64_t member_id, const store_
     sqlite3_bind_int64(st, 5, d->spent_minor);
     sqlite3_bind_int64(st, 6, d->purchase_at);
     sqlite3_bind_int64(st, 7, member_id);
-    int status = step_done(&tx->conn, st, "aggregates add");
+    int status = store_step_reset(&tx->conn, st, "aggregates add");
     /* Postings without their aggregates would break the ledger: no row changed is an error. */
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
@@ -313,7 +304,7 @@ int store_tx_member_purchase_apply(store_tx *tx, int64_t member_id, const store_
         sqlite3_bind_text(st, 14, cls->class_name, -1, SQLITE_STATIC);
         bind_nonzero(st, 15, cls->class_since);
     }
-    int status = step_done(&tx->conn, st, "purchase apply");
+    int status = store_step_reset(&tx->conn, st, "purchase apply");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
@@ -329,7 +320,7 @@ static int club_account_add(store_tx *tx, const char *account, int64_t delta)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, delta);
-    int status = step_done(&tx->conn, st, "club account");
+    int status = store_step_reset(&tx->conn, st, "club account");
     if (status != STORE_OK || sqlite3_changes(tx->conn.db) == 1)
         return status;
     st = store_stmt(&tx->conn, STMT_CLUB_ACCOUNT_ADD, "INSERT INTO club_accounts (account, balance) VALUES (?1, ?2)");
@@ -337,7 +328,7 @@ static int club_account_add(store_tx *tx, const char *account, int64_t delta)
         return STORE_ERROR;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, delta);
-    return step_done(&tx->conn, st, "club account");
+    return store_step_reset(&tx->conn, st, "club account");
 }
 
 int store_tx_posting_insert(store_tx *tx, store_posting *p)
@@ -365,7 +356,7 @@ int store_tx_posting_insert(store_tx *tx, store_posting *p)
     bind_nonzero(st, 10, p->redemption_id);
     store_bind_text_or_null(st, 11, p->actor);
     store_bind_text_or_null(st, 12, p->explanation_text ? p->explanation_text : why);
-    int status = step_done(&tx->conn, st, "posting insert");
+    int status = store_step_reset(&tx->conn, st, "posting insert");
     free(why);
     if (status != STORE_OK)
         return status;
@@ -392,7 +383,7 @@ int store_tx_lot_insert(store_tx *tx, store_lot *lot)
     sqlite3_bind_int(st, 6, lot->matured);
     bind_nonzero(st, 7, lot->expires_at);
     bind_nonzero(st, 8, lot->transaction_id);
-    int status = step_done(&tx->conn, st, "lot insert");
+    int status = store_step_reset(&tx->conn, st, "lot insert");
     if (status == STORE_OK)
         lot->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -454,7 +445,7 @@ static int lot_update(store_tx *tx, int idx, const char *sql, int64_t value, int
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, value);
     sqlite3_bind_int64(st, 2, lot_id);
-    int status = step_done(&tx->conn, st, what);
+    int status = store_step_reset(&tx->conn, st, what);
     return status == STORE_OK && sqlite3_changes(tx->conn.db) != 1 ? STORE_NOTFOUND : status;
 }
 
@@ -529,7 +520,7 @@ int store_tx_notice(store_tx *tx, const char *kind, int64_t member_id, json_t *d
     sqlite3_bind_text(st, 3, text ? text : "{}", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
     store_bind_text_or_null(st, 5, dedupe_key);
-    int status = step_done(&tx->conn, st, "notice");
+    int status = store_step_reset(&tx->conn, st, "notice");
     free(text);
     return status;
 }

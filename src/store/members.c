@@ -333,16 +333,14 @@ static int member_write(store_tx *tx, sqlite3_stmt *st, const member *m, const c
 static int stats_erased_set(store_tx *tx, int id, const char *sql, const member *m)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, id, sql);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, m->id);
-    if (m->erased_at)
-        sqlite3_bind_int64(st, 2, m->erased_at);
-    else
-        sqlite3_bind_null(st, 2);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_status_of(&tx->conn, rc, "member stats");
+    if (st) {
+        sqlite3_bind_int64(st, 1, m->id);
+        if (m->erased_at)
+            sqlite3_bind_int64(st, 2, m->erased_at);
+        else
+            sqlite3_bind_null(st, 2);
+    }
+    return store_step_reset(&tx->conn, st, "member stats");
 }
 
 int store_tx_import_stats_add(store_tx *tx, int64_t first_id)
@@ -352,12 +350,9 @@ int store_tx_import_stats_add(store_tx *tx, int64_t first_id)
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_MEMBER_STATS_IMPORT,
                                   "INSERT OR IGNORE INTO member_stats (member_id, erased_at) SELECT id, erased_at "
                                   "FROM members WHERE id >= ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, first_id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_status_of(&tx->conn, rc, "import member stats");
+    if (st)
+        sqlite3_bind_int64(st, 1, first_id);
+    return store_step_reset(&tx->conn, st, "import member stats");
 }
 
 int store_tx_member_insert(store_tx *tx, member *m, const char **field)

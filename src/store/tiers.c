@@ -160,15 +160,6 @@ static void bind_tier(sqlite3_stmt *st, const store_tier *t)
     sqlite3_bind_int64(st, 12, t->updated_at);
 }
 
-static int step_write(store_tx *tx, sqlite3_stmt *st, const char *what)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, what);
-}
-
 int store_tx_tier_insert(store_tx *tx, store_tier *t)
 {
     sqlite3_stmt *st = store_stmt(&tx->conn, STMT_TIER_INSERT,
@@ -178,7 +169,7 @@ int store_tx_tier_insert(store_tx *tx, store_tier *t)
     store_cache_forget(tx); /* the writer's cached tiers */
     if (st)
         bind_tier(st, t);
-    int status = step_write(tx, st, "tier insert");
+    int status = store_step_reset(&tx->conn, st, "tier insert");
     if (status == STORE_OK)
         t->rule.id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -195,7 +186,7 @@ int store_tx_tier_update(store_tx *tx, const store_tier *t)
         bind_tier(st, t);
         sqlite3_bind_int64(st, 13, t->rule.id);
     }
-    int status = step_write(tx, st, "tier update");
+    int status = store_step_reset(&tx->conn, st, "tier update");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;
@@ -249,7 +240,7 @@ int store_tx_member_tier_set(store_tx *tx, const store_member_tier *mt)
         bind_int64_or_null(st, 3, mt->review_at);
         sqlite3_bind_int64(st, 4, mt->member_id);
     }
-    int status = step_write(tx, st, "member tier set");
+    int status = store_step_reset(&tx->conn, st, "member tier set");
     if (status == STORE_OK && sqlite3_changes(tx->conn.db) == 0)
         return STORE_NOTFOUND;
     return status;
@@ -268,7 +259,7 @@ int store_tx_tier_change_insert(store_tx *tx, int64_t member_id, int64_t from_ti
         sqlite3_bind_int64(st, 4, at);
         sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
     }
-    return step_write(tx, st, "tier change insert");
+    return store_step_reset(&tx->conn, st, "tier change insert");
 }
 
 /* Points earned, less points reversed by returns: the postings into and out of the member's own account. */
