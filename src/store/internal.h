@@ -264,7 +264,7 @@ struct store_tx {
 #define STORE_AUDIENCE_LIVE "member_stats.erased_at IS NULL"
 static inline const char *store_audience_from(bool profile)
 {
-    return profile ? "member_stats JOIN members ON members.id = member_stats.member_id" : "member_stats";
+    return profile ? STORE_MEMBER_FROM : "member_stats";
 }
 
 struct store {
