@@ -95,9 +95,7 @@ int store_tx_user_insert(store_tx *tx, store_user *u)
     sqlite3_bind_int64(st, 5, u->locked_until);
     sqlite3_bind_int64(st, 6, u->created_at);
     sqlite3_bind_int64(st, 7, u->updated_at);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "user insert");
+    int status = store_step_reset(&tx->conn, st, "user insert");
     if (status == STORE_OK)
         u->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -116,9 +114,7 @@ int store_tx_user_update(store_tx *tx, const store_user *u)
     sqlite3_bind_int64(st, 4, u->locked_until);
     sqlite3_bind_int64(st, 5, u->updated_at);
     sqlite3_bind_int64(st, 6, u->id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "user update");
+    return store_step_reset(&tx->conn, st, "user update");
 }
 
 int store_tx_login_failed(store_tx *tx, int64_t user_id, int64_t now, int64_t window_ms, int *recent)
@@ -149,9 +145,7 @@ int store_tx_login_succeeded(store_tx *tx, int64_t user_id)
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, user_id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "login success");
+    return store_step_reset(&tx->conn, st, "login success");
 }
 
 int store_session_get(store_reader *r, const uint8_t token_hash[32], int64_t now, store_session *s, store_user *u)
@@ -189,9 +183,7 @@ int store_tx_session_insert(store_tx *tx, const store_session *s)
     sqlite3_bind_text(st, 3, s->csrf_token, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, s->created_at);
     sqlite3_bind_int64(st, 5, s->expires_at);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "session insert");
+    return store_step_reset(&tx->conn, st, "session insert");
 }
 
 int store_tx_session_delete(store_tx *tx, const uint8_t token_hash[32])
@@ -200,9 +192,7 @@ int store_tx_session_delete(store_tx *tx, const uint8_t token_hash[32])
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "session delete");
+    return store_step_reset(&tx->conn, st, "session delete");
 }
 
 #define APIKEY_COLUMNS "id, name, role, secret_hash, created_by, created_at, revoked_at"
@@ -262,9 +252,7 @@ int store_tx_apikey_insert(store_tx *tx, store_apikey *k)
     sqlite3_bind_blob(st, 3, k->secret_hash, 32, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, k->created_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, k->created_at);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "apikey insert");
+    int status = store_step_reset(&tx->conn, st, "apikey insert");
     if (status == STORE_OK)
         k->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -278,8 +266,6 @@ int store_tx_apikey_revoke(store_tx *tx, int64_t id, int64_t now)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "apikey revoke");
+    int status = store_step_reset(&tx->conn, st, "apikey revoke");
     return status == STORE_OK && sqlite3_changes(tx->conn.db) == 0 ? STORE_NOTFOUND : status;
 }

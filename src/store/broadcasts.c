@@ -44,9 +44,7 @@ int store_tx_broadcast_recipients(store_tx *tx, int64_t id, int64_t recipients)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, recipients);
     sqlite3_bind_int64(st, 2, id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "broadcast recipients");
+    return store_step_reset(&tx->conn, st, "broadcast recipients");
 }
 
 static char *column_dup(sqlite3_stmt *st, int i)

@@ -53,9 +53,7 @@ int store_tx_idem_put(store_tx *tx, const char *principal, const char *key, cons
     store_bind_text_or_null(st, 5, i->location);
     sqlite3_bind_text(st, 6, i->body ? i->body : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "idem put");
+    return store_step_reset(&tx->conn, st, "idem put");
 }
 
 int store_tx_idem_purge(store_tx *tx, int64_t before)
@@ -64,7 +62,5 @@ int store_tx_idem_purge(store_tx *tx, int64_t before)
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, before);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "idem purge");
+    return store_step_reset(&tx->conn, st, "idem purge");
 }

@@ -569,9 +569,7 @@ static int consent_insert(store_tx *tx, sqlite3_stmt *st, const store_consent_ev
         sqlite3_bind_int64(st, 5 * i + 4, ev[i].at);
         sqlite3_bind_text(st, 5 * i + 5, actor, -1, SQLITE_STATIC);
     }
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "consent insert");
+    return store_step_reset(&tx->conn, st, "consent insert");
 }
 
 int store_tx_consent_log_many(store_tx *tx, const store_consent_event *ev, size_t n, const char *actor)

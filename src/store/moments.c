@@ -277,9 +277,7 @@ int store_tx_moment_cost(store_tx *tx, int64_t moment_id, const char *category, 
     sqlite3_bind_int64(st, 3, at);
     sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, moment_id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "moment cost");
+    return store_step_reset(&tx->conn, st, "moment cost");
 }
 
 int store_moment_grants(store_reader *r, int64_t moment_id, int limit,

@@ -139,9 +139,7 @@ static int attempt_insert(store_tx *tx, const store_outbox_outcome *o)
     sqlite3_bind_text(st, 3, strcmp(o->status, "sent") == 0 ? "sent" : "failed", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, o->detail ? o->detail : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 5, o->duration_ms);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "outbox attempt");
+    return store_step_reset(&tx->conn, st, "outbox attempt");
 }
 
 int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o)
@@ -172,9 +170,7 @@ int store_tx_outbox_record(store_tx *tx, const store_outbox_outcome *o)
         sqlite3_bind_int64(st, 9, o->cost_minor);
     }
     sqlite3_bind_int64(st, 10, o->message_id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "outbox record");
+    return store_step_reset(&tx->conn, st, "outbox record");
 }
 
 int store_message_secret(store_reader *r, const char *name, uint8_t out[32])
@@ -274,7 +270,5 @@ int store_tx_outbox_forget_member(store_tx *tx, int64_t member_id, int64_t now)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, member_id);
     sqlite3_bind_int64(st, 2, now);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "outbox forget member");
+    return store_step_reset(&tx->conn, st, "outbox forget member");
 }

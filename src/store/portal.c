@@ -135,9 +135,7 @@ int store_tx_portal_session_insert(store_tx *tx, const store_portal_session *s)
     sqlite3_bind_text(st, 3, s->csrf_token, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, s->created_at);
     sqlite3_bind_int64(st, 5, s->expires_at);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "portal session insert");
+    return store_step_reset(&tx->conn, st, "portal session insert");
 }
 
 int store_tx_portal_session_delete(store_tx *tx, const uint8_t token_hash[32])
@@ -147,9 +145,7 @@ int store_tx_portal_session_delete(store_tx *tx, const uint8_t token_hash[32])
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "portal session delete");
+    return store_step_reset(&tx->conn, st, "portal session delete");
 }
 
 int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int64_t now)
@@ -163,9 +159,7 @@ int store_tx_message_void(store_tx *tx, const char *kind, int64_t member_id, int
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, member_id);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "message void");
+    return store_step_reset(&tx->conn, st, "message void");
 }
 
 int store_message_pending(store_reader *r, const char *kind, int64_t member_id, int64_t now, json_t **data,
@@ -200,16 +194,12 @@ int store_tx_portal_purge(store_tx *tx, int64_t before, int64_t now)
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, before);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "portal codes purge");
+    int status = store_step_reset(&tx->conn, st, "portal codes purge");
     if (status != STORE_OK)
         return status;
     st = store_stmt(&tx->conn, STMT_PORTAL_SESSIONS_PURGE, "DELETE FROM portal_sessions WHERE expires_at < ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "portal sessions purge");
+    return store_step_reset(&tx->conn, st, "portal sessions purge");
 }

@@ -280,9 +280,7 @@ int store_tx_redemption_insert(store_tx *tx, store_redemption *d)
     sqlite3_bind_blob(st, 7, d->request_hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, d->created_at);
     sqlite3_bind_int64(st, 9, d->updated_at);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "redemption insert");
+    int status = store_step_reset(&tx->conn, st, "redemption insert");
     if (status == STORE_OK)
         d->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;

@@ -257,7 +257,5 @@ int store_tx_rule_grant_add(store_tx *tx, int64_t member_id, int64_t rule_id, in
     sqlite3_bind_int64(st, 2, rule_id);
     sqlite3_bind_int64(st, 3, at);
     sqlite3_bind_int64(st, 4, points);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "rule grant add");
+    return store_step_reset(&tx->conn, st, "rule grant add");
 }

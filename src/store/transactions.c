@@ -98,9 +98,7 @@ int store_tx_txn_insert(store_tx *tx, store_txn *t)
     sqlite3_bind_blob(st, 12, t->request_hash, 32, SQLITE_STATIC);
     sqlite3_bind_int(st, 13, t->status);
     sqlite3_bind_text(st, 14, t->response ? t->response : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "transaction insert");
+    int status = store_step_reset(&tx->conn, st, "transaction insert");
     if (status == STORE_OK)
         t->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;
@@ -116,9 +114,7 @@ int store_tx_txn_returned(store_tx *tx, int64_t id, int64_t points, int64_t amou
     sqlite3_bind_int64(st, 1, points);
     sqlite3_bind_int64(st, 2, amount_minor);
     sqlite3_bind_int64(st, 3, id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "transaction returned");
+    return store_step_reset(&tx->conn, st, "transaction returned");
 }
 
 int store_tx_txn_answer(store_tx *tx, int64_t id, int status, const char *response)
@@ -129,9 +125,7 @@ int store_tx_txn_answer(store_tx *tx, int64_t id, int status, const char *respon
     sqlite3_bind_int(st, 1, status);
     sqlite3_bind_text(st, 2, response, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "transaction answer");
+    return store_step_reset(&tx->conn, st, "transaction answer");
 }
 
 int store_tx_purchase_expired_open(store_tx *tx, int64_t purchase_id, int64_t *points)
@@ -229,9 +223,7 @@ int store_tx_event_insert(store_tx *tx, store_event *e)
     sqlite3_bind_text(st, 8, e->explanation ? e->explanation : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 9, e->request_hash, 32, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, e->response ? e->response : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int status = store_status_of(&tx->conn, rc, "event insert");
+    int status = store_step_reset(&tx->conn, st, "event insert");
     if (status == STORE_OK)
         e->id = sqlite3_last_insert_rowid(tx->conn.db);
     return status;

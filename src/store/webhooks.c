@@ -172,9 +172,7 @@ static int delivery_insert(store_tx *tx, int64_t message_id, int64_t subscriptio
     sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
     if (replay_of)
         sqlite3_bind_int64(st, 4, replay_of);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return store_status_of(&tx->conn, rc, "webhook delivery insert");
+    return store_step_reset(&tx->conn, st, "webhook delivery insert");
 }
 
 /* One outbox message and its delivery row. Webhooks are marked transactional: no member's consent, caps or quiet
