@@ -7,7 +7,8 @@ DATABASE is a copy of bashgah.db and WAL a copy of its -wal file, taken together
 with kill -9 (so that nothing checkpointed or removed the WAL): see docs/performance.md, "Durable purchases".
 Both are copied again into a temporary directory, so the inputs are never changed. The frames counted are those
 of the WAL's current generation (its salt) up to its last commit, each named by the b-tree its page belongs to
-once the WAL is applied (SQLite's dbstat table). With FIRST_ID, the id of the first transaction of the load
+once the WAL is applied (SQLite's dbstat table), with how many distinct pages they are (a checkpoint copies each
+page once, however many frames changed it). With FIRST_ID, the id of the first transaction of the load
 (one more than SELECT max(id) FROM transactions before it), the counts are also divided by the transactions
 recorded since: that is frames per purchase when the load was purchases and the WAL never started again during
 it (its checkpoint sequence, printed, is then 0 for a server started on a database without a WAL).
@@ -63,9 +64,14 @@ def main(argv):
           (sequence, len(pages), commits, len(pages) / max(commits, 1)))
     if recorded:
         print("transactions recorded %d: %.2f frames each" % (recorded, len(pages) / recorded))
-    for name, n in Counter(owner.get(p, "(free, or past the end)") for p in pages).most_common():
-        print("%8d %6.2f  %s" % (n, n / (recorded or max(commits, 1)), name))
-
+    name_of = lambda page: owner.get(page, "(free, or past the end)")
+    frames_of, pages_of = Counter(map(name_of, pages)), Counter(map(name_of, set(pages)))
+    per = recorded or max(commits, 1)
+    print("%8s %6s %8s %6s  %s" % ("frames", "each", "pages", "each", "b-tree (pages: distinct ones, what a checkpoint "
+                                   "of this WAL writes into the database)"))
+    for name, n in frames_of.most_common():
+        print("%8d %6.2f %8d %6.2f  %s" % (n, n / per, pages_of[name], pages_of[name] / per, name))
+    print("%8d %6.2f %8d %6.2f  (all)" % (len(pages), len(pages) / per, len(set(pages)), len(set(pages)) / per))
 
 if __name__ == "__main__":
     main(sys.argv)

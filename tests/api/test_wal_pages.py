@@ -55,11 +55,21 @@ class WalPages(unittest.TestCase):
         page_size = int.from_bytes(wal_bytes[8:12], "big")
         self.assertTrue(1 <= commits <= frames <= (len(wal_bytes) - 32) // (24 + page_size), p.stdout)
         self.assertIn("transactions recorded %d:" % PURCHASES, p.stdout)
-        per_tree = dict((name.strip(), int(n)) for n, name in re.findall(r"^\s*(\d+)\s+[\d.]+\s+(.+)$", p.stdout,
-                                                                          re.M))
-        self.assertEqual(sum(per_tree.values()), frames, p.stdout)
+        rows = dict((name.strip(), (int(n), int(d))) for n, d, name in
+                    re.findall(r"^\s*(\d+)\s+[\d.]+\s+(\d+)\s+[\d.]+\s+(.+)$", p.stdout, re.M))
+        total = rows.pop("(all)")
+        self.assertEqual(total[0], frames, p.stdout)
+        self.assertEqual(sum(n for n, d in rows.values()), frames, p.stdout)
+        # Each page belongs to one b-tree, and is written by at least one of its frames.
+        self.assertEqual(sum(d for n, d in rows.values()), total[1], p.stdout)
+        for tree, (n, d) in rows.items():
+            self.assertTrue(1 <= d <= n, "%s: %d pages in %d frames\n%s" % (tree, d, n, p.stdout))
         for tree in ("members", "transactions", "transactions_member", "sqlite_autoindex_transactions_1"):
-            self.assertGreater(per_tree.get(tree, 0), 0, "%s not among the frames:\n%s" % (tree, p.stdout))
+            self.assertGreater(rows.get(tree, (0, 0))[0], 0, "%s not among the frames:\n%s" % (tree, p.stdout))
+        # The three buyers' aggregates share one page, rewritten by each purchase's commit: many frames, few pages.
+        n, d = rows["member_stats"]
+        self.assertGreaterEqual(n, PURCHASES, p.stdout)
+        self.assertLessEqual(d, 2, p.stdout)
 
     def test_usage_without_arguments(self):
         p = subprocess.run(["/usr/bin/python3", TOOL], capture_output=True, text=True, timeout=60)
