@@ -266,18 +266,21 @@ static int name_index_remove(store_conn *c, int64_t id, const char *text)
                             "INSERT INTO members_fts(members_fts, rowid, name) VALUES ('delete', ?1, ?2)", id, text);
 }
 
-/* The indexed name of member id as stored; STORE_NOTFOUND when there is no such member. */
-static int name_stored(store_conn *c, int64_t id, char *out, size_t cap)
+/* The indexed name of member id as stored, and its erasure (0: none); STORE_NOTFOUND when there is no such
+ * member. */
+static int name_stored(store_conn *c, int64_t id, char *out, size_t cap, int64_t *erased_at)
 {
     sqlite3_stmt *st = store_stmt(c, STMT_MEMBER_NAME_GET,
-                                  "SELECT coalesce(given_name, '') || ' ' || coalesce(family_name, '') FROM members "
-                                  "WHERE id = ?");
+                                  "SELECT coalesce(given_name, '') || ' ' || coalesce(family_name, ''), erased_at "
+                                  "FROM members WHERE id = ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         store_column_text(st, 0, out, cap);
+        *erased_at = sqlite3_column_int64(st, 1); /* NULL reads as 0 */
+    }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : store_status_of(c, rc, "member name");
 }
@@ -394,15 +397,15 @@ int store_tx_member_update(store_tx *tx, const member *m, const char **field)
     if (!st)
         return STORE_ERROR;
     char before[NAME_TEXT_MAX], after[NAME_TEXT_MAX];
-    int status = name_stored(&tx->conn, m->id, before, sizeof(before));
+    int64_t erased_before = 0;
+    int status = name_stored(&tx->conn, m->id, before, sizeof(before), &erased_before);
     if (status != STORE_OK)
         return status;
     sqlite3_bind_int64(st, 19, m->id);
     status = member_write(tx, st, m, NULL, field);
-    if (status == STORE_OK)
-        status =
-            stats_erased_set(tx, STMT_MEMBER_STATS_ERASED,
-                             "UPDATE member_stats SET erased_at = ?2 WHERE member_id = ?1 AND erased_at IS NOT ?2", m);
+    if (status == STORE_OK && erased_before != m->erased_at) /* member_stats keeps a copy of the erasure */
+        status = stats_erased_set(tx, STMT_MEMBER_STATS_ERASED,
+                                  "UPDATE member_stats SET erased_at = ?2 WHERE member_id = ?1", m);
     if (status != STORE_OK)
         return status;
     name_text(m, after, sizeof(after));

@@ -320,6 +320,13 @@ class MembersTest(harness.ServerCase):
         self.assertEqual(e["consent"], {"email": False, "sms": False})
         self.assertRegex(e["erased_at"], RFC3339_MS)
         self.assertEqual(e["created_at"], m["created_at"])
+        # The aggregates' row keeps a copy of the erasure (segments and audiences read it there); the update that
+        # erases is the one that changes it.
+        stored = harness.db_query(self.server.data_dir, "SELECT m.erased_at, s.erased_at FROM members m JOIN "
+                                  "member_stats s ON s.member_id = m.id WHERE m.id = ?", m["id"])
+        self.assertEqual(len(stored), 1)
+        self.assertIsNotNone(stored[0][0])
+        self.assertEqual(stored[0][0], stored[0][1])
         # No trace of the personal data anywhere in the record.
         for secret in (body["family_name"], phone, body["email"], body["external_ref"], "secret"):
             self.assertNotIn(secret, g.raw.decode("utf-8"))
