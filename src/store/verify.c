@@ -17,25 +17,25 @@ static const struct check {
     {"a club account's balance equals the sum of its postings",
      "SELECT a.account, coalesce((SELECT sum(points) FROM postings WHERE to_account = a.account), 0) - "
      "coalesce((SELECT sum(points) FROM postings WHERE from_account = a.account), 0), a.balance "
-     "FROM club_accounts a WHERE a.balance != coalesce((SELECT sum(points) FROM postings WHERE to_account = "
-     "a.account), 0) - "
+     "FROM club_accounts a WHERE a.balance != "
+     "coalesce((SELECT sum(points) FROM postings WHERE to_account = a.account), 0) - "
      "coalesce((SELECT sum(points) FROM postings WHERE from_account = a.account), 0)"},
     {"a member's available plus pending points equal the sum of their postings",
      "WITH moves AS (SELECT to_account AS account, points AS delta FROM postings UNION ALL "
      "SELECT from_account, -points FROM postings), flows AS (SELECT account, sum(delta) AS balance FROM moves "
      "WHERE account LIKE 'member:%' GROUP BY account) SELECT 'member ' || m.member_id, coalesce(f.balance, 0), "
-     "m.points_available + m.points_pending FROM member_stats m LEFT JOIN flows f ON f.account = 'member:' || "
-     "m.member_id "
+     "m.points_available + m.points_pending FROM member_stats m "
+     "LEFT JOIN flows f ON f.account = 'member:' || m.member_id "
      "WHERE coalesce(f.balance, 0) != m.points_available + m.points_pending"},
     {"a member's pending points equal what is left of their pending lots",
      "WITH l AS (SELECT member_id, sum(CASE WHEN matured = 0 THEN remaining ELSE 0 END) AS pending FROM lots "
-     "GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(l.pending, 0), m.points_pending FROM member_stats "
-     "m "
+     "GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(l.pending, 0), m.points_pending "
+     "FROM member_stats m "
      "LEFT JOIN l ON l.member_id = m.member_id WHERE m.points_pending != coalesce(l.pending, 0)"},
     {"a member's available points equal what is left of their available lots (less what they owe)",
      "WITH l AS (SELECT member_id, sum(CASE WHEN matured = 1 THEN remaining ELSE 0 END) AS available FROM lots "
-     "GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(l.available, 0), m.points_available FROM "
-     "member_stats m "
+     "GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(l.available, 0), m.points_available "
+     "FROM member_stats m "
      "LEFT JOIN l ON l.member_id = m.member_id WHERE (m.points_available >= 0 AND m.points_available != "
      "coalesce(l.available, 0)) OR (m.points_available < 0 AND coalesce(l.available, 0) != 0)"},
     {"a member's lifetime points equal the points they earned, less those reversed by returns",
@@ -45,9 +45,9 @@ static const struct check {
      "FROM member_stats m LEFT JOIN e ON e.member_id = m.member_id WHERE m.points_lifetime != coalesce(e.lifetime, 0)"},
     {"postings name only known accounts",
      "SELECT 'posting ' || id, 'member:N, campaign:N, moment:N or club:issued|redeemed|expired|adjustment', "
-     "from_account || ' -> ' || to_account FROM postings WHERE NOT ((from_account IN ('club:issued', 'club:redeemed', "
-     "'club:expired', "
-     "'club:adjustment') OR from_account GLOB 'member:[0-9]*' OR from_account GLOB 'campaign:[0-9]*' OR "
+     "from_account || ' -> ' || to_account FROM postings WHERE NOT ("
+     "(from_account IN ('club:issued', 'club:redeemed', 'club:expired', 'club:adjustment') OR "
+     "from_account GLOB 'member:[0-9]*' OR from_account GLOB 'campaign:[0-9]*' OR "
      "from_account GLOB 'moment:[0-9]*') AND "
      "(to_account IN ('club:issued', 'club:redeemed', 'club:expired', 'club:adjustment') OR to_account GLOB "
      "'member:[0-9]*' OR to_account GLOB 'campaign:[0-9]*'))"},
@@ -63,11 +63,10 @@ static const struct check {
     {"a member's purchase count, total spent and last purchase agree with their transactions",
      "WITH t AS (SELECT member_id, sum(type = 'purchase') AS n, sum(CASE WHEN type = 'purchase' THEN amount_minor "
      "ELSE -amount_minor END) AS spent, max(CASE WHEN type = 'purchase' THEN occurred_at END) AS last FROM "
-     "transactions GROUP BY member_id) SELECT 'member ' || m.member_id, coalesce(t.n, 0) || '/' || coalesce(t.spent, "
-     "0) || "
-     "'/' || coalesce(t.last, 0), m.purchase_count || '/' || m.total_spent_minor || '/' || "
-     "coalesce(m.last_purchase_at, 0) FROM member_stats m LEFT JOIN t ON t.member_id = m.member_id WHERE coalesce(t.n, "
-     "0) != "
+     "transactions GROUP BY member_id) SELECT 'member ' || m.member_id, "
+     "coalesce(t.n, 0) || '/' || coalesce(t.spent, 0) || '/' || coalesce(t.last, 0), "
+     "m.purchase_count || '/' || m.total_spent_minor || '/' || coalesce(m.last_purchase_at, 0) "
+     "FROM member_stats m LEFT JOIN t ON t.member_id = m.member_id WHERE coalesce(t.n, 0) != "
      "m.purchase_count OR coalesce(t.spent, 0) != m.total_spent_minor OR coalesce(t.last, 0) != "
      "coalesce(m.last_purchase_at, 0)"},
     /* The ledger's tables hold no REFERENCES clauses (migration 0015: the writer keeps them by construction), so
@@ -110,8 +109,8 @@ static const struct check {
      "a.campaign_id)"},
     {"a purchase never has more points reversed than it earned, nor more money returned than it was",
      "SELECT 'transaction ' || id, points || '/' || amount_minor, points_reversed || '/' || amount_returned_minor "
-     "FROM transactions WHERE type = 'purchase' AND (points_reversed > points OR amount_returned_minor > "
-     "amount_minor)"},
+     "FROM transactions WHERE type = 'purchase' AND "
+     "(points_reversed > points OR amount_returned_minor > amount_minor)"},
 };
 
 int store_verify(store_reader *r, json_t *problems)
