@@ -170,6 +170,27 @@ void http_metrics_render(http_request *r)
     }
     out(pool, &buf, &cap, "bashgah_writer_batch_size_sum %llu\nbashgah_writer_batch_size_count %llu\n",
         (unsigned long long)jobs, (unsigned long long)batches);
+    store_io_histogram io[STORE_IO_STEPS];
+    store_io_stats(http_store, io);
+    out(pool, &buf, &cap, "# HELP bashgah_store_step_seconds Time of each step of durable writes: wal_sync (every write's "
+                          "answer waits for one), commit, writer_checkpoint (every write waits), checkpoint, "
+                          "checkpoint_flush.\n# TYPE bashgah_store_step_seconds histogram\n");
+    for (int i = 0; i < STORE_IO_STEPS; i++) {
+        const char *step = store_io_step_names[i];
+        cumulative = 0;
+        for (int b = 0; b < STORE_IO_BUCKETS; b++) {
+            cumulative += io[i].buckets[b];
+            if (b < STORE_IO_BUCKETS - 1)
+                out(pool, &buf, &cap, "bashgah_store_step_seconds_bucket{step=\"%s\",le=\"%g\"} %llu\n", step,
+                    store_io_bucket_seconds[b], (unsigned long long)cumulative);
+            else
+                out(pool, &buf, &cap, "bashgah_store_step_seconds_bucket{step=\"%s\",le=\"+Inf\"} %llu\n", step,
+                    (unsigned long long)cumulative);
+        }
+        out(pool, &buf, &cap, "bashgah_store_step_seconds_sum{step=\"%s\"} %.6f\n"
+                              "bashgah_store_step_seconds_count{step=\"%s\"} %llu\n",
+            step, io[i].sum_ns / 1e9, step, (unsigned long long)io[i].count);
+    }
     out(pool, &buf, &cap, "# HELP bashgah_db_size_bytes Size of the database file.\n# TYPE bashgah_db_size_bytes gauge\n"
                           "bashgah_db_size_bytes %lld\n", (long long)store_db_size_bytes(r->thread->reader));
     http_send(r, 200, "text/plain; version=0.0.4", buf.base, buf.len, NULL, false);

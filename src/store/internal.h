@@ -267,6 +267,10 @@ static inline const char *store_audience_from(bool profile)
     return profile ? STORE_MEMBER_FROM : "member_stats";
 }
 
+/* io_stats.c: the monotonic clock in nanoseconds, and the step that began at start_ns (that clock) has ended. */
+uint64_t store_io_clock(void);
+void store_io_record(store *s, store_io_step step, uint64_t start_ns);
+
 struct store {
     char *path;
     store_tx writer_tx; /* the writer thread's connection */
@@ -278,6 +282,7 @@ struct store {
     int queued;
     int stopping;
     uint64_t batch_buckets[STORE_BATCH_BUCKETS], jobs_done, batches_done; /* under lock */
+    store_io_histogram io[STORE_IO_STEPS]; /* io_stats.c: each written by one thread, without the lock */
     /* The checkpointer (writer.c): copies the WAL into the database on its own connection, so the writer never
      * stalls on it. Under lock. */
     pthread_t checkpoint_thread;

@@ -108,6 +108,26 @@ int store_tx_rollback(store_tx *tx);
 #define STORE_BATCH_BUCKETS 5
 void store_writer_stats(store *s, uint64_t buckets[STORE_BATCH_BUCKETS], uint64_t *jobs, uint64_t *batches);
 
+/* The time the steps of durable writes took since the store opened, each as a histogram, for /metrics: what an
+ * answer to a write waits for (the WAL's fsync, the writer's commit and, now and then, its own copy of the WAL's
+ * last frames before the WAL starts again) and the checkpointer's work beside it (docs/performance.md). */
+typedef enum store_io_step {
+    STORE_IO_WAL_SYNC,          /* the syncer's fsync of the WAL: every write is answered after one */
+    STORE_IO_COMMIT,            /* the writer's COMMIT of a batch: its frames written into the WAL */
+    STORE_IO_WRITER_CHECKPOINT, /* the writer copies the WAL's last frames itself: every write waits meanwhile */
+    STORE_IO_CHECKPOINT,        /* a pass of the checkpointer, copying the WAL into the database file */
+    STORE_IO_CHECKPOINT_FLUSH,  /* the checkpointer's fdatasync of the database file, near the WAL's end */
+    STORE_IO_STEPS
+} store_io_step;
+extern const char *const store_io_step_names[STORE_IO_STEPS];
+#define STORE_IO_BUCKETS 10 /* upper bounds in store_io_bucket_seconds, the last one +Inf */
+extern const double store_io_bucket_seconds[STORE_IO_BUCKETS - 1];
+typedef struct store_io_histogram {
+    uint64_t buckets[STORE_IO_BUCKETS]; /* each step's count in its bucket (not cumulative) */
+    uint64_t count, sum_ns;
+} store_io_histogram;
+void store_io_stats(store *s, store_io_histogram out[STORE_IO_STEPS]);
+
 /* ---- members (members.c) ---- */
 typedef struct store_member_filter {
     const char *q;      /* search text (already normalised), or NULL */

@@ -125,7 +125,11 @@ static int syncer_ready(store *s) { return !s->sync_running || (!s->sync_busy &&
 static void finish_batch(store *s, store_job *batch, int n, int begun)
 {
     store_tx *tx = &s->writer_tx;
-    if (begun && exec_simple(&tx->conn, "COMMIT") != STORE_OK) {
+    uint64_t start = store_io_clock();
+    int committed = begun && exec_simple(&tx->conn, "COMMIT") == STORE_OK;
+    if (committed)
+        store_io_record(s, STORE_IO_COMMIT, start);
+    if (begun && !committed) {
         store_cache_forget(tx);
         exec_simple(&tx->conn, "ROLLBACK");
         for (store_job *j = batch; j; j = j->next)
@@ -244,7 +248,10 @@ static void *syncer_main(void *arg)
         s->sync_head = s->sync_tail = NULL;
         s->sync_busy = 1;
         pthread_mutex_unlock(&s->lock);
-        if (wal_sync(s) != STORE_OK) {
+        uint64_t start = store_io_clock();
+        int synced = wal_sync(s);
+        store_io_record(s, STORE_IO_WAL_SYNC, start);
+        if (synced != STORE_OK) {
             /* Kept or not, the disk cannot say: the caller hears it failed, and a retry with the same key finds
              * the first answer if the change was kept. */
             log_msg(LOG_ERROR, "wal_sync_failed", "error=\"%s\"", strerror(errno));
@@ -326,7 +333,9 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         int left = frames - s->checkpoint_copied, busy = s->checkpoint_due || s->checkpoint_busy;
         pthread_mutex_unlock(&s->lock);
         if (left <= WAL_TAIL_PAGES || frames >= WAL_PAGES_HARD_MAX) {
+            uint64_t start = store_io_clock();
             int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            store_io_record(s, STORE_IO_WRITER_CHECKPOINT, start);
             if (rc != SQLITE_OK && rc != SQLITE_BUSY)
                 log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db));
         } else {
@@ -368,12 +377,18 @@ static void *checkpointer_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         /* PASSIVE copies what no reader still needs and never waits: what is left goes next time. */
         int copied = 0;
+        uint64_t start = store_io_clock();
         int rc = sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
+        store_io_record(s, STORE_IO_CHECKPOINT, start);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(c.db));
         /* Not needed for durability (the WAL still holds every frame copied): it only moves the writes ahead. */
-        if (flush && copied > 0 && s->db_fd >= 0 && fdatasync(s->db_fd) != 0)
-            log_msg(LOG_WARN, "checkpoint_flush_failed", "error=\"%s\"", strerror(errno));
+        if (flush && copied > 0 && s->db_fd >= 0) {
+            start = store_io_clock();
+            if (fdatasync(s->db_fd) != 0)
+                log_msg(LOG_WARN, "checkpoint_flush_failed", "error=\"%s\"", strerror(errno));
+            store_io_record(s, STORE_IO_CHECKPOINT_FLUSH, start);
+        }
         pthread_mutex_lock(&s->lock);
         s->checkpoint_busy = 0;
         if (rc == SQLITE_OK && copied > 0)

@@ -1,5 +1,5 @@
-"""Operations tests: /healthz, /metrics (the four families of the contract, counting requests) and the
-access log (one JSON line per request)."""
+"""Operations tests: /healthz, /metrics (the families of the contract, counting requests, timing the steps of
+durable writes) and the access log (one JSON line per request)."""
 
 import json
 import os
@@ -86,6 +86,9 @@ class OpsTest(harness.ServerCase):
         self.assertEqual(types.get("bashgah_http_request_duration_seconds"), "histogram")
         self.assertEqual(types.get("bashgah_writer_batch_size"), "histogram")
         self.assertEqual(types.get("bashgah_db_size_bytes"), "gauge")
+        self.assertEqual(types.get("bashgah_store_step_seconds"), "histogram")
+        steps = {labels.get("step") for n, labels, _ in samples if n == "bashgah_store_step_seconds_count"}
+        self.assertEqual(steps, {"wal_sync", "commit", "writer_checkpoint", "checkpoint", "checkpoint_flush"})
         names = {n for n, _, _ in samples}
         for n in ("bashgah_http_requests_total", "bashgah_http_request_duration_seconds_bucket",
                   "bashgah_http_request_duration_seconds_sum", "bashgah_http_request_duration_seconds_count",
@@ -98,7 +101,7 @@ class OpsTest(harness.ServerCase):
         self.assertGreater(total(samples, "bashgah_db_size_bytes"), 0)
         self.assertGreaterEqual(total(samples, "bashgah_writer_batch_size_count"), 1)
         # Histogram buckets are cumulative and end at +Inf == _count.
-        for h in ("bashgah_http_request_duration_seconds", "bashgah_writer_batch_size"):
+        for h in ("bashgah_http_request_duration_seconds", "bashgah_writer_batch_size", "bashgah_store_step_seconds"):
             series = {}
             for n, labels, v in samples:
                 if n == h + "_bucket":
@@ -135,6 +138,50 @@ class OpsTest(harness.ServerCase):
         self.assertGreaterEqual(dur, 8)
         self.assertGreaterEqual(total(after, "bashgah_writer_batch_size_count") -
                                 total(before, "bashgah_writer_batch_size_count"), 1)
+
+
+class StoreStepsTest(harness.ServerCase):
+    """bashgah_store_step_seconds: what an answer to a write waited for, and the checkpoints beside it."""
+
+    def steps(self):
+        r = self.server.client().get("/metrics")
+        self.assertEqual(r.status, 200, r)
+        _, samples = parse_metrics(r.body)
+        return {step: (total(samples, "bashgah_store_step_seconds_count", step=step),
+                       total(samples, "bashgah_store_step_seconds_sum", step=step))
+                for step in ("wal_sync", "commit", "writer_checkpoint", "checkpoint", "checkpoint_flush")}
+
+    def test_each_write_is_synced_and_the_wal_is_checkpointed(self):
+        r = self.owner.post(MEMBERS, {"given_name": "Steps"})
+        self.assertEqual(r.status, 201, r)
+        member = r.body["id"]
+        before = self.steps()
+        for i in range(5):
+            r = self.owner.post(API + "/transactions", {"type": "purchase", "member_id": member, "store": "S1",
+                                                       "txn_id": "ST-%d" % harness.uniq(), "amount": 1000})
+            self.assertEqual(r.status, 201, r)
+        after = self.steps()
+        # One request at a time: each purchase is its own commit, answered after its own fsync of the WAL (the
+        # server's own background jobs may have committed too meanwhile).
+        for step in ("wal_sync", "commit"):
+            self.assertGreaterEqual(after[step][0] - before[step][0], 5, (step, before, after))
+            self.assertGreater(after[step][1], before[step][1], (step, before, after))
+        self.assertEqual(after["writer_checkpoint"], (0, 0), after)  # the WAL is far from its end
+        # Writes until the WAL is long enough for the checkpointer's passes, then for the writer's own copy of its
+        # last frames (it starts again then): a few thousand commits of a dozen pages each.
+        n = 0
+        while self.steps()["writer_checkpoint"][0] == 0:
+            for i in range(200):
+                r = self.owner.post(API + "/transactions", {"type": "purchase", "member_id": member, "store": "S1",
+                                                           "txn_id": "ST-%d" % harness.uniq(), "amount": 1000})
+                self.assertEqual(r.status, 201, r)
+            n += 200
+            self.assertLess(n, 20000, "no checkpoint by the writer after %d purchases: %r" % (n, self.steps()))
+        done = self.steps()
+        self.assertGreaterEqual(done["checkpoint"][0], 1, done)
+        self.assertGreater(done["checkpoint"][1], 0, done)
+        self.assertGreater(done["writer_checkpoint"][1], 0, done)
+        self.assertGreaterEqual(done["wal_sync"][0] - after["wal_sync"][0], n, done)
 
 
 class AccessLogTest(unittest.TestCase):
