@@ -10,7 +10,7 @@ const char *const store_io_step_names[STORE_IO_STEPS] = {"wal_sync", "commit", "
                                                          "checkpoint_flush"};
 /* From an fsync of a quiet disk (well under a millisecond) to a checkpoint's flush behind a sustained load. */
 const double store_io_bucket_seconds[STORE_IO_BUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                                0.025,  0.05,  0.1,    0.25};
+                                                              0.025,  0.05,  0.1,    0.25};
 
 uint64_t store_io_clock(void)
 {
