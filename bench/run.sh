@@ -368,10 +368,34 @@ bench_bashgah() {
   smoke_purchase "$base"
   local sectors0
   sectors0=$(disk_sectors "$DATA")
+  curl -sS --max-time 10 -o "$TMP/metrics-0.txt" "$base/metrics" || die "GET /metrics failed"
   BENCH_RUN=$(date +%s) run_wrk purchase "$HERE/post_purchase.lua" "$base" "$KEY" "$MEMBERS"
   PURCHASE_DISK_KIB=$(disk_kib_per "$sectors0" "$(disk_sectors "$DATA")" "${REQS[purchase]}")
+  curl -sS --max-time 10 -o "$TMP/metrics-1.txt" "$base/metrics" || die "GET /metrics failed"
+  STORE_STEPS=$(store_steps "$TMP/metrics-0.txt" "$TMP/metrics-1.txt")
   SERVE_RSS_KIB=$(peak_rss_kib "$SERVE_PID")
   stop_server "bashgah serve" "$SERVE_PID"
+}
+
+# store_steps METRICS_BEFORE METRICS_AFTER: what the purchase run's durable writes waited for, from the
+# bashgah_store_step_seconds histograms of /metrics (docs/performance.md): per step, how many, the mean, and how
+# many took more than 10 ms; one line per step.
+store_steps() {
+  awk '
+    match($0, /^bashgah_store_step_seconds_(count|sum|bucket)\{step="[a-z_]+"(,le="[^"]+")?\} /) {
+      split($0, parts, "\""); step = parts[2]; le = (parts[4] == "" ? "-" : parts[4])
+      kind = substr($0, 28, index(substr($0, 28), "{") - 1)
+      v = $NF; key = kind SUBSEP step SUBSEP le
+      if (FILENAME == ARGV[1]) before[key] = v; else after[key] = v - before[key]
+      if (!(step in seen)) { seen[step] = 1; order[++n] = step }
+    }
+    END {
+      for (i = 1; i <= n; i++) {
+        s = order[i]; c = after["count" SUBSEP s SUBSEP "-"]; t = after["sum" SUBSEP s SUBSEP "-"]
+        slow = c - after["bucket" SUBSEP s SUBSEP "0.01"]
+        printf "  %-18s %6d, mean %6.2f ms, %6.3f s in all, %5d over 10 ms\n", s, c, (c > 0 ? 1000 * t / c : 0), t, slow
+      }
+    }' "$1" "$2"
 }
 
 # `bashgah verify` on the database the load wrote: every acknowledged purchase kept the ledger's invariants.
@@ -573,6 +597,8 @@ report() {
   printf 'pgbench (PostgreSQL)   %.0f tps, latency avg %s ms, %d transactions, %d failed (PostgreSQL %s, -c%d -j%d -T%d, fsync=on, synchronous_commit=on)\n' \
     "$PG_TPS" "${PG_LATENCY:-?}" "${PG_DONE:-0}" "$PG_FAILED" "$PG_VERSION" "$PG_CLIENTS" "$PG_THREADS" "$PG_DURATION_S"
   printf 'ratio                  %sx pgbench\n' "$ratio"
+  echo 'store steps            during the purchases (bashgah_store_step_seconds in /metrics; docs/performance.md):'
+  echo "$STORE_STEPS"
   printf 'disk writes            %s KiB per purchase (bashgah), %s KiB per transaction (pgbench), on the data'"'"'s whole device\n' \
     "$PURCHASE_DISK_KIB" "$PG_DISK_KIB"
   printf 'ledger after the load  bashgah verify: %s\n' "$VERIFY_RESULT"
