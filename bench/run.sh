@@ -384,7 +384,7 @@ store_steps() {
   awk '
     match($0, /^bashgah_store_step_seconds_(count|sum|bucket)\{step="[a-z_]+"(,le="[^"]+")?\} /) {
       split($0, parts, "\""); step = parts[2]; le = (parts[4] == "" ? "-" : parts[4])
-      kind = substr($0, 28, index(substr($0, 28), "{") - 1)
+      kind = substr($0, 1, index($0, "{") - 1); sub(/^bashgah_store_step_seconds_/, "", kind)
       v = $NF; key = kind SUBSEP step SUBSEP le
       if (FILENAME == ARGV[1]) before[key] = v; else after[key] = v - before[key]
       if (!(step in seen)) { seen[step] = 1; order[++n] = step }

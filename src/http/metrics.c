@@ -172,9 +172,10 @@ void http_metrics_render(http_request *r)
         (unsigned long long)jobs, (unsigned long long)batches);
     store_io_histogram io[STORE_IO_STEPS];
     store_io_stats(http_store, io);
-    out(pool, &buf, &cap, "# HELP bashgah_store_step_seconds Time of each step of durable writes: wal_sync (every write's "
-                          "answer waits for one), commit, writer_checkpoint (every write waits), checkpoint, "
-                          "checkpoint_flush.\n# TYPE bashgah_store_step_seconds histogram\n");
+    out(pool, &buf, &cap,
+        "# HELP bashgah_store_step_seconds Time of each step of durable writes: wal_sync (every write's "
+        "answer waits for one), commit, writer_checkpoint (every write waits), checkpoint, "
+        "checkpoint_flush.\n# TYPE bashgah_store_step_seconds histogram\n");
     for (int i = 0; i < STORE_IO_STEPS; i++) {
         const char *step = store_io_step_names[i];
         cumulative = 0;
@@ -187,8 +188,9 @@ void http_metrics_render(http_request *r)
                 out(pool, &buf, &cap, "bashgah_store_step_seconds_bucket{step=\"%s\",le=\"+Inf\"} %llu\n", step,
                     (unsigned long long)cumulative);
         }
-        out(pool, &buf, &cap, "bashgah_store_step_seconds_sum{step=\"%s\"} %.6f\n"
-                              "bashgah_store_step_seconds_count{step=\"%s\"} %llu\n",
+        out(pool, &buf, &cap,
+            "bashgah_store_step_seconds_sum{step=\"%s\"} %.6f\n"
+            "bashgah_store_step_seconds_count{step=\"%s\"} %llu\n",
             step, io[i].sum_ns / 1e9, step, (unsigned long long)io[i].count);
     }
     out(pool, &buf, &cap, "# HELP bashgah_db_size_bytes Size of the database file.\n# TYPE bashgah_db_size_bytes gauge\n"

@@ -335,7 +335,8 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         if (left <= WAL_TAIL_PAGES || frames >= WAL_PAGES_HARD_MAX) {
             uint64_t start = store_io_clock();
             int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-            store_io_record(s, STORE_IO_WRITER_CHECKPOINT, start);
+            if (rc == SQLITE_OK) /* BUSY: a pass of the checkpointer is under way, and nothing was copied */
+                store_io_record(s, STORE_IO_WRITER_CHECKPOINT, start);
             if (rc != SQLITE_OK && rc != SQLITE_BUSY)
                 log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db));
         } else {
@@ -379,7 +380,8 @@ static void *checkpointer_main(void *arg)
         int copied = 0;
         uint64_t start = store_io_clock();
         int rc = sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
-        store_io_record(s, STORE_IO_CHECKPOINT, start);
+        if (rc == SQLITE_OK)
+            store_io_record(s, STORE_IO_CHECKPOINT, start);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(c.db));
         /* Not needed for durability (the WAL still holds every frame copied): it only moves the writes ahead. */
