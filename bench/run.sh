@@ -392,8 +392,9 @@ store_steps() {
     END {
       for (i = 1; i <= n; i++) {
         s = order[i]; c = after["count" SUBSEP s SUBSEP "-"]; t = after["sum" SUBSEP s SUBSEP "-"]
-        slow = c - after["bucket" SUBSEP s SUBSEP "0.01"]
-        printf "  %-18s %6d, mean %6.2f ms, %6.3f s in all, %5d over 10 ms\n", s, c, (c > 0 ? 1000 * t / c : 0), t, slow
+        k = "bucket" SUBSEP s SUBSEP "0.01"
+        slow = (k in after) ? sprintf("%5d", c - after[k]) : "    ?"
+        printf "  %-18s %6d, mean %6.2f ms, %6.3f s in all, %s over 10 ms\n", s, c, (c > 0 ? 1000 * t / c : 0), t, slow
       }
     }' "$1" "$2"
 }

@@ -188,10 +188,10 @@ void http_metrics_render(http_request *r)
                 out(pool, &buf, &cap, "bashgah_store_step_seconds_bucket{step=\"%s\",le=\"+Inf\"} %llu\n", step,
                     (unsigned long long)cumulative);
         }
-        out(pool, &buf, &cap,
+        out(pool, &buf, &cap, /* the count as the buckets' total: a step recorded meanwhile may be in one only */
             "bashgah_store_step_seconds_sum{step=\"%s\"} %.6f\n"
             "bashgah_store_step_seconds_count{step=\"%s\"} %llu\n",
-            step, io[i].sum_ns / 1e9, step, (unsigned long long)io[i].count);
+            step, io[i].sum_ns / 1e9, step, (unsigned long long)cumulative);
     }
     out(pool, &buf, &cap, "# HELP bashgah_db_size_bytes Size of the database file.\n# TYPE bashgah_db_size_bytes gauge\n"
                           "bashgah_db_size_bytes %lld\n", (long long)store_db_size_bytes(r->thread->reader));

@@ -283,6 +283,7 @@ struct store {
     int stopping;
     uint64_t batch_buckets[STORE_BATCH_BUCKETS], jobs_done, batches_done; /* under lock */
     store_io_histogram io[STORE_IO_STEPS]; /* io_stats.c: each written by one thread, without the lock */
+    uint64_t commit_checkpoint_ns;         /* the writer's own: its checkpoint's time within the COMMIT under way */
     /* The checkpointer (writer.c): copies the WAL into the database on its own connection, so the writer never
      * stalls on it. Under lock. */
     pthread_t checkpoint_thread;

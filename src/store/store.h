@@ -113,18 +113,20 @@ void store_writer_stats(store *s, uint64_t buckets[STORE_BATCH_BUCKETS], uint64_
  * last frames before the WAL starts again) and the checkpointer's work beside it (docs/performance.md). */
 typedef enum store_io_step {
     STORE_IO_WAL_SYNC,          /* the syncer's fsync of the WAL: every write is answered after one */
-    STORE_IO_COMMIT,            /* the writer's COMMIT of a batch: its frames written into the WAL */
+    STORE_IO_COMMIT,            /* the writer's COMMIT of a batch (its frames written into the WAL), less its own
+                                 * checkpoint when the COMMIT ran one (that is the next step) */
     STORE_IO_WRITER_CHECKPOINT, /* the writer copies the WAL's last frames itself: every write waits meanwhile */
-    STORE_IO_CHECKPOINT,        /* a pass of the checkpointer, copying the WAL into the database file */
+    STORE_IO_CHECKPOINT,        /* a pass of the checkpointer, copying the WAL (or what no reader holds) into the
+                                 * database file; passes that SQLite answers BUSY copy nothing and are not counted */
     STORE_IO_CHECKPOINT_FLUSH,  /* the checkpointer's fdatasync of the database file, near the WAL's end */
     STORE_IO_STEPS
 } store_io_step;
 extern const char *const store_io_step_names[STORE_IO_STEPS];
-#define STORE_IO_BUCKETS 10 /* upper bounds in store_io_bucket_seconds, the last one +Inf */
+#define STORE_IO_BUCKETS 13 /* upper bounds in store_io_bucket_seconds, the last one +Inf */
 extern const double store_io_bucket_seconds[STORE_IO_BUCKETS - 1];
 typedef struct store_io_histogram {
-    uint64_t buckets[STORE_IO_BUCKETS]; /* each step's count in its bucket (not cumulative) */
-    uint64_t count, sum_ns;
+    uint64_t buckets[STORE_IO_BUCKETS]; /* the steps that took at most each bound and more than the one before */
+    uint64_t sum_ns;
 } store_io_histogram;
 void store_io_stats(store *s, store_io_histogram out[STORE_IO_STEPS]);
 

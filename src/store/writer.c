@@ -125,10 +125,12 @@ static int syncer_ready(store *s) { return !s->sync_running || (!s->sync_busy &&
 static void finish_batch(store *s, store_job *batch, int n, int begun)
 {
     store_tx *tx = &s->writer_tx;
+    /* SQLite calls on_wal_commit from within the COMMIT: the writer's own checkpoint there is a step of its own. */
+    s->commit_checkpoint_ns = 0;
     uint64_t start = store_io_clock();
     int committed = begun && exec_simple(&tx->conn, "COMMIT") == STORE_OK;
     if (committed)
-        store_io_record(s, STORE_IO_COMMIT, start);
+        store_io_record(s, STORE_IO_COMMIT, start + s->commit_checkpoint_ns);
     if (begun && !committed) {
         store_cache_forget(tx);
         exec_simple(&tx->conn, "ROLLBACK");
@@ -250,8 +252,9 @@ static void *syncer_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         uint64_t start = store_io_clock();
         int synced = wal_sync(s);
-        store_io_record(s, STORE_IO_WAL_SYNC, start);
-        if (synced != STORE_OK) {
+        if (synced == STORE_OK) {
+            store_io_record(s, STORE_IO_WAL_SYNC, start);
+        } else {
             /* Kept or not, the disk cannot say: the caller hears it failed, and a retry with the same key finds
              * the first answer if the change was kept. */
             log_msg(LOG_ERROR, "wal_sync_failed", "error=\"%s\"", strerror(errno));
@@ -335,6 +338,7 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         if (left <= WAL_TAIL_PAGES || frames >= WAL_PAGES_HARD_MAX) {
             uint64_t start = store_io_clock();
             int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            s->commit_checkpoint_ns += store_io_clock() - start;
             if (rc == SQLITE_OK) /* BUSY: a pass of the checkpointer is under way, and nothing was copied */
                 store_io_record(s, STORE_IO_WRITER_CHECKPOINT, start);
             if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -387,9 +391,10 @@ static void *checkpointer_main(void *arg)
         /* Not needed for durability (the WAL still holds every frame copied): it only moves the writes ahead. */
         if (flush && copied > 0 && s->db_fd >= 0) {
             start = store_io_clock();
-            if (fdatasync(s->db_fd) != 0)
+            if (fdatasync(s->db_fd) == 0)
+                store_io_record(s, STORE_IO_CHECKPOINT_FLUSH, start);
+            else
                 log_msg(LOG_WARN, "checkpoint_flush_failed", "error=\"%s\"", strerror(errno));
-            store_io_record(s, STORE_IO_CHECKPOINT_FLUSH, start);
         }
         pthread_mutex_lock(&s->lock);
         s->checkpoint_busy = 0;
