@@ -188,7 +188,7 @@ void http_metrics_render(http_request *r)
                 out(pool, &buf, &cap, "bashgah_store_step_seconds_bucket{step=\"%s\",le=\"+Inf\"} %llu\n", step,
                     (unsigned long long)cumulative);
         }
-        out(pool, &buf, &cap, /* the count as the buckets' total: a step recorded meanwhile may be in one only */
+        out(pool, &buf, &cap, /* the count is the buckets' total, so that it always equals the +Inf bucket */
             "bashgah_store_step_seconds_sum{step=\"%s\"} %.6f\n"
             "bashgah_store_step_seconds_count{step=\"%s\"} %llu\n",
             step, io[i].sum_ns / 1e9, step, (unsigned long long)cumulative);
