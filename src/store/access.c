@@ -124,16 +124,14 @@ int store_tx_login_failed(store_tx *tx, int64_t user_id, int64_t now, int64_t wi
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, user_id);
     sqlite3_bind_int64(st, 2, now);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (store_status_of(&tx->conn, rc, "login failure") != STORE_OK)
+    if (store_step_reset(&tx->conn, st, "login failure") != STORE_OK)
         return STORE_ERROR;
     st = store_stmt(&tx->conn, STMT_LOGIN_FAIL_COUNT, "SELECT count(*) FROM login_failures WHERE user_id = ? AND at > ?");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, user_id);
     sqlite3_bind_int64(st, 2, now - window_ms);
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     *recent = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;

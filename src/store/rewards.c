@@ -295,9 +295,7 @@ int store_tx_redemption_status(store_tx *tx, int64_t id, const char *status, int
     sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    int s = store_status_of(&tx->conn, rc, "redemption status");
+    int s = store_step_reset(&tx->conn, st, "redemption status");
     return s == STORE_OK && sqlite3_changes(tx->conn.db) == 0 ? STORE_NOTFOUND : s;
 }
 
