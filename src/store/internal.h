@@ -267,8 +267,7 @@ static inline const char *store_audience_from(bool profile)
     return profile ? STORE_MEMBER_FROM : "member_stats";
 }
 
-/* io_stats.c: the monotonic clock in nanoseconds, and the step that began at start_ns (that clock) has ended. */
-uint64_t store_io_clock(void);
+/* io_stats.c: the step that began at start_ns (clock_mono_ns) has ended. */
 void store_io_record(store *s, store_io_step step, uint64_t start_ns);
 
 struct store {

@@ -12,11 +12,9 @@ const char *const store_io_step_names[STORE_IO_STEPS] = {"wal_sync", "commit", "
 const double store_io_bucket_seconds[STORE_IO_BUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                               0.05,   0.1,   0.25,   0.5,   1,    2.5};
 
-uint64_t store_io_clock(void) { return clock_mono_ns(); }
-
 void store_io_record(store *s, store_io_step step, uint64_t start_ns)
 {
-    uint64_t now = store_io_clock(), ns = now > start_ns ? now - start_ns : 0;
+    uint64_t now = clock_mono_ns(), ns = now > start_ns ? now - start_ns : 0;
     store_io_histogram *h = &s->io[step];
     int b = 0;
     while (b < STORE_IO_BUCKETS - 1 && (double)ns > store_io_bucket_seconds[b] * 1e9)

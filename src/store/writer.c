@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/thread.h"
 
@@ -127,7 +128,7 @@ static void finish_batch(store *s, store_job *batch, int n, int begun)
     store_tx *tx = &s->writer_tx;
     /* SQLite calls on_wal_commit from within the COMMIT: the writer's own checkpoint there is a step of its own. */
     s->commit_checkpoint_ns = 0;
-    uint64_t start = store_io_clock();
+    uint64_t start = clock_mono_ns();
     int committed = begun && exec_simple(&tx->conn, "COMMIT") == STORE_OK;
     if (committed)
         store_io_record(s, STORE_IO_COMMIT, start + s->commit_checkpoint_ns);
@@ -250,7 +251,7 @@ static void *syncer_main(void *arg)
         s->sync_head = s->sync_tail = NULL;
         s->sync_busy = 1;
         pthread_mutex_unlock(&s->lock);
-        uint64_t start = store_io_clock();
+        uint64_t start = clock_mono_ns();
         int synced = wal_sync(s);
         if (synced == STORE_OK) {
             store_io_record(s, STORE_IO_WAL_SYNC, start);
@@ -336,9 +337,9 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         int left = frames - s->checkpoint_copied, busy = s->checkpoint_due || s->checkpoint_busy;
         pthread_mutex_unlock(&s->lock);
         if (left <= WAL_TAIL_PAGES || frames >= WAL_PAGES_HARD_MAX) {
-            uint64_t start = store_io_clock();
+            uint64_t start = clock_mono_ns();
             int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-            s->commit_checkpoint_ns += store_io_clock() - start;
+            s->commit_checkpoint_ns += clock_mono_ns() - start;
             if (rc == SQLITE_OK) /* BUSY: a pass of the checkpointer is under way, and nothing was copied */
                 store_io_record(s, STORE_IO_WRITER_CHECKPOINT, start);
             if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -382,7 +383,7 @@ static void *checkpointer_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         /* PASSIVE copies what no reader still needs and never waits: what is left goes next time. */
         int copied = 0;
-        uint64_t start = store_io_clock();
+        uint64_t start = clock_mono_ns();
         int rc = sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
         if (rc == SQLITE_OK)
             store_io_record(s, STORE_IO_CHECKPOINT, start);
@@ -390,7 +391,7 @@ static void *checkpointer_main(void *arg)
             log_msg(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(c.db));
         /* Not needed for durability (the WAL still holds every frame copied): it only moves the writes ahead. */
         if (flush && copied > 0 && s->db_fd >= 0) {
-            start = store_io_clock();
+            start = clock_mono_ns();
             if (fdatasync(s->db_fd) == 0)
                 store_io_record(s, STORE_IO_CHECKPOINT_FLUSH, start);
             else
